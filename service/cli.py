@@ -1,0 +1,186 @@
+"""The ``factcheck`` command: serve, ingest, check, reindex, stats, delete."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any, Sequence
+
+from .config import Config
+
+STANCE_MARKS = {"supports": "+", "refutes": "-", "neutral": "~"}
+
+
+def _engine(config: Config):  # noqa: ANN202 - imported lazily: torch takes seconds to load
+    from .engine import FactCheckEngine
+
+    return FactCheckEngine(config)
+
+
+def cmd_serve(args: argparse.Namespace, config: Config) -> int:
+    """Run the API under gunicorn; the seeds are ingested first (in this process) unless disabled."""
+    from gunicorn.app.base import BaseApplication
+
+    if args.seeds and config.seeds_dir.is_dir():
+        from .extensions import ingest_seeds
+
+        engine = _engine(config)
+        ingest_seeds(engine, config.seeds_dir)
+        engine.close()
+        del engine
+
+    class FactCheckServer(BaseApplication):
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{args.host}:{args.port}")
+            self.cfg.set("workers", args.workers)
+            self.cfg.set("threads", args.threads)
+            self.cfg.set("timeout", 120)
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("errorlog", "-")
+            self.cfg.set("loglevel", config.log_level.lower())
+
+        def load(self):  # noqa: ANN202 - gunicorn hook
+            from .app import create_app
+
+            return create_app(config.with_overrides(ingest_seeds_on_start=False))
+
+    FactCheckServer().run()
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
+    from tqdm import tqdm
+
+    from .ingest import article_files, ingest_paths
+
+    files = article_files([Path(p) for p in args.paths])
+    engine = _engine(config)
+    created = existing = 0
+    with tqdm(total=len(files), unit="article", disable=args.quiet or len(files) < 2, file=sys.stderr) as bar:
+
+        def report(path: Path, result: Any) -> None:
+            bar.update(1)
+            if not args.quiet:
+                state = "ingested" if result.created else "already ingested, unchanged"
+                bar.write(f"{path}: {state} ({result.article_id})")
+
+        for result in ingest_paths(engine, files, on_file=report):
+            created += result.created
+            existing += not result.created
+    engine.close()
+    print(f"{created} new article(s), {existing} already ingested; {engine.store.counts()['claims']} claims in store")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, config: Config) -> int:
+    engine = _engine(config)
+    result = engine.check(args.statement, k=args.k, min_similarity=args.min_similarity)
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        print(render_check(result))
+    return 0
+
+
+def render_check(result: dict) -> str:
+    """A check result as a journalist reads it in a terminal."""
+    lines = [f"Statement: {result['statement']}", ""]
+    if not result["matches"]:
+        lines.append("No prior claim is similar enough.")
+    for rank, match in enumerate(result["matches"], 1):
+        stance = match["stance"]
+        speaker = match["speaker"]
+        who = f"{speaker['name']}" + (f" ({speaker['role']})" if speaker and speaker.get("role") else "") if speaker else "unattributed"
+        source = match["source"]
+        where = ", ".join(str(x) for x in (source.get("outlet"), source.get("published")) if x) or "source unknown"
+        lines.append(f"{rank}. [{STANCE_MARKS[stance['label']]} {stance['label']} {stance['confidence']:.2f}] "
+                     f"similarity {match['similarity']:.2f}")
+        lines.extend(textwrap.wrap(match["text"], width=96, initial_indent="   \"", subsequent_indent="    "))
+        lines[-1] += "\""
+        lines.append(f"   - {who}{', ' + match['voice'] if match.get('voice') else ''}; {where}")
+    summary = result["summary"]
+    lines += ["", f"Summary: {summary['supports']} support, {summary['refutes']} refute, {summary['neutral']} neutral"]
+    return "\n".join(lines)
+
+
+def cmd_reindex(args: argparse.Namespace, config: Config) -> int:
+    engine = _engine(config)
+    print(json.dumps(engine.reindex(reembed=args.reembed)))
+    engine.close()
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace, config: Config) -> int:
+    engine = _engine(config)
+    print(json.dumps(engine.stats(), indent=2))
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace, config: Config) -> int:
+    engine = _engine(config)
+    deleted = engine.delete_article(args.article_id)
+    engine.close()
+    print("deleted" if deleted else f"no article {args.article_id}")
+    return 0 if deleted else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="factcheck", description=__doc__)
+    parser.add_argument("--data-dir", help="where the store and index live (FACTCHECK_DATA_DIR)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP API under gunicorn")
+    serve.add_argument("--host", default=os.environ.get("FACTCHECK_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("FACTCHECK_PORT", "8000")))
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("FACTCHECK_WORKERS", "1")))
+    serve.add_argument("--threads", type=int, default=int(os.environ.get("FACTCHECK_THREADS", "4")))
+    serve.add_argument("--no-seeds", dest="seeds", action="store_false", help="do not ingest seeds/ first")
+    serve.set_defaults(func=cmd_serve)
+
+    ingest = sub.add_parser("ingest", help="ingest article files or folders (a manifest.json gives metadata)")
+    ingest.add_argument("paths", nargs="+")
+    ingest.add_argument("-q", "--quiet", action="store_true")
+    ingest.set_defaults(func=cmd_ingest)
+
+    check = sub.add_parser("check", help="check a statement against the stored claims")
+    check.add_argument("statement")
+    check.add_argument("-k", type=int, default=None)
+    check.add_argument("--min-similarity", type=float, default=None)
+    check.add_argument("--json", action="store_true", help="print the API's JSON instead of text")
+    check.set_defaults(func=cmd_check)
+
+    reindex = sub.add_parser("reindex", help="rebuild the FAISS index from the store")
+    reindex.add_argument("--reembed", action="store_true", help="re-encode every claim with the configured model")
+    reindex.set_defaults(func=cmd_reindex)
+
+    stats = sub.add_parser("stats", help="counts, index and models")
+    stats.set_defaults(func=cmd_stats)
+
+    delete = sub.add_parser("delete", help="delete an article and its claims")
+    delete.add_argument("article_id")
+    delete.set_defaults(func=cmd_delete)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    overrides = {"data_dir": args.data_dir} if args.data_dir else {}
+    try:
+        config = Config.from_env(**overrides)
+    except ValueError as exc:
+        print(f"factcheck: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args, config)
+    except (FileNotFoundError, ValueError, RuntimeError) as exc:
+        print(f"factcheck: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,106 @@
+"""Article normalisation and boilerplate removal."""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+# A line that starts one of these blocks ends the article: everything after it is an appeal.
+TRAILING_BLOCK_STARTS = [
+    re.compile(r"^A Message from\b", re.I),
+    re.compile(r"^Dear readers,?$", re.I),
+    re.compile(r"^(Support|Donate to) (us|our journalism)\b", re.I),
+]
+
+# Whole lines that are never part of the reporting.
+BOILERPLATE_LINES = [
+    re.compile(r"^(Keep reading|Read more|Continue reading|Advertisement|Remind me later)\.?$", re.I),
+    re.compile(r"^[a-z]{1,4}(?:[/-][a-z]{1,4}){2,}$"),  # agency signature: pdm/pjm/jvb-an/aoc
+    re.compile(r"\bcontributed to this (report|article|story)\.?$", re.I),
+    re.compile(r"^Get in touch with (our|the) news team\b", re.I),
+    re.compile(r"\b(e-?mail(ing)? us at|\[email[^\]]*protected\])", re.I),
+    re.compile(r"^For more stories like this\b", re.I),
+    re.compile(r"^\S+ (contacted|has contacted|reached out to) .{3,120} for comment\.?$", re.I),
+    re.compile(r"^(Follow|Like) us on\b", re.I),
+    re.compile(r"^(Sign up|Subscribe) (for|to)\b", re.I),
+    re.compile(r"^Share (this|on)\b", re.I),
+]
+
+PICTURE_CREDIT = re.compile(
+    r"\s*\((?:Pictures?|Photos?|Image|Credit|Photo credit)\s*:[^)]*\)\s*|\s*\(credit:[^)]*\)\s*", re.I
+)
+DATE_MARKER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s+")
+# "KYIV (Reuters) - ", "Ukraine (, - " : a dateline in front of the first sentence.
+DATELINE = re.compile(r"^[A-Z][A-Za-z .'-]{1,40}\s\((?:[A-Za-z .,/]{0,30})\)?,?\s*[-–—]+\s+")
+TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$|[\"”’]$")
+WHITESPACE = re.compile(r"[ \t\u00a0\u2009\u202f]+")
+
+
+@dataclass(frozen=True)
+class CleanArticle:
+    """An article reduced to its reporting: the text claims are cut from."""
+
+    text: str
+    title: str | None
+    stated_date: date | None
+    dropped_lines: tuple[str, ...]
+
+
+def normalise(text: str) -> str:
+    """NFC, unified line breaks, collapsed spaces, no trailing blanks."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    lines = [WHITESPACE.sub(" ", line).strip() for line in text.split("\n")]
+    return "\n".join(lines).strip()
+
+
+def content_hash(text: str) -> str:
+    """Identity of an article: a hash of its normalised text, insensitive to spacing and case."""
+    canonical = " ".join(normalise(text).split()).casefold()
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:24]
+
+
+def _is_heading(line: str) -> bool:
+    """A short line without closing punctuation: a headline or a sub-heading, not a claim."""
+    return len(line.split()) <= 14 and not TERMINAL.search(line)
+
+
+def clean_article(raw: str) -> CleanArticle:
+    """Drop boilerplate lines and credits; keep the reporting, one paragraph per line."""
+    text = normalise(raw)
+    stated_date = None
+    marker = DATE_MARKER.match(text)
+    if marker:
+        try:
+            stated_date = date.fromisoformat(marker.group(1))
+        except ValueError:
+            stated_date = None
+        text = text[marker.end():]
+
+    kept: list[str] = []
+    dropped: list[str] = []
+    title: str | None = None
+    for line in (ln for ln in text.split("\n") if ln):
+        if any(p.search(line) for p in TRAILING_BLOCK_STARTS):
+            dropped.append(line)
+            break
+        if any(p.search(line) for p in BOILERPLATE_LINES):
+            dropped.append(line)
+            continue
+        stripped = PICTURE_CREDIT.sub(" ", line).strip()
+        if stripped != line:
+            dropped.append(line)
+            line = stripped
+            if not line:
+                continue
+            if not TERMINAL.search(line):
+                line += "."
+        if _is_heading(line):
+            if title is None and not kept:
+                title = line
+            dropped.append(line)
+            continue
+        line = DATELINE.sub("", line) if not kept else line
+        kept.append(line)
+    return CleanArticle(text="\n\n".join(kept), title=title, stated_date=stated_date, dropped_lines=tuple(dropped))

@@ -1,0 +1,192 @@
+"""Marshmallow schemas: request validation, response shapes and the OpenAPI document."""
+from __future__ import annotations
+
+from typing import Callable
+
+from flask import current_app
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+
+def configured_max_length(setting: str) -> Callable[[str], None]:
+    """Length 1..N where N is read from the app's configuration at validation time."""
+
+    def check(value: str) -> None:
+        limit = getattr(current_app.config["FACTCHECK"], setting)
+        if not value.strip():
+            raise ValidationError("Must not be empty or only whitespace.")
+        if len(value) > limit:
+            raise ValidationError(f"Longer than maximum length {limit}.")
+
+    return check
+
+
+class CheckFiltersSchema(Schema):
+    outlet = fields.List(fields.Str(validate=validate.Length(1, 200)), validate=validate.Length(max=50),
+                         metadata={"description": "Only claims published by these outlets (case-insensitive)."})
+    speaker = fields.List(fields.Str(validate=validate.Length(1, 200)), validate=validate.Length(max=50),
+                          metadata={"description": "Only claims whose speaker name contains one of these."})
+    published_after = fields.Date(metadata={"description": "Only claims published on or after this date."})
+    published_before = fields.Date(metadata={"description": "Only claims published on or before this date."})
+
+    @validates_schema
+    def dates_in_order(self, data: dict, **_: object) -> None:
+        after, before = data.get("published_after"), data.get("published_before")
+        if after and before and after > before:
+            raise ValidationError("published_after is later than published_before.", "published_after")
+
+
+class CheckRequestSchema(Schema):
+    statement = fields.Str(required=True, validate=configured_max_length("max_statement_chars"),
+                           metadata={"description": "The statement to check, 1..2000 characters."})
+    k = fields.Int(validate=validate.Range(1, 50), metadata={"description": "How many matches at most (1..50, default 5)."})
+    min_similarity = fields.Float(validate=validate.Range(0.0, 1.0), allow_nan=False,
+                                  metadata={"description": "Cosine similarity below which a claim is not a match."})
+    filters = fields.Nested(CheckFiltersSchema)
+
+
+class SpeakerSchema(Schema):
+    id = fields.Int()
+    name = fields.Str()
+    role = fields.Str(allow_none=True)
+
+
+class SourceSchema(Schema):
+    article_id = fields.Str(allow_none=True)
+    outlet = fields.Str(allow_none=True)
+    title = fields.Str(allow_none=True)
+    url = fields.Str(allow_none=True)
+    published = fields.Str(allow_none=True)
+
+
+class SpanSchema(Schema):
+    start = fields.Int()
+    end = fields.Int()
+
+
+class StanceSchema(Schema):
+    label = fields.Str(validate=validate.OneOf(["supports", "refutes", "neutral"]))
+    confidence = fields.Float()
+
+
+class ClaimSchema(Schema):
+    claim_id = fields.Int()
+    text = fields.Str()
+    speaker = fields.Nested(SpeakerSchema, allow_none=True)
+    verb = fields.Str(allow_none=True, metadata={"description": "The reporting verb (said, denied, ...)."})
+    voice = fields.Str(allow_none=True, metadata={"description": "asserts, denies, admits, alleges, reports, refuses_to_confirm"})
+    polarity = fields.Str(allow_none=True)
+    rating = fields.Str(allow_none=True, metadata={"description": "A fact-check rating, for imported records."})
+    external_id = fields.Str(allow_none=True)
+    source = fields.Nested(SourceSchema)
+    span = fields.Nested(SpanSchema, allow_none=True, metadata={"description": "Character span in the article text."})
+
+
+class MatchSchema(ClaimSchema):
+    similarity = fields.Float()
+    stance = fields.Nested(StanceSchema)
+
+
+class StanceSummarySchema(Schema):
+    supports = fields.Int()
+    refutes = fields.Int()
+    neutral = fields.Int()
+
+
+class CheckResponseSchema(Schema):
+    statement = fields.Str()
+    matches = fields.List(fields.Nested(MatchSchema))
+    summary = fields.Nested(StanceSummarySchema)
+
+
+class ArticleRequestSchema(Schema):
+    text = fields.Str(required=True, validate=configured_max_length("max_article_chars"))
+    outlet = fields.Str(validate=validate.Length(1, 200), allow_none=True)
+    title = fields.Str(validate=validate.Length(1, 500), allow_none=True)
+    url = fields.Url(require_tld=False, allow_none=True)
+    published = fields.Date(allow_none=True)
+
+
+class ArticleSchema(Schema):
+    id = fields.Str()
+    outlet = fields.Str(allow_none=True)
+    title = fields.Str(allow_none=True)
+    url = fields.Str(allow_none=True)
+    published = fields.Str(allow_none=True)
+    text = fields.Str(metadata={"description": "The article text after boilerplate removal; claim spans refer to it."})
+    extractor = fields.Str()
+    created_at = fields.Str()
+    created = fields.Bool(metadata={"description": "False when the same text had already been ingested."})
+    claims = fields.List(fields.Nested(ClaimSchema))
+
+
+class ClaimRecordSchema(Schema):
+    text = fields.Str(required=True, validate=configured_max_length("max_statement_chars"))
+    claimant = fields.Str(validate=validate.Length(1, 200), allow_none=True)
+    published = fields.Date(allow_none=True)
+    url = fields.Url(require_tld=False, allow_none=True)
+    rating = fields.Str(validate=validate.Length(1, 100), allow_none=True)
+    source = fields.Str(validate=validate.Length(1, 200), allow_none=True)
+    external_id = fields.Str(validate=validate.Length(1, 200), allow_none=True)
+
+
+def configured_bulk_limit(value: list) -> None:
+    limit = current_app.config["FACTCHECK"].max_bulk_claims
+    if not 1 <= len(value) <= limit:
+        raise ValidationError(f"Between 1 and {limit} claims per request.")
+
+
+class ClaimsBulkRequestSchema(Schema):
+    claims = fields.List(fields.Nested(ClaimRecordSchema), required=True, validate=configured_bulk_limit)
+
+
+class BulkResultItemSchema(Schema):
+    claim_id = fields.Int()
+    external_id = fields.Str(allow_none=True)
+    created = fields.Bool()
+
+
+class ClaimsBulkResponseSchema(Schema):
+    created = fields.Int()
+    existing = fields.Int()
+    claims = fields.List(fields.Nested(BulkResultItemSchema))
+
+
+class IndexStatsSchema(Schema):
+    type = fields.Str()
+    size = fields.Int()
+    generation = fields.Int()
+    store_generation = fields.Int()
+
+
+class StatsSchema(Schema):
+    articles = fields.Int()
+    claims = fields.Int()
+    standalone_claims = fields.Int()
+    speakers = fields.Int()
+    index = fields.Nested(IndexStatsSchema)
+    embedding_model = fields.Str()
+    embedding_dim = fields.Int()
+    stance_model = fields.Str()
+
+
+class HealthSchema(Schema):
+    status = fields.Str()
+
+
+class ReadinessSchema(Schema):
+    ready = fields.Bool()
+    model_loaded = fields.Bool()
+    index_consistent = fields.Bool()
+    index_size = fields.Int()
+    store_claims = fields.Int()
+
+
+class ErrorDetailSchema(Schema):
+    status = fields.Int()
+    code = fields.Str()
+    message = fields.Str()
+    details = fields.Raw(allow_none=True)
+
+
+class ErrorResponseSchema(Schema):
+    error = fields.Nested(ErrorDetailSchema)

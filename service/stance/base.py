@@ -1,0 +1,39 @@
+"""The stance interface shared by every stance model."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+import numpy as np
+
+LABELS = ("supports", "refutes", "neutral")
+
+
+@dataclass(frozen=True, eq=False)
+class StanceInput:
+    """One claim to judge against the statement."""
+
+    text: str
+    similarity: float  # cosine similarity of statement and claim embeddings
+    polarity: str = "positive"  # "positive" or "negative", from extraction
+    voice: str | None = None  # reporting-verb meaning (asserts, denies, admits, ...), if known
+    vector: np.ndarray | None = None  # the claim's stored, L2-normalised embedding, if at hand
+
+
+@dataclass(frozen=True)
+class Stance:
+    label: str  # one of LABELS
+    confidence: float  # 0..1
+
+    def as_dict(self) -> dict:
+        return {"label": self.label, "confidence": round(float(self.confidence), 4)}
+
+
+class StanceModel(Protocol):
+    """Judges the stance of each claim toward a statement."""
+
+    name: str
+
+    def classify(
+        self, statement: str, claims: Sequence[StanceInput], statement_vector: np.ndarray | None = None
+    ) -> list[Stance]: ...
