@@ -54,7 +54,7 @@ def embed_with_cache(embedder, texts: list[str], cache_dir: Path, tag: str) -> n
 
 def class_weights(labels: np.ndarray, power: float) -> np.ndarray:
     """Per-sample weights (n_max / n_class) ** power: 0 is unweighted, 1 fully balanced."""
-    counts = {label: int((labels == label).sum()) for label in FNC_LABELS}
+    counts = {label: int((labels == label).sum()) for label in set(labels)}
     largest = max(counts.values())
     return np.array([(largest / counts[label]) ** power for label in labels], dtype=np.float64)
 
@@ -175,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.final:
         tfidf, article_model, claim_model = train_heads(rows, head_vectors, np.arange(len(rows)), settings, args.seed)
         meta = {
-            "seed": args.seed, "embedding_model": args.embedding_model, "settings": settings,
+            "seed": args.seed, "embedding_model": args.embedding_model, "embedding_dim": embedder.dim, "settings": settings,
             "trained_on": {"bodies": Path(args.bodies).name, "stances": Path(args.stances).name,
                            "pairs": len(rows), "limit": args.limit},
             "holdout": {"share_of_bodies": args.holdout, "pairs": int(len(held_idx)),

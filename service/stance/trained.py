@@ -17,6 +17,10 @@ SETTINGS_FILE = "settings.json"
 FNC_TO_STANCE = {"agree": "supports", "disagree": "refutes", "discuss": "neutral", "unrelated": "neutral"}
 EVIDENCE_SENTENCES = 3
 HEDGED_VOICES = frozenset({"alleges", "reports", None})
+# Claim-level rules (hand-set, not learned).
+RELATED_PROBABILITY = 0.5  # claim head P(related) from which a claim takes a side
+NEGATED_TOPIC_MIN_SIMILARITY = 0.2  # a claim negating a statement topic word is related from this similarity
+RULE_CONFIDENCE = 0.5  # least confidence of a side taken by the negated-topic rule
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,6 @@ class TrainedStanceModel:
         self.claim_model = claim_model
         self.meta = meta
         self.dense = bool(meta["settings"]["dense"])
-        self.claim_rules = meta["claim_rules"]
         self._article_classes = [str(c) for c in article_model.classes_]
         self._claim_classes = [str(c) for c in claim_model.classes_]
 
@@ -154,11 +157,10 @@ class TrainedStanceModel:
         self, statement: TextInfo, claim: StanceInput, info: TextInfo, probabilities: dict[str, float]
     ) -> Stance:
         """Learned: does the claim take a side (claim head). Rules: which side, from polarity and voice."""
-        rules = self.claim_rules
         related = 1.0 - probabilities["unrelated"]
         # "The missile part is completely wrong." negates a statement topic word: related despite low similarity.
-        negates_topic = negated_topic(info, statement.content) > 0 and claim.similarity >= rules["negated_topic_min_similarity"]
-        if related < rules["related_probability"] and not negates_topic:
+        negates_topic = negated_topic(info, statement.content) > 0 and claim.similarity >= NEGATED_TOPIC_MIN_SIMILARITY
+        if related < RELATED_PROBABILITY and not negates_topic:
             return Stance("neutral", probabilities["unrelated"])
         if claim.voice == "refuses_to_confirm":
             return Stance("neutral", related)
@@ -168,4 +170,4 @@ class TrainedStanceModel:
             if probabilities["discuss"] > probabilities["agree"] + probabilities["disagree"]:
                 return Stance("neutral", probabilities["discuss"])
         label = "refutes" if claim_negative != statement_negative else "supports"
-        return Stance(label, max(related, rules["rule_confidence"]) if negates_topic else related)
+        return Stance(label, max(related, RULE_CONFIDENCE) if negates_topic else related)

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Creates .venv with the CPU build of torch and the project installed (editable, with test extras).
+# Re-running is cheap: nothing is reinstalled while pyproject.toml is unchanged.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+VENV=${FACTCHECK_VENV:-.venv}
+stamp="$VENV/.factcheck-installed"
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  exit 0
+fi
+[ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+pip() { "$VENV/bin/python" -m pip --disable-pip-version-check -q "$@"; }
+# torch first, pinned, so that pip takes the CPU wheel and never a multi-GB CUDA build.
+# Where no local CPU wheel is on disk, point TORCH_INDEX_URL at PyTorch's CPU wheel index.
+if [ -n "${TORCH_INDEX_URL:-}" ]; then
+  pip install torch==2.13.0 --index-url "$TORCH_INDEX_URL"
+else
+  pip install torch==2.13.0
+fi
+pip install -e '.[test]'
+echo "$want" > "$stamp"

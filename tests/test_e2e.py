@@ -1,0 +1,118 @@
+"""End to end: the real server process (gunicorn) on a free loopback port, spoken to over HTTP."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from service.config import PROJECT_ROOT
+
+from .conftest import seed_text
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http(method: str, url: str, body: object | None = None, content_type: str = "application/json"):
+    data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            payload = response.read()
+            return response.status, json.loads(payload) if payload else None
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    data_dir: Path = tmp_path_factory.mktemp("e2e")
+    port = free_port()
+    env = {**os.environ, "FACTCHECK_DATA_DIR": str(data_dir), "FACTCHECK_LOG_LEVEL": "WARNING"}
+    log = (data_dir / "server.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+        cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"server exited: {(data_dir / 'server.log').read_text()[-3000:]}")
+        try:
+            if http("GET", base + "/readyz")[0] == 200:
+                break
+        except OSError:
+            pass
+        time.sleep(0.5)
+    else:
+        pytest.fail("server did not become ready in time")
+    yield base
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+    log.close()
+
+
+def test_seeds_are_ingested_and_check_answers_over_http(server):
+    status, stats = http("GET", server + "/v1/stats")
+    assert status == 200 and stats["articles"] == 5 and stats["index"]["size"] == stats["claims"]
+    status, body = http("POST", server + "/v1/check", {"statement": "Iran sent drones to Russia before the invasion"})
+    assert status == 200 and len(body["matches"]) == 5
+    assert any(m["source"]["outlet"] for m in body["matches"])
+
+
+def test_a_denial_and_an_admission_come_back_with_opposite_stances(server):
+    status, body = http("POST", server + "/v1/check",
+                        {"statement": "Iran sent drones to Russia before the invasion", "k": 20})
+    assert status == 200
+    by_text = {m["text"]: m["stance"]["label"] for m in body["matches"]}
+    admission = next(t for t in by_text if t.startswith("We supplied Russia with a limited number of drones"))
+    denial = next(t for t in by_text if "on Friday denied that Iran has supplied drones" in t)
+    assert by_text[admission] == "supports"
+    assert by_text[denial] == "refutes"
+
+
+def test_errors_over_http_are_json(server):
+    status, body = http("POST", server + "/v1/check", b"{not json")
+    assert status == 400 and body["error"]["code"] == "malformed_json"
+    status, body = http("POST", server + "/v1/check", b"statement", content_type="text/plain")
+    assert status == 415 and body["error"]["status"] == 415
+    status, body = http("POST", server + "/v1/check", {"statement": ""})
+    assert status == 422 and "statement" in body["error"]["details"]
+    status, body = http("GET", server + "/v1/articles/does-not-exist")
+    assert status == 404 and body["error"]["code"] == "not_found"
+
+
+def test_an_article_ingested_through_one_worker_is_searchable_through_all(server):
+    status, article = http("POST", server + "/v1/articles",
+                           {"text": "Officials in Oslo said the fjord ferry will run twice a day from Monday.",
+                            "outlet": "Test Gazette"})
+    assert status == 201
+    # Two workers: repeated checks land on both, and every one must see the new claim.
+    for _ in range(6):
+        status, body = http("POST", server + "/v1/check", {"statement": "fjord ferry runs twice a day", "k": 1})
+        assert status == 200 and body["matches"][0]["source"]["article_id"] == article["id"]
+    assert http("DELETE", server + f"/v1/articles/{article['id']}")[0] == 204
+    for _ in range(6):
+        body = http("POST", server + "/v1/check", {"statement": "fjord ferry runs twice a day", "k": 1})[1]
+        assert all(m["source"]["article_id"] != article["id"] for m in body["matches"])
+
+
+def test_existing_data_survives_a_bad_request(server):
+    before = http("GET", server + "/v1/stats")[1]
+    http("POST", server + "/v1/articles", {"text": seed_text("000"), "published": "not-a-date"})
+    http("POST", server + "/v1/claims", {"claims": [{"text": "ok"}, {"nope": 1}]})
+    after = http("GET", server + "/v1/stats")[1]
+    assert after["claims"] == before["claims"] and after["articles"] == before["articles"]
