@@ -22,6 +22,7 @@ class Config:
     database_url: str = ""  # empty: SQLite file factcheck.sqlite3 in data_dir
     embedding_model: str = "all-MiniLM-L6-v2"  # packaged name or a local model directory
     embedding_batch_size: int = 64
+    torch_threads: int = 1  # intra-op threads per process; 0 keeps torch's default (all cores)
     stance_model: str = "polarity"  # "polarity", "trained" or a CrossEncoder NLI directory
     stance_related_threshold: float = 0.45  # similarity under which stance is neutral
     default_k: int = 5

@@ -37,10 +37,18 @@ def resolve_model_path(model: str) -> str:
 class SentenceTransformerEmbedder:
     """sentence-transformers model loaded from a local directory, never from a hub."""
 
-    def __init__(self, model: str = "all-MiniLM-L6-v2", batch_size: int = 64, device: str = "cpu") -> None:
+    def __init__(
+        self, model: str = "all-MiniLM-L6-v2", batch_size: int = 64, device: str = "cpu", threads: int = 0
+    ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import torch
         from sentence_transformers import SentenceTransformer
+
+        if threads > 0:
+            # One thread per worker process: several workers (or other load) on few cores otherwise
+            # make torch's threads wait on each other, and one short statement takes 30x longer.
+            torch.set_num_threads(threads)
 
         self.name = model
         self.batch_size = batch_size

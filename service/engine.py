@@ -50,7 +50,9 @@ class FactCheckEngine:
         self.config = config
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = store or open_store(config.database_url, config.database_path)
-        self.embedder = embedder or SentenceTransformerEmbedder(config.embedding_model, config.embedding_batch_size)
+        self.embedder = embedder or SentenceTransformerEmbedder(
+            config.embedding_model, config.embedding_batch_size, threads=config.torch_threads
+        )
         self.stance_model = stance_model or load_stance_model(config, self.embedder)
         self.extractor = extractor or RuleExtractor()
         self._sync_lock = threading.Lock()

@@ -26,7 +26,7 @@ def test_config(data_dir: Path, **overrides: object) -> Config:
 
 @pytest.fixture(scope="session")
 def embedder() -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder("all-MiniLM-L6-v2")
+    return SentenceTransformerEmbedder("all-MiniLM-L6-v2", threads=1)
 
 
 @pytest.fixture

@@ -1,0 +1,174 @@
+"""Benchmark: ingestion rate and /v1/check latency, each next to the raw model / index floor of the same run.
+
+    python scripts/bench.py [--articles 300] [--queries 200] [--fnc1 ../shared/data/fnc1]
+
+Articles are real news bodies from FNC-1 (plus the seeds); statements are FNC-1 headlines.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from statistics import median
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from service.config import Config  # noqa: E402
+from service.engine import FactCheckEngine  # noqa: E402
+from service.ingest import ingest_paths  # noqa: E402
+from service.stance import Stance  # noqa: E402
+
+csv.field_size_limit(10**8)
+
+
+def load_fnc1(folder: Path, articles: int, queries: int, seed: int) -> tuple[list[str], list[str]]:
+    with (folder / "train_bodies.csv").open(encoding="utf-8") as f:
+        bodies = [row["articleBody"] for row in csv.DictReader(f)]
+    with (folder / "train_stances.csv").open(encoding="utf-8") as f:
+        headlines = sorted({row["Headline"] for row in csv.DictReader(f)})
+    rng = random.Random(seed)
+    return rng.sample(bodies, min(articles, len(bodies))), rng.sample(headlines, min(queries, len(headlines)))
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def post_json(url: str, body: dict) -> dict:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+class NoStance:
+    """Stands in for the stance model to time search alone."""
+
+    name = "none"
+
+    def classify(self, statement: str, claims: list, statement_vector: object = None) -> list[Stance]:
+        return [Stance("neutral", 1.0) for _ in claims]
+
+
+def bench_ingestion(engine: FactCheckEngine, bodies: list[str]) -> dict:
+    started = time.perf_counter()
+    for body in bodies:
+        engine.ingest_article(body, outlet="FNC-1")
+    ingest_s = time.perf_counter() - started
+    claims = [text for _, texts in engine.store.all_claim_texts() for text in texts]
+    started = time.perf_counter()
+    engine.embedder.encode(claims)
+    encode_s = time.perf_counter() - started
+    return {"articles": len(bodies), "claims": len(claims), "ingest_claims_per_s": len(claims) / ingest_s,
+            "encode_claims_per_s": len(claims) / encode_s}
+
+
+def bench_in_process(engine: FactCheckEngine, statements: list[str], k: int) -> dict:
+    floor, search_only, full = [], [], []
+    for statement in statements:
+        started = time.perf_counter()
+        vector = engine.embedder.encode([statement])[0]
+        engine.index.search(vector, k)
+        floor.append(time.perf_counter() - started)
+    for statement in statements:
+        started = time.perf_counter()
+        engine.check(statement, k=k, min_similarity=0.0)
+        full.append(time.perf_counter() - started)
+    model, engine.stance_model = engine.stance_model, NoStance()
+    for statement in statements:
+        started = time.perf_counter()
+        engine.check(statement, k=k, min_similarity=0.0)
+        search_only.append(time.perf_counter() - started)
+    engine.stance_model = model
+    return {"floor": floor, "check_search_only": search_only, "check_with_stance": full}
+
+
+def bench_http(data_dir: Path, statements: list[str], k: int, workers: int) -> list[float]:
+    port = free_port()
+    env = {**os.environ, "FACTCHECK_DATA_DIR": str(data_dir), "FACTCHECK_LOG_LEVEL": "WARNING"}
+    process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--no-seeds",
+                                "--workers", str(workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(url + "/readyz", timeout=5)
+                break
+            except OSError:
+                time.sleep(0.5)
+        for statement in statements[:10]:  # warm-up
+            post_json(url + "/v1/check", {"statement": statement, "k": k})
+        latencies = []
+        for statement in statements:
+            started = time.perf_counter()
+            post_json(url + "/v1/check", {"statement": statement, "k": k, "min_similarity": 0.0})
+            latencies.append(time.perf_counter() - started)
+        return latencies
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--fnc1", type=Path, default=ROOT.parent / "shared" / "data" / "fnc1")
+    parser.add_argument("--articles", type=int, default=300)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("-k", type=int, default=10)
+    parser.add_argument("--stance-model", default=os.environ.get("FACTCHECK_STANCE_MODEL", "polarity"))
+    parser.add_argument("--seed", type=int, default=13)
+    args = parser.parse_args()
+
+    bodies, statements = load_fnc1(args.fnc1, args.articles, args.queries, args.seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Config.from_env(data_dir=Path(tmp), stance_model=args.stance_model)
+        engine = FactCheckEngine(config)
+        list(ingest_paths(engine, [ROOT / "seeds"]))
+        engine.embedder.encode(statements[:5])  # warm-up
+        ingestion = bench_ingestion(engine, bodies)
+        timings = bench_in_process(engine, statements, args.k)
+        engine.close()
+        http = bench_http(Path(tmp), statements, args.k, workers=1)
+
+    ms = lambda values, q: 1000 * percentile(values, q)  # noqa: E731
+    print(f"machine: {os.cpu_count()} cores; torch threads {__import__('torch').get_num_threads()}")
+    print(f"corpus: {ingestion['articles']} FNC-1 articles + 5 seeds -> {ingestion['claims']} claims; "
+          f"{len(statements)} statements, k={args.k}, stance model '{args.stance_model}'")
+    print(f"ingestion: {ingestion['ingest_claims_per_s']:.1f} claims/s (extract + embed + store + index)")
+    print(f"raw model encode: {ingestion['encode_claims_per_s']:.1f} claims/s (same texts, one batch call)")
+    print(f"ingestion / raw encode: {ingestion['ingest_claims_per_s'] / ingestion['encode_claims_per_s']:.2f}")
+    print(f"in-process floor (encode + index search): p50 {ms(timings['floor'], 50):.2f} ms, "
+          f"p95 {ms(timings['floor'], 95):.2f} ms")
+    print(f"engine.check search only (no stance): p50 {ms(timings['check_search_only'], 50):.2f} ms, "
+          f"p95 {ms(timings['check_search_only'], 95):.2f} ms")
+    print(f"engine.check with stance: p50 {ms(timings['check_with_stance'], 50):.2f} ms, "
+          f"p95 {ms(timings['check_with_stance'], 95):.2f} ms")
+    stance_cost = median(timings["check_with_stance"]) - median(timings["check_search_only"])
+    print(f"stance cost over k={args.k}: {1000 * stance_cost:+.2f} ms at p50")
+    print(f"HTTP /v1/check (gunicorn, 1 worker): p50 {ms(http, 50):.2f} ms, p95 {ms(http, 95):.2f} ms")
+    print(f"HTTP p50 / floor p50: {percentile(http, 50) / percentile(timings['floor'], 50):.2f}; "
+          f"HTTP p95 / floor p95: {percentile(http, 95) / percentile(timings['floor'], 95):.2f}")
+
+
+if __name__ == "__main__":
+    main()
