@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -26,7 +26,6 @@ class Config:
     stance_model: str = "polarity"  # "polarity", "trained" or a CrossEncoder NLI directory
     stance_related_threshold: float = 0.45  # similarity under which stance is neutral
     default_k: int = 5
-    max_k: int = 50
     default_min_similarity: float = 0.35
     max_statement_chars: int = 2000
     max_article_chars: int = 200_000
@@ -37,7 +36,6 @@ class Config:
     ingest_seeds_on_start: bool = False
     log_level: str = "INFO"
     testing: bool = False
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def database_path(self) -> Path:
@@ -54,7 +52,7 @@ class Config:
         values: dict[str, Any] = {}
         for f in fields(cls):
             raw = environ.get(ENV_PREFIX + f.name.upper())
-            if raw is None or f.name == "extra":
+            if raw is None:
                 continue
             values[f.name] = _coerce(f.type, raw, f.name)
         values.update(overrides)
