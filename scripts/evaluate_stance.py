@@ -89,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     bodies = read_bodies(args.bodies)
     rows = read_stances(args.stances)
     gold = [stance for _, _, stance in rows]
-    unknown = sorted({g for g in gold} - set(FNC_LABELS))
+    unknown = sorted(set(gold) - set(FNC_LABELS))
     if unknown:
         parser.error(f"unknown stance labels in {args.stances}: {unknown}")
     started = time.perf_counter()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import sys
 import time
 from pathlib import Path
@@ -23,7 +22,7 @@ for path in (REPO_ROOT, Path(__file__).resolve().parent):
 import numpy as np  # noqa: E402
 from sklearn.ensemble import HistGradientBoostingClassifier  # noqa: E402
 
-from evaluate_stance import FNC_LABELS, read_bodies, read_stances, report  # noqa: E402
+from evaluate_stance import read_bodies, read_stances, report  # noqa: E402
 from service.stance.features import (  # noqa: E402
     Body,
     body_sentences,

@@ -46,9 +46,9 @@ def create_app(config: Config | None = None, engine: FactCheckEngine | None = No
     app.json.sort_keys = False
     FactCheck().init_app(app, engine)
     api = FactCheckApi(app)
-    from .api import articles, check, claims, system
+    from .api import articles, check, claims, stance, system
 
-    for module in (check, articles, claims, system):
+    for module in (check, articles, claims, stance, system):
         api.register_blueprint(module.blp)
     _register_docs_assets(app)
     register_error_handlers(app)

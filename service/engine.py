@@ -17,6 +17,7 @@ from .config import Config
 from .embeddings import Embedder, SentenceTransformerEmbedder
 from .extraction import Extractor, RuleExtractor, content_hash, normalise
 from .extraction.attribution import polarity_of
+from .extraction.sentences import split_sentences
 from .index import VectorIndex
 from .stance import StanceInput, StanceModel, load_stance_model
 from .store import NewClaim, SearchFilters, Store, open_store
@@ -248,6 +249,17 @@ class FactCheckEngine:
             summary[stance.label] += 1
             matches.append(match)
         return {"statement": statement, "matches": matches, "summary": summary}
+
+    def article_stance(self, statement: str, text: str) -> dict[str, Any]:
+        """Article-level stance (FNC-1 labels) of ``text`` toward ``statement``, with evidence sentences."""
+        classify_article = getattr(self.stance_model, "classify_article", None)
+        if classify_article is None:
+            raise EngineError(501, "not_implemented",
+                              f"the stance model {self.stance_model.name!r} has no article-level stance")
+        verdict = classify_article(statement, text)
+        sentences = split_sentences(normalise(text))
+        return {"statement": statement, "label": verdict.label, "confidence": round(float(verdict.confidence), 4),
+                "evidence": [{"index": i, "text": sentences[i].text} for i in verdict.evidence if i < len(sentences)]}
 
     def stats(self) -> dict[str, Any]:
         counts = self.store.counts()

@@ -20,6 +20,7 @@ CODES = {
     422: "validation_error",
     429: "too_many_requests",
     500: "internal_error",
+    501: "not_implemented",
     503: "unavailable",
 }
 

@@ -190,3 +190,21 @@ class ErrorDetailSchema(Schema):
 
 class ErrorResponseSchema(Schema):
     error = fields.Nested(ErrorDetailSchema)
+
+
+class StanceRequestSchema(Schema):
+    statement = fields.Str(required=True, validate=configured_max_length("max_statement_chars"))
+    text = fields.Str(required=True, validate=configured_max_length("max_article_chars"),
+                      metadata={"description": "A whole article body."})
+
+
+class EvidenceSentenceSchema(Schema):
+    index = fields.Int(metadata={"description": "Position of the sentence in the article."})
+    text = fields.Str()
+
+
+class ArticleStanceSchema(Schema):
+    statement = fields.Str()
+    label = fields.Str(validate=validate.OneOf(["agree", "disagree", "discuss", "unrelated"]))
+    confidence = fields.Float()
+    evidence = fields.List(fields.Nested(EvidenceSentenceSchema))

@@ -174,7 +174,7 @@ def test_health_readiness_and_stats(seeded_client, seeded_engine):
     stats = seeded_client.get("/v1/stats").get_json()
     assert stats["articles"] == 5 and stats["claims"] == seeded_engine.store.counts()["claims"]
     assert stats["index"]["type"] == "flat" and stats["index"]["size"] == stats["claims"]
-    assert stats["embedding_model"] == "all-MiniLM-L6-v2"
+    assert stats["embedding_model"] == "all-MiniLM-L6-v2" and stats["stance_model"] == "trained"
 
 
 def test_readyz_is_503_when_the_index_disagrees_with_the_store(client, engine):
@@ -201,3 +201,36 @@ def test_an_unexpected_failure_is_a_json_500_without_a_trace(client, engine, mon
     monkeypatch.setattr(engine, "check", broken)
     error = assert_error(client.post("/v1/check", json={"statement": "anything"}), 500, "internal_error")
     assert "secret" not in json.dumps(error)
+
+
+def test_article_stance_endpoint(seeded_client):
+    text = seed_text("002")
+    body = seeded_client.post("/v1/stance", json={"statement": "Iran sent drones to Russia", "text": text}).get_json()
+    assert body["label"] in {"agree", "disagree", "discuss", "unrelated"}
+    assert body["evidence"] and all(e["text"] in text for e in body["evidence"])
+    unrelated = seeded_client.post("/v1/stance", json={
+        "statement": "The recipe needs two cups of flour",
+        "text": "The city council approved a new budget for road repairs on Tuesday. Work starts in May."}).get_json()
+    assert unrelated["label"] == "unrelated" and unrelated["evidence"] == []
+    error = assert_error(seeded_client.post("/v1/stance", json={"statement": "x"}), 422)
+    assert "text" in error["details"]
+
+
+def test_article_stance_needs_a_model_that_has_it(make_engine):
+    from service.app import create_app
+
+    engine = make_engine(stance_model="polarity")
+    client = create_app(engine.config, engine=engine).test_client()
+    assert_error(client.post("/v1/stance", json={"statement": "a b", "text": "c d."}), 501, "not_implemented")
+
+
+def test_polarity_model_gives_the_denial_and_the_admission_opposite_stances(make_engine):
+    engine = make_engine(stance_model="polarity")
+    engine.ingest_article(seed_text("000"))
+    engine.ingest_article(seed_text("003"))
+    result = engine.check("Iran sent drones to Russia before the invasion", k=20)
+    labels = {m["text"]: m["stance"]["label"] for m in result["matches"]}
+    assert labels["We supplied Russia with a limited number of drones months before the war in Ukraine"] == "supports"
+    denial = next(t for t in labels if "on Friday denied that Iran has supplied drones" in t)
+    assert labels[denial] == "refutes"
+    assert engine.stats()["stance_model"] == "polarity"

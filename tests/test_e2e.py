@@ -116,3 +116,18 @@ def test_existing_data_survives_a_bad_request(server):
     http("POST", server + "/v1/claims", {"claims": [{"text": "ok"}, {"nope": 1}]})
     after = http("GET", server + "/v1/stats")[1]
     assert after["claims"] == before["claims"] and after["articles"] == before["articles"]
+
+
+def test_the_missile_denial_refutes_a_missile_statement(server):
+    # The claim ranks about 33rd by similarity (0.44): it is short and names no country.
+    status, body = http("POST", server + "/v1/check", {"statement": "Iran supplied missiles to Russia", "k": 50,
+                                                       "min_similarity": 0.3})
+    assert status == 200
+    labels = {m["text"]: m["stance"]["label"] for m in body["matches"]}
+    assert labels.get("The missile part is completely wrong.") == "refutes"
+
+
+def test_article_stance_over_http(server):
+    status, body = http("POST", server + "/v1/stance",
+                        {"statement": "Iran admitted sending drones to Russia", "text": seed_text("003")})
+    assert status == 200 and body["label"] in {"agree", "disagree", "discuss"} and body["evidence"]

@@ -87,4 +87,4 @@ class CrossEncoderStanceModel:
         if max(coverage) >= DISCUSS_COVERAGE:
             by_coverage = [int(i) for i in np.argsort(-np.asarray(coverage), kind="stable")[:EVIDENCE_SENTENCES]]
             return ArticleStance("discuss", float(probabilities[by_coverage[0], column["neutral"]]), by_coverage)
-        return ArticleStance("unrelated", float(probabilities[:, column["neutral"]].min()), [])
+        return ArticleStance("unrelated", float(probabilities[:, column["neutral"]].mean()), [])

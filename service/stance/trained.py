@@ -16,7 +16,7 @@ ARTEFACT_FILE = "stance_model.joblib"
 SETTINGS_FILE = "settings.json"
 FNC_TO_STANCE = {"agree": "supports", "disagree": "refutes", "discuss": "neutral", "unrelated": "neutral"}
 EVIDENCE_SENTENCES = 3
-HEDGED_VOICES = frozenset({"alleges", "reports", None})
+HEDGED_VOICES = frozenset({"alleges", "reports"})  # voices under which a "discuss" claim stays neutral
 # Claim-level rules (hand-set, not learned).
 RELATED_PROBABILITY = 0.5  # claim head P(related) from which a claim takes a side
 NEGATED_TOPIC_MIN_SIMILARITY = 0.2  # a claim negating a statement topic word is related from this similarity
@@ -157,17 +157,19 @@ class TrainedStanceModel:
         self, statement: TextInfo, claim: StanceInput, info: TextInfo, probabilities: dict[str, float]
     ) -> Stance:
         """Learned: does the claim take a side (claim head). Rules: which side, from polarity and voice."""
-        related = 1.0 - probabilities["unrelated"]
+        unrelated = probabilities.get("unrelated", 0.0)
+        related = 1.0 - unrelated
         # "The missile part is completely wrong." negates a statement topic word: related despite low similarity.
         negates_topic = negated_topic(info, statement.content) > 0 and claim.similarity >= NEGATED_TOPIC_MIN_SIMILARITY
         if related < RELATED_PROBABILITY and not negates_topic:
-            return Stance("neutral", probabilities["unrelated"])
+            return Stance("neutral", unrelated)
         if claim.voice == "refuses_to_confirm":
             return Stance("neutral", related)
         claim_negative = claim.polarity == "negative" or claim.voice == "denies" or info.negation + info.refute > 0
         statement_negative = statement.negation + statement.refute > 0
         if claim_negative == statement_negative and claim.voice in HEDGED_VOICES:
-            if probabilities["discuss"] > probabilities["agree"] + probabilities["disagree"]:
-                return Stance("neutral", probabilities["discuss"])
+            discuss = probabilities.get("discuss", 0.0)
+            if discuss > probabilities.get("agree", 0.0) + probabilities.get("disagree", 0.0):
+                return Stance("neutral", discuss)
         label = "refutes" if claim_negative != statement_negative else "supports"
         return Stance(label, max(related, RULE_CONFIDENCE) if negates_topic else related)
