@@ -1,11 +1,45 @@
 # Production image of the fact-check API: CPU-only torch, models inside the image, gunicorn, non-root.
-#   buildah bud --isolation chroot -t factcheck .        (or: docker build -t factcheck .)
-# BASE_IMAGE: any Debian-based image with Python 3.11+ and venv (a local debootstrap base works).
-# Torch comes from wheels/ in the build context when present (offline builds), else from TORCH_INDEX_URL.
+#   buildah bud --isolation chroot --format docker -t factcheck .   (or: docker build -t factcheck .)
+# (--format docker: buildah's default OCI format drops HEALTHCHECK.)
+# BASE_IMAGE: any Debian-based image with Python 3.11+ and venv (a local debootstrap base works:
+# scripts/container_test.sh builds one, builds this image on it and checks the running service).
+# Torch: the CPU wheel from wheels/ in the build context when one is there (offline builds), else from
+# TORCH_INDEX_URL; either way torch==2.13.0+cpu, so a CUDA build is never picked, and the build fails if
+# the torch it installed has CUDA.
+# PIP_CERT: CA bundle for pip in the build (behind a TLS-intercepting proxy), e.g. the host's bundle mounted over
+# the base's: buildah bud --volume /etc/ssl/certs/ca-certificates.crt:/etc/ssl/certs/ca-certificates.crt:ro
+#   --build-arg PIP_CERT=/etc/ssl/certs/ca-certificates.crt ...   (nothing of it is left in the image)
 ARG BASE_IMAGE=python:3.11-slim-bookworm
-FROM ${BASE_IMAGE}
 
+# Build stage: the venv and the editable install; the wheels/ and pip's files stay out of the final image.
+FROM ${BASE_IMAGE} AS build
 ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
+ARG PIP_CERT=
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    HF_HUB_OFFLINE=1 \
+    TRANSFORMERS_OFFLINE=1
+WORKDIR /app
+COPY . /app
+RUN set -eux; \
+    [ -n "$PIP_CERT" ] || unset PIP_CERT; \
+    python3 -m venv /opt/venv; \
+    pip=/opt/venv/bin/pip; \
+    if [ -d wheels ]; then \
+        $pip install --find-links /app/wheels torch==2.13.0+cpu; \
+        $pip install --find-links /app/wheels -e /app; \
+    else \
+        $pip install --extra-index-url "$TORCH_INDEX_URL" torch==2.13.0+cpu; \
+        $pip install -e /app; \
+    fi; \
+    rm -rf /app/wheels /app/*.egg-info; \
+    /opt/venv/bin/python -c "import torch; assert torch.version.cuda is None, torch.__version__; print('torch', torch.__version__)"; \
+    /opt/venv/bin/python -c "from service.embeddings import resolve_model_path; print(resolve_model_path('all-MiniLM-L6-v2'))"
+
+# Final stage. The service user owns /data and its home (gunicorn puts its control socket in ~/.gunicorn);
+# /app and /opt/venv stay root's and read-only to it.
+FROM ${BASE_IMAGE}
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     HF_HUB_OFFLINE=1 \
@@ -17,17 +51,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     FACTCHECK_PORT=8000 \
     FACTCHECK_WORKERS=2
 
-WORKDIR /app
-COPY . /app
 RUN set -eux; \
-    python3 -m venv /opt/venv; \
-    find_links=""; [ -d wheels ] && find_links="--find-links /app/wheels"; \
-    pip install --no-cache-dir $find_links --extra-index-url "$TORCH_INDEX_URL" torch==2.13.0; \
-    pip install --no-cache-dir $find_links -e /app; \
-    rm -rf /app/wheels; \
-    python -c "from service.embeddings import resolve_model_path; resolve_model_path('all-MiniLM-L6-v2')"; \
-    useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin factcheck; \
-    mkdir -p /data; chown factcheck /data
+    useradd --system --uid 10001 --user-group --create-home --home-dir /home/factcheck --shell /usr/sbin/nologin factcheck; \
+    mkdir -p /data; chown factcheck:factcheck /data
+COPY --from=build /opt/venv /opt/venv
+COPY --from=build /app /app
+WORKDIR /app
 
 USER factcheck
 VOLUME ["/data"]
