@@ -257,7 +257,7 @@ echo "$img_cmd" | grep -q '"serve"' || die "image CMD does not run 'factcheck se
 echo "$img_env" | grep -q 'FACTCHECK_DATA_DIR=/data' || die "FACTCHECK_DATA_DIR is not /data in the image"
 
 CTR=$(buildah from --quiet --pull=never --name "$RUN_ID" "$IMAGE_TAG")
-# Inside the image: CPU-only torch, the embedding model and the stance model load offline, as that user.
+# Inside the image: CPU-only torch, the packaged embedding model, the configuration from FACTCHECK_* variables.
 buildah run --isolation chroot "$CTR" -- python - <<'EOF' > "$WORK/inimage.log" 2>&1 || { cat "$WORK/inimage.log"; die "in-image checks failed"; }
 import os, torch
 from service.embeddings import resolve_model_path
@@ -335,12 +335,13 @@ pids=$(service_pids)
 [ -n "$pids" ] || die "no service process found"
 bad=0
 for p in $pids; do
-  uid=$(awk '/^Uid:/ { print $2 }' "/proc/$p/status" 2>/dev/null) || continue
-  [ -n "$uid" ] || continue
-  log "pid $p uid $uid: $(tr '\0' ' ' < "/proc/$p/cmdline" | cut -c1-100)"
-  [ "$uid" != 0 ] || bad=1
+  # real, effective, saved and filesystem uids
+  uids=$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$p/status" 2>/dev/null) || continue
+  [ -n "$uids" ] || continue
+  log "pid $p uids $uids: $(tr '\0' ' ' < "/proc/$p/cmdline" | cut -c1-100)"
+  [ "$uids" = "$run_uid $run_uid $run_uid $run_uid" ] || bad=1
 done
-[ "$bad" = 0 ] || die "a service process runs as root"
+[ "$bad" = 0 ] || die "a service process runs as another uid than $run_uid"
 owner=$(stat -c %u "$DATA/factcheck.sqlite3" 2>/dev/null) || { ls -la "$DATA"; die "no store written to the data dir"; }
 [ "$owner" = "$run_uid" ] || die "store in the data dir owned by uid $owner, not $run_uid"
 log "all service processes run as uid $run_uid ($img_user); store and index written to the data dir by that uid:"
@@ -351,6 +352,6 @@ stop_service
 if grep -E '\[ERROR\]| ERROR |Traceback' "$WORK/service.log"; then
   die "errors in the service log (above)"
 fi
-grep -E 'Booting worker|Listening at|ingest' "$WORK/service.log" | head -n 8 | sed 's/^/  /' || true
+grep -E 'Booting worker|Listening at|seeds:' "$WORK/service.log" | head -n 8 | sed 's/^/  /' || true
 stage_end
 RESULT=PASS
