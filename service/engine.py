@@ -17,9 +17,9 @@ from .config import Config
 from .embeddings import Embedder, SentenceTransformerEmbedder
 from .extraction import Extractor, RuleExtractor, content_hash, normalise
 from .extraction.attribution import polarity_of
-from .extraction.sentences import split_sentences
 from .index import VectorIndex
 from .stance import StanceInput, StanceModel, load_stance_model
+from .stance.features import body_sentences
 from .store import NewClaim, SearchFilters, Store, open_store
 
 log = logging.getLogger(__name__)
@@ -257,9 +257,9 @@ class FactCheckEngine:
             raise EngineError(501, "not_implemented",
                               f"the stance model {self.stance_model.name!r} has no article-level stance")
         verdict = classify_article(statement, text)
-        sentences = split_sentences(normalise(text))
+        sentences = body_sentences(text)  # the split the model's evidence indices refer to
         return {"statement": statement, "label": verdict.label, "confidence": round(float(verdict.confidence), 4),
-                "evidence": [{"index": i, "text": sentences[i].text} for i in verdict.evidence if i < len(sentences)]}
+                "evidence": [{"index": i, "text": sentences[i]} for i in verdict.evidence]}
 
     def stats(self) -> dict[str, Any]:
         counts = self.store.counts()
