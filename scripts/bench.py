@@ -83,7 +83,7 @@ def bench_ingestion(engine: FactCheckEngine, bodies: list[str]) -> dict:
 
 
 def bench_in_process(engine: FactCheckEngine, statements: list[str], k: int) -> dict:
-    floor, search_only, full = [], [], []
+    floor, search_only, full, with_sources = [], [], [], []
     for statement in statements:
         started = time.perf_counter()
         vector = engine.embedder.encode([statement])[0]
@@ -91,15 +91,20 @@ def bench_in_process(engine: FactCheckEngine, statements: list[str], k: int) -> 
         floor.append(time.perf_counter() - started)
     for statement in statements:
         started = time.perf_counter()
-        engine.check(statement, k=k, min_similarity=0.0)
+        engine.check(statement, k=k, min_similarity=0.0, include_sources=False)
         full.append(time.perf_counter() - started)
-    model, engine.stance_model = engine.stance_model, NoStance()
     for statement in statements:
         started = time.perf_counter()
         engine.check(statement, k=k, min_similarity=0.0)
+        with_sources.append(time.perf_counter() - started)
+    model, engine.stance_model = engine.stance_model, NoStance()
+    for statement in statements:
+        started = time.perf_counter()
+        engine.check(statement, k=k, min_similarity=0.0, include_sources=False)
         search_only.append(time.perf_counter() - started)
     engine.stance_model = model
-    return {"floor": floor, "check_search_only": search_only, "check_with_stance": full}
+    return {"floor": floor, "check_search_only": search_only, "check_with_stance": full,
+            "check_with_sources": with_sources}
 
 
 def bench_http(data_dir: Path, statements: list[str], k: int, workers: int) -> list[float]:
@@ -165,6 +170,10 @@ def main() -> None:
           f"p95 {ms(timings['check_with_stance'], 95):.2f} ms")
     stance_cost = median(timings["check_with_stance"]) - median(timings["check_search_only"])
     print(f"stance cost over k={args.k}: {1000 * stance_cost:+.2f} ms at p50")
+    print(f"engine.check with stance and per-source verdicts (the default): p50 "
+          f"{ms(timings['check_with_sources'], 50):.2f} ms, p95 {ms(timings['check_with_sources'], 95):.2f} ms")
+    sources_cost = median(timings["check_with_sources"]) - median(timings["check_with_stance"])
+    print(f"per-source verdicts cost: {1000 * sources_cost:+.2f} ms at p50")
     print(f"HTTP /v1/check (gunicorn, 1 worker): p50 {ms(http, 50):.2f} ms, p95 {ms(http, 95):.2f} ms")
     print(f"HTTP p50 / floor p50: {percentile(http, 50) / percentile(timings['floor'], 50):.2f}; "
           f"HTTP p95 / floor p95: {percentile(http, 95) / percentile(timings['floor'], 95):.2f}")

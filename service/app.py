@@ -1,8 +1,6 @@
 """The application factory."""
 from __future__ import annotations
 
-import logging
-
 from flask import Flask, send_from_directory
 from flask_smorest import Api
 
@@ -10,7 +8,9 @@ from .config import Config
 from .engine import FactCheckEngine
 from .errors import http_error_response, register_error_handlers
 from .extensions import FactCheck
+from .observability import init_logging, init_observability
 from .schemas import ErrorResponseSchema
+from .security import init_security
 
 API_TITLE = "Fact-check API"
 API_VERSION = "1.0"
@@ -28,7 +28,7 @@ class FactCheckApi(Api):
 def create_app(config: Config | None = None, engine: FactCheckEngine | None = None) -> Flask:
     """Build the Flask app; ``engine`` lets tests share one loaded model between apps."""
     config = config or Config.from_env()
-    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    init_logging(config.log_level)
     app = Flask(__name__)
     app.config.update(
         FACTCHECK=config,
@@ -46,9 +46,11 @@ def create_app(config: Config | None = None, engine: FactCheckEngine | None = No
     app.json.sort_keys = False
     FactCheck().init_app(app, engine)
     api = FactCheckApi(app)
-    from .api import articles, check, claims, stance, system
+    init_observability(app)  # first: request id and timing wrap every other hook
+    init_security(app, api)
+    from .api import articles, check, claims, speakers, stance, system
 
-    for module in (check, articles, claims, stance, system):
+    for module in (check, articles, claims, speakers, stance, system):
         api.register_blueprint(module.blp)
     _register_docs_assets(app)
     register_error_handlers(app)

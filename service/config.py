@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -25,6 +25,7 @@ class Config:
     torch_threads: int = 1  # intra-op threads per process; 0 keeps torch's default (all cores)
     stance_model: str = "trained"  # "trained" (models/stance), "polarity" (rules) or a CrossEncoder NLI directory
     stance_related_threshold: float = 0.45  # similarity under which stance is neutral
+    extractor: str = "spacy"  # claim extraction: spacy (parser + NER + rules) or rules
     default_k: int = 5
     default_min_similarity: float = 0.35
     max_statement_chars: int = 2000
@@ -32,10 +33,35 @@ class Config:
     max_bulk_claims: int = 1000
     max_content_length: int = 2 * 1024 * 1024
     index_save_interval_s: float = 30.0
+    # Index kind (service/index.py): auto = flat (exact) under index_auto_threshold claims, hnsw from it on.
+    index_type: str = "auto"  # auto, flat, hnsw or ivf
+    index_auto_threshold: int = 20_000  # flat search costs ~0.18 us per claim on one core: ~3.6 ms here
+    index_hnsw_m: int = 32  # graph degree (memory ~ 8*m bytes per claim on top of the vector)
+    index_hnsw_ef_construction: int = 40
+    index_hnsw_ef_search: int = 128  # search breadth: recall against latency, no rebuild needed
+    index_ivf_nlist: int = 0  # inverted lists; 0: about 4*sqrt(claims), chosen at each (re)build
+    index_ivf_nprobe: int = 16  # lists searched per query (no rebuild needed)
+    embedding_backend: str = "torch"  # torch, onnx or onnx-int8 (ONNX Runtime; exported from the same model)
+    # Candidate retrieval (service/retrieval.py); defaults tuned on CLEF CheckThat! 2020 task 2 train.
+    retrieval_mode: str = "fused"  # fused (dense + BM25 over claim text and title) or dense (FAISS order alone)
+    lexical_weight: float = 0.3  # fused: cosine + weight * BM25 / (best BM25 of the statement)
+    retrieval_depth: int = 20  # candidates taken from each of the dense and the lexical search
+    clean_statements: bool = True  # search without links, @/# marks, tweet signatures; hashtags split into words
+    collapse_duplicates: bool = True  # a claim stored twice (same source, same words) shows once, the first stored
     seeds_dir: Path = PROJECT_ROOT / "seeds"
     ingest_seeds_on_start: bool = False
     log_level: str = "INFO"
     testing: bool = False
+    # Operations (service/security.py); lists are comma-separated. Keys stay out of repr().
+    api_keys: str = field(default="", repr=False)  # keys that may read and write
+    read_api_keys: str = field(default="", repr=False)  # keys that may only read (403 on writes)
+    api_keys_file: str = ""  # one key per line: "KEY" (write) or "KEY read"; '#' starts a comment
+    require_api_keys: bool = False  # refuse to start when no key is configured
+    read_requires_key: bool = False  # read endpoints need a key too (when keys are configured)
+    metrics_requires_key: bool = False  # GET /metrics needs a key too (when keys are configured)
+    rate_limit: str = ""  # per key, else per client address: "120/minute", "10/second"; empty: off
+    cors_origins: str = ""  # origins browsers may call from ("*" any); empty: no CORS headers
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For gives the client address
 
     @property
     def database_path(self) -> Path:

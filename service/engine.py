@@ -14,13 +14,16 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .config import Config
-from .embeddings import Embedder, SentenceTransformerEmbedder
-from .extraction import Extractor, RuleExtractor, content_hash, normalise
+from .embeddings import Embedder, make_embedder
+from .extraction import Extractor, content_hash, load_extractor, normalise
+from .extraction.dates import as_date
 from .extraction.attribution import polarity_of
-from .index import VectorIndex
+from .index import VectorIndex, choose_kind, make_index
+from .retrieval import Retriever
 from .stance import StanceInput, StanceModel, load_stance_model
+from .stance.base import ArticleStance, SourceInput, Stance
 from .stance.features import body_sentences
-from .store import NewClaim, SearchFilters, Store, open_store
+from .store import NewClaim, NewSpeaker, SearchFilters, Store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -47,79 +50,168 @@ class FactCheckEngine:
         embedder: Embedder | None = None,
         stance_model: StanceModel | None = None,
         extractor: Extractor | None = None,
+        allow_model_change: bool = False,
     ) -> None:
+        """``allow_model_change``: open a store whose embeddings came from another model, for ``reindex(reembed)``."""
         self.config = config
+        self._allow_model_change = allow_model_change
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = store or open_store(config.database_url, config.database_path)
-        self.embedder = embedder or SentenceTransformerEmbedder(
-            config.embedding_model, config.embedding_batch_size, threads=config.torch_threads
-        )
+        self.embedder = embedder or make_embedder(config)
         self.stance_model = stance_model or load_stance_model(config, self.embedder)
-        self.extractor = extractor or RuleExtractor()
+        self.extractor = extractor or load_extractor(config.extractor)
         self._sync_lock = threading.Lock()
         self._last_save = time.monotonic()
+        self._rebuild_thread: threading.Thread | None = None  # builds the next index while readers use this one
+        self._rebuild_kind: str | None = None
+        self._rebuild_retry_at = 0.0  # after a failed background rebuild, wait before trying again
+        self._save_lock = threading.Lock()
+        self.retriever = Retriever(config, self.store, self.embedder)  # lexical index: built at the first sync
         self.index = self._open_index()
 
     # --- index lifecycle ---------------------------------------------------------------
     def _open_index(self) -> VectorIndex:
-        """Load the saved index; catch it up from the change log, or rebuild it when it cannot be trusted."""
-        self._check_model_matches_store()
+        """Load the saved index; catch it up from the change log, or rebuild it when it cannot be trusted.
+
+        A missing index of an approximate kind is first built flat (quick, exact) so that the engine serves at
+        once; the approximate one is then built in the background and swapped in (see ``_maybe_switch_index``).
+        """
+        if not self._check_model_matches_store():  # another model's vectors: reindex(reembed=True) fills it
+            self.index = make_index("flat", self.embedder.dim, self.embedder.name)
+            return self.index
         index = VectorIndex.load(self.config.index_path)
         if index is None or index.model != self.embedder.name or index.dim != self.embedder.dim:
             log.info("index missing or built for another model: rebuilding from the store")
-            return self._build_index()
+            self._build_index("flat")
+            self._maybe_switch_index()
+            return self.index
+        index.set_search_params(**self._index_params())
         self.index = index
         self.sync_index()
         if self.index.size != self.store.counts()["claims"]:
             log.warning("index count differs from the store after catching up: rebuilding")
-            return self._build_index()
+            self._build_index("flat")
+            self._maybe_switch_index()
         return self.index
 
-    def _check_model_matches_store(self) -> None:
+    def _check_model_matches_store(self) -> bool:
         stored = self.store.get_meta("embedding_model")
         if stored is None:
             self.store.set_meta("embedding_model", self.embedder.name)
             self.store.set_meta("embedding_dim", str(self.embedder.dim))
         elif stored != self.embedder.name:
+            if self._allow_model_change:
+                return False
             raise RuntimeError(
                 f"the store holds embeddings of {stored!r} but the configured model is {self.embedder.name!r}: "
                 "run `factcheck reindex --reembed` to re-encode the claims"
             )
+        return True
 
-    def _build_index(self) -> VectorIndex:
-        index = VectorIndex(self.embedder.dim, self.embedder.name)
+    def _index_params(self) -> dict[str, Any]:
+        c = self.config
+        return {"hnsw_m": c.index_hnsw_m, "hnsw_ef_construction": c.index_hnsw_ef_construction,
+                "hnsw_ef_search": c.index_hnsw_ef_search, "ivf_nlist": c.index_ivf_nlist,
+                "ivf_nprobe": c.index_ivf_nprobe, "ef_search": c.index_hnsw_ef_search, "nprobe": c.index_ivf_nprobe}
+
+    def _wanted_kind(self, count: int) -> str:
+        """The index kind configuration asks for at ``count`` claims (``index_type``, auto by size)."""
+        current = self.index.kind if getattr(self, "index", None) is not None else None
+        return choose_kind(self.config.index_type, count, self.config.index_auto_threshold, current)
+
+    def _build_index(self, kind: str | None = None) -> VectorIndex:
+        """Build an index of ``kind`` (default: the one wanted at the store's size) from the stored embeddings."""
+        kind = kind or self._wanted_kind(self.store.counts()["claims"])
+        index = make_index(kind, self.embedder.dim, self.embedder.name, **self._index_params())
         generation = self.store.generation()
-        for ids, vectors in self.store.all_embeddings():
-            index.add(ids, vectors)
+        index.build(self.store.all_embeddings())
         index.generation = generation
-        index.save(self.config.index_path)
+        with self._save_lock:
+            index.save(self.config.index_path)
         self.index = index
-        # Changes made while building are applied by the next sync.
+        # Changes made while building are applied by the next sync (replaying one is harmless).
         return index
+
+    def _apply_changes(self, index: VectorIndex) -> int:
+        """Apply the change log past ``index.generation`` to ``index``; the caller holds ``_sync_lock``."""
+        changes = self.store.changes_since(index.generation)
+        if not changes:
+            return 0
+        added = [claim_id for _, claim_id, op in changes if op == "add"]
+        deleted = {claim_id for _, claim_id, op in changes if op == "delete"}
+        index.remove(deleted)
+        vectors = self.store.embeddings_of([i for i in added if i not in deleted])
+        if vectors:  # add replaces a claim already present, so a replayed change is harmless
+            index.add(np.fromiter(vectors.keys(), dtype=np.int64), np.vstack(list(vectors.values())))
+        index.generation = changes[-1][0]
+        return len(changes)
 
     def sync_index(self) -> int:
         """Apply store changes the index has not seen yet (from this or any other process)."""
-        if self.store.generation() == self.index.generation:
-            return 0
-        with self._sync_lock:
-            changes = self.store.changes_since(self.index.generation)
-            if not changes:
-                return 0
-            added = [claim_id for _, claim_id, op in changes if op == "add"]
-            deleted = {claim_id for _, claim_id, op in changes if op == "delete"}
-            self.index.remove(deleted)
-            vectors = self.store.embeddings_of([i for i in added if i not in deleted])
-            if vectors:
-                ids = np.fromiter(vectors.keys(), dtype=np.int64)
-                self.index.remove(ids)  # idempotent: a claim is never in the index twice
-                self.index.add(ids, np.vstack(list(vectors.values())))
-            self.index.generation = changes[-1][0]
-        self._maybe_save()
-        return len(changes)
+        self.retriever.sync()  # the lexical index follows the same change log
+        applied = 0
+        if self.store.generation() != self.index.generation:
+            with self._sync_lock:
+                applied = self._apply_changes(self.index)
+            if applied:
+                self._maybe_save()
+        self._maybe_switch_index()
+        return applied
+
+    def _maybe_switch_index(self) -> None:
+        """Start a background rebuild when the collection wants another kind, or the index asks for one."""
+        running = self._rebuild_thread
+        if running is not None and running.is_alive() and running is not threading.current_thread():
+            return
+        kind = self._wanted_kind(self.index.size)
+        if (kind == self.index.kind and not self.index.needs_rebuild) or time.monotonic() < self._rebuild_retry_at:
+            return
+        log.info("index: building %s for %d claims in the background (%s in use)", kind, self.index.size,
+                 self.index.kind)
+        self._rebuild_kind = kind
+        self._rebuild_thread = threading.Thread(target=self._rebuild_in_background, args=(kind,),
+                                                name="index-rebuild", daemon=True)
+        self._rebuild_thread.start()
+
+    def _rebuild_in_background(self, kind: str) -> None:
+        """Build ``kind`` from the store while readers use the current index; catch up, then swap atomically."""
+        started = time.perf_counter()
+        try:
+            index = make_index(kind, self.embedder.dim, self.embedder.name, **self._index_params())
+            index.generation = self.store.generation()  # writes from here on are replayed below
+            index.build(self.store.all_embeddings())
+            with self._sync_lock:
+                self._apply_changes(index)
+            with self._save_lock:
+                index.save(self.config.index_path)  # not serving yet: readers are not held up by the write
+            with self._sync_lock:
+                self._apply_changes(index)
+                self.index = index
+            self._last_save = time.monotonic()
+            log.info("index: %s with %d claims in use after %.1f s", kind, index.size, time.perf_counter() - started)
+        except Exception:  # the current index keeps serving; the next sync tries again
+            log.exception("index: background rebuild of %s failed; next try in a minute", kind)
+            self._rebuild_retry_at = time.monotonic() + 60
+            self._rebuild_kind = None
+            return
+        self._rebuild_kind = None
+        self._maybe_switch_index()  # the collection may have crossed the threshold again meanwhile
+
+    def wait_for_index_rebuild(self, timeout: float | None = None) -> bool:
+        """Wait for a background rebuild to finish; False if one is still running after ``timeout`` seconds."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while (thread := self._rebuild_thread) is not None:
+            thread.join(None if deadline is None else max(deadline - time.monotonic(), 0))
+            if thread.is_alive():
+                return False
+            if thread is self._rebuild_thread:  # no follow-up rebuild was started when it ended
+                return True
+        return True
 
     def _maybe_save(self, force: bool = False) -> None:
         if force or time.monotonic() - self._last_save >= self.config.index_save_interval_s:
-            self.index.save(self.config.index_path)
+            with self._save_lock:  # one writer of index.faiss + index.json at a time, so the pair matches
+                self.index.save(self.config.index_path)
             self._last_save = time.monotonic()
 
     def save_index(self) -> None:
@@ -137,6 +229,7 @@ class FactCheckEngine:
             self.store.set_meta("embedding_dim", str(self.embedder.dim))
         with self._sync_lock:
             self._build_index()
+        self.retriever.rebuild()
         self.sync_index()
         return {"claims": self.index.size, "generation": self.index.generation,
                 "seconds": round(time.perf_counter() - started, 3)}
@@ -156,14 +249,17 @@ class FactCheckEngine:
         article_id = content_hash(text)
         if self.store.find_article(article_id):
             return IngestResult(article_id, created=False)
-        extracted = self.extractor.extract(text)
+        extracted = self.extractor.extract(text, published=as_date(published))
         published = published or extracted.stated_date
         vectors = self.embedder.encode([c.text for c in extracted.claims])
         claims = [
             NewClaim(
                 text=c.text, embedding=vector, span_start=c.start, span_end=c.end, speaker=c.speaker,
                 speaker_role=c.speaker_role, speaker_is_person=c.speaker_is_person, verb=c.verb,
-                voice=c.voice, polarity=c.polarity,
+                voice=c.voice, polarity=c.polarity, speaker_organisation=c.speaker_organisation,
+                speaker_aliases=c.speaker_aliases, claim_date=c.date, time_text=c.time_text,
+                co_speakers=tuple(NewSpeaker(s.name, s.role, s.organisation, s.is_person, s.aliases)
+                                  for s in c.co_speakers),
             )
             for c, vector in zip(extracted.claims, vectors)
         ]
@@ -189,7 +285,7 @@ class FactCheckEngine:
                 text=r["text"], embedding=v, claimant=r.get("claimant"), rating=r.get("rating"),
                 source=r.get("source"), url=r.get("url"), published=_iso(r.get("published")),
                 external_id=r.get("external_id"), speaker=r.get("claimant"),
-                polarity=polarity_of(r["text"], "asserts", None),
+                polarity=polarity_of(r["text"], "asserts", None), title=r.get("title"),
             )
             for r, v in zip(records, vectors)
         ]
@@ -223,14 +319,14 @@ class FactCheckEngine:
         k: int | None = None,
         min_similarity: float | None = None,
         filters: SearchFilters | None = None,
+        include_sources: bool = True,
     ) -> dict[str, Any]:
-        """The claims most similar to ``statement``, each with its source and stance."""
+        """The claims most similar to ``statement``, each with its source and stance; and a verdict per source."""
         k = k or self.config.default_k
         threshold = self.config.default_min_similarity if min_similarity is None else min_similarity
         self.sync_index()
-        statement_vector = self.embedder.encode([statement])[0]
         allowed = self.store.claim_ids_matching(filters) if filters else None
-        hits = [(i, s) for i, s in self.index.search(statement_vector, k, allowed) if s >= threshold]
+        statement_vector, hits = self.retriever.search(statement, self.index, k, threshold, allowed)
         rows = self.store.claims_by_ids([i for i, _ in hits])
         hits = [(i, s) for i, s in hits if i in rows]
         vectors = self.store.embeddings_of([i for i, _ in hits])
@@ -248,7 +344,41 @@ class FactCheckEngine:
             match["stance"] = stance.as_dict()
             summary[stance.label] += 1
             matches.append(match)
-        return {"statement": statement, "matches": matches, "summary": summary}
+        result = {"statement": statement, "matches": matches, "summary": summary}
+        if include_sources:
+            result["sources"] = self._source_verdicts(statement, statement_vector, hits, rows, stances)
+        return result
+
+    def _source_verdicts(
+        self, statement: str, statement_vector: np.ndarray, hits: list[tuple[int, float]], rows: dict[int, dict],
+        stances: Sequence[Stance],
+    ) -> list[dict[str, Any]]:
+        """One verdict (FNC-1 labels) per article among the matches, in order of its best match.
+
+        The article-level model decides whether the article is related at all; the side comes from the
+        claim-level stances of the article's matched claims, which know each claim's voice and polarity.
+        """
+        matched: dict[str, list[tuple[int, Stance]]] = {}
+        for (claim_id, _), stance in zip(hits, stances):
+            if rows[claim_id]["article_id"]:
+                matched.setdefault(rows[claim_id]["article_id"], []).append((claim_id, stance))
+        if not matched:
+            return []
+        heads: dict[str, tuple[ArticleStance, list[int]]] = {}
+        classify_sources = getattr(self.stance_model, "classify_sources", None)
+        if classify_sources is not None:
+            stored = self.store.source_claims(list(matched))
+            present = [a for a in matched if a in stored and stored[a]["claim_ids"]]
+            inputs = [SourceInput(a, stored[a]["text"], stored[a]["claim_texts"], stored[a]["vectors"])
+                      for a in present]
+            for article_id, head in zip(present, classify_sources(statement, inputs, statement_vector)):
+                heads[article_id] = (head, [int(stored[article_id]["claim_ids"][i]) for i in head.evidence])
+        outlets = {rows[i]["article_id"]: rows[i].get("outlet") for i, _ in hits}
+        return [
+            {"article_id": article_id, "outlet": outlets.get(article_id),
+             **source_verdict(heads.get(article_id), claims)}
+            for article_id, claims in matched.items()
+        ]
 
     def article_stance(self, statement: str, text: str) -> dict[str, Any]:
         """Article-level stance (FNC-1 labels) of ``text`` toward ``statement``, with evidence sentences."""
@@ -266,36 +396,75 @@ class FactCheckEngine:
         return {
             **counts,
             "index": {"type": self.index.kind, "size": self.index.size, "generation": self.index.generation,
-                      "store_generation": self.store.generation()},
+                      "store_generation": self.store.generation(), "params": self.index.params(),
+                      "configured": self.config.index_type, "auto_threshold": self.config.index_auto_threshold,
+                      "rebuilding": self._rebuild_kind},
+            "store": self.store.kind,
             "embedding_model": self.embedder.name,
+            "embedding_backend": getattr(self.embedder, "backend", "torch"),
             "embedding_dim": self.embedder.dim,
             "stance_model": self.stance_model.name,
         }
 
     def readiness(self) -> dict[str, Any]:
-        """Whether the model is loaded and the index agrees with the store."""
+        """Whether the model is loaded and the index agrees with the store.
+
+        The index is compared with the store as of the generation it reflects: the store's generation and claim
+        count come from one snapshot, and the changes committed after the index's generation up to the snapshot's
+        are taken out of the count. (Comparing with the count of the moment made a consistent index look stale
+        whenever another process wrote between the sync and the count.)
+        """
         self.sync_index()
-        claims = self.store.counts()["claims"]
-        consistent = self.index.size == claims and self.index.generation == self.store.generation()
+        with self._sync_lock:  # this process's index does not move while it is read
+            index_generation, index_size = self.index.generation, self.index.size
+        generation, claims = self.store.generation_and_claims()
+        later = [op for seq, _, op in self.store.changes_since(index_generation) if seq <= generation]
+        claims_then = claims - later.count("add") + later.count("delete")
+        consistent = generation >= index_generation and index_size == claims_then
         return {"ready": consistent, "model_loaded": self.embedder is not None, "index_consistent": consistent,
-                "index_size": self.index.size, "store_claims": claims}
+                "index_size": index_size, "store_claims": claims_then}
 
     def close(self) -> None:
         self.save_index()
         self.store.close()
 
 
+def source_verdict(head: tuple[ArticleStance, list[int]] | None, claims: list[tuple[int, Stance]]) -> dict[str, Any]:
+    """An article's verdict from its article-level stance (if the model has one) and its matched claims' stances.
+
+    unrelated (article level) wins; then one side among the claims gives agree or disagree, both sides
+    give discuss (the article reports a contradiction), no side keeps the article-level label.
+    """
+    weight = {label: sum(s.confidence for _, s in claims if s.label == label) for label in ("supports", "refutes")}
+    total = sum(s.confidence for _, s in claims) or 1.0
+    sided = [claim_id for claim_id, s in claims if s.label != "neutral"]
+    if head is not None and head[0].label == "unrelated":
+        label, confidence, evidence = "unrelated", head[0].confidence, []
+    elif weight["supports"] and not weight["refutes"]:
+        label, confidence, evidence = "agree", weight["supports"] / total, sided
+    elif weight["refutes"] and not weight["supports"]:
+        label, confidence, evidence = "disagree", weight["refutes"] / total, sided
+    elif sided:
+        label, confidence, evidence = "discuss", (weight["supports"] + weight["refutes"]) / total, sided
+    elif head is not None:
+        label, confidence, evidence = head[0].label, head[0].confidence, head[1]
+    else:
+        label, confidence, evidence = "discuss", 1.0, [claim_id for claim_id, _ in claims]
+    return {"stance": label, "confidence": round(float(confidence), 4), "evidence": evidence}
+
+
 def claim_view(row: dict) -> dict[str, Any]:
     """A stored claim as the API shows it: text, speaker, source and span."""
     speaker = None
     if row.get("speaker_name"):
-        speaker = {"id": row["speaker_id"], "name": row["speaker_name"], "role": row.get("speaker_role")}
+        speaker = {"id": row["speaker_id"], "name": row["speaker_name"], "role": row.get("speaker_role"),
+                   "organisation": row.get("speaker_organisation")}
     if row.get("article_id"):
         source = {"article_id": row["article_id"], "outlet": row.get("outlet"), "title": row.get("title"),
                   "url": row.get("article_url"), "published": row.get("article_published")}
         span = {"start": row["span_start"], "end": row["span_end"]}
     else:
-        source = {"article_id": None, "outlet": row.get("claim_source"), "title": None,
+        source = {"article_id": None, "outlet": row.get("claim_source"), "title": row.get("claim_title"),
                   "url": row.get("claim_url"), "published": row.get("claim_published")}
         span = None
     return {

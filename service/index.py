@@ -1,15 +1,41 @@
-"""The FAISS index: derived from the store, saved beside it, rebuilt from stored embeddings at any time."""
+"""Vector indexes over claim embeddings: derived from the store, saved beside it, rebuilt from it at any time.
+
+Three kinds behind one interface (``VectorIndex``), all keyed by claim id, inner product on L2-normalised
+vectors (= cosine similarity):
+
+- ``flat``: exact search (``IndexIDMap2(IndexFlatIP)``); for collections under ``index_auto_threshold``.
+- ``hnsw``: graph search (``IndexHNSWFlat``). FAISS cannot delete from HNSW, so a removed claim becomes a
+  tombstone (its label is set to -1 and a bitmap selector skips it) and ``needs_rebuild`` asks the engine for
+  a rebuild once tombstones pass ``TOMBSTONE_REBUILD_FRACTION``.
+- ``ivf``: inverted lists (``IndexIVFFlat`` with a hash-table direct map, so claims are removed in place);
+  trained on the collection at build time, ``needs_rebuild`` once it has grown or shrunk 4x since.
+
+Filtered search (``allowed_ids``) returns only allowed claims for every kind; on the approximate kinds a
+small allowed set is searched exactly (its vectors are scored directly), a large one through the index with an
+id selector and a search breadth widened by the inverse of its share of the collection.
+"""
 from __future__ import annotations
 
+import fcntl
 import json
+import math
 import os
 import threading
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable, Iterator
 
 import faiss
 import numpy as np
+
+INDEX_KINDS = ("flat", "hnsw", "ivf")
+EXACT_FILTER_LIMIT = 20_000  # an allowed set this small is scored exactly on the approximate kinds
+GATHER_FILTER_LIMIT = 2_000  # ... and one this small by gathering its vectors (cheaper than a selector scan)
+TOMBSTONE_REBUILD_FRACTION = 0.2  # hnsw: rebuild once this share of the entries are deleted claims
+IVF_REGROW_FACTOR = 4  # ivf: retrain once the collection is 4x larger or smaller than at training
+IVF_TRAIN_POINTS_PER_LIST = 40  # training sample per inverted list (FAISS asks for at least 39)
+MAX_SEARCH_BREADTH = 4096  # cap on efSearch / nprobe when widened for a filter
 
 
 @dataclass(frozen=True)
@@ -21,10 +47,11 @@ class IndexState:
     model: str
     dim: int
     kind: str
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 class VectorIndex:
-    """Inner-product search over L2-normalised vectors, keyed by claim id (exact, ``IndexFlatIP``)."""
+    """Exact inner-product search keyed by claim id (``IndexIDMap2(IndexFlatIP)``); the base of every kind."""
 
     kind = "flat"
 
@@ -35,16 +62,38 @@ class VectorIndex:
         self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
         self._lock = threading.RLock()
 
+    # --- the interface every kind keeps ----------------------------------------------------------
     @property
     def size(self) -> int:
+        """Claims in the index (deleted ones not counted)."""
         return int(self._index.ntotal)
 
+    @property
+    def needs_rebuild(self) -> bool:
+        """Whether a rebuild from the store would make this index markedly better (never for flat)."""
+        return False
+
+    def params(self) -> dict[str, Any]:
+        """The kind's parameters, as saved and as reported by /v1/stats."""
+        return {}
+
+    def set_search_params(self, **params: Any) -> None:
+        """Apply search-time parameters (efSearch, nprobe) that need no rebuild."""
+
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Insert claims; a claim id already present gets the new vector (so replaying a change is harmless)."""
         if len(ids) == 0:
             return
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
         with self._lock:
-            self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32),
-                                     np.ascontiguousarray(ids, dtype=np.int64))
+            self._index.remove_ids(faiss.IDSelectorBatch(ids))
+            self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
+
+    def build(self, batches: Iterable[tuple[np.ndarray, np.ndarray]]) -> "VectorIndex":
+        """Fill an empty index from (ids, vectors) batches, e.g. ``store.all_embeddings()``."""
+        for ids, vectors in batches:
+            self.add(ids, vectors)
+        return self
 
     def remove(self, ids: Iterable[int]) -> int:
         ids = np.fromiter(ids, dtype=np.int64)
@@ -54,7 +103,7 @@ class VectorIndex:
             return int(self._index.remove_ids(faiss.IDSelectorBatch(ids)))
 
     def search(self, vector: np.ndarray, k: int, allowed_ids: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """The ``k`` nearest claims as (claim id, cosine similarity), best first."""
+        """The ``k`` nearest claims as (claim id, cosine similarity), best first; only ``allowed_ids`` if given."""
         with self._lock:
             if self.size == 0 or k <= 0:
                 return []
@@ -69,39 +118,450 @@ class VectorIndex:
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
 
     def state(self) -> IndexState:
-        return IndexState(self.generation, self.size, self.model, self.dim, self.kind)
+        return IndexState(self.generation, self.size, self.model, self.dim, self.kind, self.params())
 
     def save(self, path: Path) -> None:
-        """Write the index and its state atomically (temporary file, then rename)."""
+        """Write the index and its state atomically (temporary files, then renames).
+
+        The renames happen under an exclusive lock on ``index.lock`` that every saver and loader takes:
+        otherwise two processes saving at once can leave one's index beside the other's state, a generation
+        that the content does not reflect, and the changes in between are never applied after a load.
+        """
         path.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock:
-            tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
-            faiss.write_index(self._index, str(tmp))
-            state = self.state()
-        os.replace(tmp, path)
-        meta = state_path(path)
-        tmp_meta = meta.with_suffix(meta.suffix + f".tmp{os.getpid()}")
-        tmp_meta.write_text(json.dumps(state.__dict__))
-        os.replace(tmp_meta, meta)
+        with _file_lock(path, exclusive=True):
+            with self._lock:
+                tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}.{threading.get_ident()}")
+                faiss.write_index(self._index, str(tmp))
+                state = self.state()
+            meta = state_path(path)
+            tmp_meta = meta.with_suffix(meta.suffix + f".tmp{os.getpid()}.{threading.get_ident()}")
+            tmp_meta.write_text(json.dumps(state.__dict__))
+            os.replace(tmp, path)
+            os.replace(tmp_meta, meta)
 
     @classmethod
     def load(cls, path: Path) -> "VectorIndex | None":
-        """The saved index, or None when it is missing or unreadable."""
+        """The saved index of whichever kind it is, or None when it is missing, unreadable or inconsistent."""
         meta = state_path(path)
         if not path.exists() or not meta.exists():
             return None
         try:
-            state = IndexState(**json.loads(meta.read_text()))
-            loaded = faiss.read_index(str(path))
-        except (OSError, ValueError, TypeError, RuntimeError):
+            with _file_lock(path, exclusive=False):  # the pair as one save wrote it
+                state = IndexState(**json.loads(meta.read_text()))
+                loaded = faiss.read_index(str(path))
+            kind_class = KIND_CLASSES[state.kind]
+            index = kind_class._from_faiss(loaded, state)
+        except (OSError, ValueError, TypeError, KeyError, RuntimeError):
             return None
-        if state.kind != cls.kind or loaded.ntotal != state.count or loaded.d != state.dim:
+        if index is None or index.size != state.count or index.dim != state.dim:
+            return None
+        index.generation = state.generation
+        return index
+
+    @classmethod
+    def _from_faiss(cls, loaded: faiss.Index, state: IndexState) -> "VectorIndex | None":
+        if not isinstance(loaded, faiss.IndexIDMap2):
             return None
         index = cls(state.dim, state.model)
         index._index = loaded
-        index.generation = state.generation
         return index
+
+
+FlatIndex = VectorIndex
+
+
+class HNSWIndex(VectorIndex):
+    """Approximate search on an HNSW graph; deletions are tombstones until the next rebuild."""
+
+    kind = "hnsw"
+
+    def __init__(self, dim: int, model: str, m: int = 32, ef_construction: int = 40, ef_search: int = 128) -> None:
+        self.dim = dim
+        self.model = model
+        self.generation = 0
+        self._lock = threading.RLock()
+        self._index = faiss.index_factory(dim, f"IDMap,HNSW{int(m)},Flat", faiss.METRIC_INNER_PRODUCT)
+        self._graph = faiss.downcast_index(self._index.index)
+        self._graph.hnsw.efConstruction = int(ef_construction)
+        self.ef_search = int(ef_search)
+        self._reset_caches()
+
+    def _reset_caches(self) -> None:
+        labels = self._labels()
+        self._dead = int(np.count_nonzero(labels < 0))
+        self._max_id = int(labels.max()) if len(labels) else -1
+        self._lookup: tuple[np.ndarray, np.ndarray] | None = None  # (sorted labels, their positions)
+        self._live_bits: np.ndarray | None = None
+
+    def _labels(self) -> np.ndarray:
+        """Claim id per graph position (-1: deleted); a writable view of the FAISS id map, valid until an add."""
+        n = int(self._index.id_map.size())
+        return faiss.rev_swig_ptr(self._index.id_map.data(), n) if n else np.zeros(0, dtype=np.int64)
+
+    def _vectors(self) -> np.ndarray:
+        """All stored vectors by graph position (a view of the flat storage, no copy)."""
+        storage = faiss.downcast_index(self._graph.storage)
+        n = int(storage.ntotal)
+        return faiss.rev_swig_ptr(storage.get_xb(), n * self.dim).reshape(n, self.dim) if n else np.zeros((0, self.dim), np.float32)
+
+    @property
+    def size(self) -> int:
+        return int(self._index.ntotal) - self._dead
+
+    @property
+    def deleted(self) -> int:
+        return self._dead
+
+    @property
+    def needs_rebuild(self) -> bool:
+        return self._dead > TOMBSTONE_REBUILD_FRACTION * max(int(self._index.ntotal), 1)
+
+    def params(self) -> dict[str, Any]:
+        hnsw = self._graph.hnsw
+        return {"m": int(hnsw.nb_neighbors(1)), "ef_construction": int(hnsw.efConstruction),
+                "ef_search": self.ef_search, "deleted": self._dead}
+
+    def set_search_params(self, ef_search: int | None = None, **_: Any) -> None:
+        if ef_search:
+            self.ef_search = int(ef_search)
+
+    def _positions(self, ids: np.ndarray) -> np.ndarray:
+        """Graph position of each live claim id, -1 where absent or deleted."""
+        labels = self._labels()
+        if self._lookup is None:
+            order = np.argsort(labels, kind="stable")
+            self._lookup = (labels[order], order)
+        ordered, order = self._lookup
+        found = np.full(len(ids), -1, dtype=np.int64)
+        if len(ordered) == 0 or len(ids) == 0:
+            return found
+        slot = np.searchsorted(ordered, ids, side="right") - 1
+        valid = slot >= 0
+        candidates = order[slot[valid]]
+        found[valid] = np.where(labels[candidates] == ids[valid], candidates, -1)
+        return found
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        if len(ids) == 0:
+            return
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        with self._lock:
+            ids, keep = np.unique(ids[::-1], return_index=True)  # the last vector of a repeated id wins
+            vectors = vectors[::-1][keep]
+            if self._max_id >= 0 and ids[0] <= self._max_id:
+                present = self._positions(ids)
+                old = present >= 0
+                if old.any():
+                    same = np.zeros(len(ids), dtype=bool)
+                    same[old] = np.all(self._vectors()[present[old]] == vectors[old], axis=1)
+                    self._tombstone(present[old & ~same])
+                    ids, vectors = ids[~same], vectors[~same]
+                if len(ids) and ids[0] <= self._max_id:
+                    self._lookup = None  # an id below the largest: the sorted lookup no longer appends
+            if len(ids) == 0:
+                return
+            start = int(self._index.ntotal)
+            self._index.add_with_ids(vectors, ids)
+            if self._lookup is not None:
+                ordered, order = self._lookup
+                self._lookup = (np.concatenate([ordered, ids]),
+                                np.concatenate([order, np.arange(start, start + len(ids), dtype=np.int64)]))
+            self._max_id = max(self._max_id, int(ids[-1]))
+            self._live_bits = None
+
+    def _tombstone(self, positions: np.ndarray) -> None:
+        if len(positions):
+            self._labels()[positions] = -1
+            self._dead += len(positions)
+            self._live_bits = None
+
+    def remove(self, ids: Iterable[int]) -> int:
+        ids = np.fromiter(ids, dtype=np.int64)
+        if len(ids) == 0:
+            return 0
+        with self._lock:
+            positions = self._positions(np.unique(ids))
+            positions = positions[positions >= 0]
+            self._tombstone(positions)
+            return len(positions)
+
+    def search(self, vector: np.ndarray, k: int, allowed_ids: np.ndarray | None = None) -> list[tuple[int, float]]:
+        with self._lock:
+            if self.size == 0 or k <= 0:
+                return []
+            query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
+            labels = self._labels()
+            total = len(labels)
+            if allowed_ids is None:
+                if not self._dead:
+                    return self._graph_search(query, k, None, self.ef_search, labels)
+                if self._live_bits is None:
+                    self._live_bits = np.packbits(labels >= 0, bitorder="little")
+                bits, allowed = self._live_bits, self.size
+            else:
+                positions = self._positions(np.asarray(allowed_ids, dtype=np.int64))
+                positions = positions[positions >= 0]
+                if len(positions) == 0:
+                    return []
+                if len(positions) <= GATHER_FILTER_LIMIT:
+                    return gathered_top_k(query[0], self._vectors()[positions], labels[positions], k)
+                mask = np.zeros(total, dtype=bool)
+                mask[positions] = True
+                bits, allowed = np.packbits(mask, bitorder="little"), int(np.count_nonzero(mask))
+            if allowed > EXACT_FILTER_LIMIT:  # through the graph, wider by the inverse of the allowed share
+                hits = self._graph_search(query, k, bits, self.ef_search * total / allowed, labels)
+                if len(hits) >= min(k, allowed):
+                    return hits
+            return self._scan(query, k, bits, labels)
+
+    def _scan(self, query: np.ndarray, k: int, bits: np.ndarray, labels: np.ndarray) -> list[tuple[int, float]]:
+        """Exact search over the allowed graph positions (the flat storage scanned with a bitmap selector)."""
+        selector = faiss.IDSelectorBitmap(len(labels), faiss.swig_ptr(bits))
+        scores, positions = faiss.downcast_index(self._graph.storage).search(
+            query, min(k, len(labels)), params=faiss.SearchParameters(sel=selector))
+        return [(int(labels[p]), float(s)) for p, s in zip(positions[0], scores[0]) if p >= 0 and labels[p] >= 0]
+
+    def _graph_search(self, query: np.ndarray, k: int, bits: np.ndarray | None, breadth: float,
+                      labels: np.ndarray) -> list[tuple[int, float]]:
+        params = faiss.SearchParametersHNSW()
+        params.efSearch = int(min(max(breadth, k), MAX_SEARCH_BREADTH))
+        if bits is not None:
+            selector = faiss.IDSelectorBitmap(len(labels), faiss.swig_ptr(bits))
+            params.sel = selector
+        scores, positions = self._graph.search(query, min(k, len(labels)), params=params)
+        return [(int(labels[p]), float(s)) for p, s in zip(positions[0], scores[0]) if p >= 0 and labels[p] >= 0]
+
+    @classmethod
+    def _from_faiss(cls, loaded: faiss.Index, state: IndexState) -> "HNSWIndex | None":
+        if not isinstance(loaded, faiss.IndexIDMap) or not isinstance(faiss.downcast_index(loaded.index),
+                                                                          faiss.IndexHNSWFlat):
+            return None
+        index = cls.__new__(cls)
+        index.dim, index.model, index.generation = state.dim, state.model, 0
+        index._lock = threading.RLock()
+        index._index = loaded
+        index._graph = faiss.downcast_index(loaded.index)
+        index.ef_search = int(state.params.get("ef_search", 128))
+        index._reset_caches()
+        return index
+
+
+class IVFIndex(VectorIndex):
+    """Approximate search on inverted lists, trained on the collection when built; claims removed in place."""
+
+    kind = "ivf"
+
+    def __init__(self, dim: int, model: str, nlist: int = 0, nprobe: int = 16) -> None:
+        self.dim = dim
+        self.model = model
+        self.generation = 0
+        self._lock = threading.RLock()
+        self.nlist_setting = int(nlist)  # 0: chosen from the collection size at build time
+        self.nprobe = int(nprobe)
+        self.trained_size = 0
+        self._index = self._new_faiss(1)
+
+    def _new_faiss(self, nlist: int) -> faiss.Index:
+        index = faiss.index_factory(self.dim, f"IVF{int(nlist)},Flat", faiss.METRIC_INNER_PRODUCT)
+        index.set_direct_map_type(faiss.DirectMap.Hashtable)
+        return index
+
+    @property
+    def nlist(self) -> int:
+        return int(faiss.extract_index_ivf(self._index).nlist)
+
+    @staticmethod
+    def auto_nlist(count: int) -> int:
+        """About 4 sqrt(n) lists, a power of two, with enough training points for each."""
+        if count < 2 * IVF_TRAIN_POINTS_PER_LIST:
+            return 1
+        target = 2 ** round(math.log2(4 * math.sqrt(count)))
+        return int(max(1, min(target, count // IVF_TRAIN_POINTS_PER_LIST)))
+
+    @property
+    def needs_rebuild(self) -> bool:
+        if self.nlist_setting:  # fixed list count: retrain only to follow large changes in the data
+            return False
+        low, high = self.trained_size / IVF_REGROW_FACTOR, self.trained_size * IVF_REGROW_FACTOR
+        return self.auto_nlist(self.size) != self.nlist and not (low <= self.size <= high)
+
+    def params(self) -> dict[str, Any]:
+        return {"nlist": self.nlist, "nprobe": self.nprobe, "trained_size": self.trained_size,
+                "nlist_setting": self.nlist_setting}
+
+    def set_search_params(self, nprobe: int | None = None, **_: Any) -> None:
+        if nprobe:
+            self.nprobe = int(nprobe)
+
+    def build(self, batches: Iterable[tuple[np.ndarray, np.ndarray]]) -> "IVFIndex":
+        """Gather the collection, train the lists on a random sample of it, then add it."""
+        id_parts, vector_parts = [], []
+        for ids, vectors in batches:
+            id_parts.append(np.asarray(ids, dtype=np.int64))
+            vector_parts.append(np.asarray(vectors, dtype=np.float32))
+        ids = np.concatenate(id_parts) if id_parts else np.zeros(0, dtype=np.int64)
+        vectors = np.vstack(vector_parts) if vector_parts else np.zeros((0, self.dim), dtype=np.float32)
+        del vector_parts
+        self.train(vectors)
+        with self._lock:
+            self._fill(ids, vectors)
+        return self
+
+    def _fill(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Add a whole collection list by list, so that each inverted list is allocated once at its size
+        (``add`` grows them in 64k blocks, leaving about a fifth of spare capacity)."""
+        if len(ids) == 0:
+            return
+        ivf = self._index
+        ivf.set_direct_map_type(faiss.DirectMap.NoMap)
+        _, assigned = ivf.quantizer.search(vectors, 1)
+        order = np.argsort(assigned[:, 0], kind="stable")
+        bounds = np.searchsorted(assigned[order, 0], np.arange(self.nlist + 1))
+        for list_no in range(self.nlist):
+            rows = order[bounds[list_no]:bounds[list_no + 1]]
+            if len(rows):
+                list_ids = np.ascontiguousarray(ids[rows], dtype=np.int64)
+                codes = np.ascontiguousarray(vectors[rows], dtype=np.float32).view(np.uint8)
+                ivf.invlists.add_entries(list_no, len(rows), faiss.swig_ptr(list_ids), faiss.swig_ptr(codes))
+        ivf.ntotal = len(ids)
+        ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # built from the lists
+
+    def train(self, vectors: np.ndarray) -> None:
+        nlist = self.nlist_setting or self.auto_nlist(len(vectors))
+        nlist = max(1, min(nlist, len(vectors) or 1))
+        index = self._new_faiss(nlist)
+        if len(vectors):
+            sample = min(len(vectors), nlist * IVF_TRAIN_POINTS_PER_LIST * 2)
+            rows = np.random.default_rng(0).choice(len(vectors), sample, replace=False) if sample < len(vectors) else slice(None)
+            faiss.extract_index_ivf(index).cp.max_points_per_centroid = IVF_TRAIN_POINTS_PER_LIST * 2
+            index.train(np.ascontiguousarray(vectors[rows], dtype=np.float32))
+        else:
+            index.train(np.zeros((1, self.dim), dtype=np.float32))
+        with self._lock:
+            self._index = index
+            self.trained_size = len(vectors)
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        if len(ids) == 0:
+            return
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        with self._lock:
+            self._index.remove_ids(faiss.IDSelectorArray(len(ids), faiss.swig_ptr(ids)))
+            self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
+
+    def remove(self, ids: Iterable[int]) -> int:
+        ids = np.unique(np.fromiter(ids, dtype=np.int64))
+        if len(ids) == 0:
+            return 0
+        with self._lock:
+            return int(self._index.remove_ids(faiss.IDSelectorArray(len(ids), faiss.swig_ptr(ids))))
+
+    def search(self, vector: np.ndarray, k: int, allowed_ids: np.ndarray | None = None) -> list[tuple[int, float]]:
+        with self._lock:
+            if self.size == 0 or k <= 0:
+                return []
+            query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
+            if allowed_ids is None:
+                return self._list_search(query, k, None, self.nprobe)
+            if len(allowed_ids) == 0:
+                return []
+            if len(allowed_ids) <= GATHER_FILTER_LIMIT:
+                allowed_ids = np.unique(np.asarray(allowed_ids, dtype=np.int64))
+                try:
+                    return gathered_top_k(query[0], self._index.reconstruct_batch(allowed_ids), allowed_ids, k)
+                except RuntimeError:  # some allowed claim is not indexed (yet): the scan below skips it
+                    pass
+            selector = faiss.IDSelectorBatch(np.asarray(allowed_ids, dtype=np.int64))
+            allowed = min(len(allowed_ids), self.size)
+            if allowed > EXACT_FILTER_LIMIT:  # the nearest lists, more of them the smaller the allowed share
+                hits = self._list_search(query, k, selector, min(self.nprobe * self.size / allowed, MAX_SEARCH_BREADTH))
+                if len(hits) >= min(k, allowed):
+                    return hits
+            return self._list_search(query, k, selector, self.nlist)  # every list: exact over the allowed claims
+
+    def _list_search(self, query: np.ndarray, k: int, selector: faiss.IDSelector | None,
+                     nprobe: float) -> list[tuple[int, float]]:
+        params = faiss.SearchParametersIVF()
+        params.nprobe = int(min(max(nprobe, 1), self.nlist))
+        if selector is not None:
+            params.sel = selector
+        scores, ids = self._index.search(query, min(k, self.size), params=params)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
+
+    @classmethod
+    def _from_faiss(cls, loaded: faiss.Index, state: IndexState) -> "IVFIndex | None":
+        if not isinstance(loaded, faiss.IndexIVFFlat):
+            return None
+        index = cls.__new__(cls)
+        index.dim, index.model, index.generation = state.dim, state.model, 0
+        index._lock = threading.RLock()
+        index._index = loaded
+        index.nlist_setting = int(state.params.get("nlist_setting", 0))
+        index.nprobe = int(state.params.get("nprobe", 16))
+        index.trained_size = int(state.params.get("trained_size", loaded.ntotal))
+        return index
+
+
+KIND_CLASSES: dict[str, type[VectorIndex]] = {"flat": VectorIndex, "hnsw": HNSWIndex, "ivf": IVFIndex}
+
+
+def gathered_top_k(query: np.ndarray, vectors: np.ndarray, labels: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """Exact top ``k`` of a few gathered ``vectors`` as (label, score), best first."""
+    if len(vectors) == 0:
+        return []
+    scores = np.einsum("ij,j->i", vectors, query)  # one thread: BLAS threads cost more than they save here
+    k = min(k, len(scores))
+    best = np.argpartition(-scores, k - 1)[:k]
+    best = best[np.argsort(-scores[best], kind="stable")]
+    return [(int(labels[b]), float(scores[b])) for b in best]
+
+
+def choose_kind(index_type: str, count: int, threshold: int, current: str | None = None,
+                approximate: str = "hnsw", hysteresis: float = 0.9) -> str:
+    """The index kind for a collection of ``count`` claims: ``index_type`` unless it is ``auto``.
+
+    ``auto``: flat under ``threshold``, ``approximate`` from it on; an approximate index goes back to flat only
+    under ``hysteresis * threshold``, so a collection hovering at the threshold does not flip back and forth.
+    """
+    if index_type != "auto":
+        if index_type not in INDEX_KINDS:
+            raise ValueError(f"index type {index_type!r} is not one of auto, {', '.join(INDEX_KINDS)}")
+        return index_type
+    if count >= threshold:
+        return approximate
+    if current is not None and current != "flat" and count >= hysteresis * threshold:
+        return current
+    return "flat"
+
+
+def make_index(kind: str, dim: int, model: str, **params: Any) -> VectorIndex:
+    """An empty index of ``kind``; ``params`` as in ``index_params`` (unknown keys for the kind ignored)."""
+    if kind == "hnsw":
+        return HNSWIndex(dim, model, m=params.get("hnsw_m", 32), ef_construction=params.get("hnsw_ef_construction", 40),
+                         ef_search=params.get("hnsw_ef_search", 128))
+    if kind == "ivf":
+        return IVFIndex(dim, model, nlist=params.get("ivf_nlist", 0), nprobe=params.get("ivf_nprobe", 16))
+    if kind == "flat":
+        return VectorIndex(dim, model)
+    raise ValueError(f"unknown index kind {kind!r}")
 
 
 def state_path(index_path: Path) -> Path:
     return index_path.with_suffix(".json")
+
+
+@contextmanager
+def _file_lock(index_path: Path, exclusive: bool) -> Iterator[None]:
+    """flock on ``index.lock`` beside the index; separate opens exclude each other across threads too."""
+    with open(index_path.with_suffix(".lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def iter_batches(ids: np.ndarray, vectors: np.ndarray, size: int = 50_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size], vectors[start:start + size]

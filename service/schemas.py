@@ -42,12 +42,15 @@ class CheckRequestSchema(Schema):
     min_similarity = fields.Float(validate=validate.Range(0.0, 1.0), allow_nan=False,
                                   metadata={"description": "Cosine similarity below which a claim is not a match."})
     filters = fields.Nested(CheckFiltersSchema)
+    sources = fields.Bool(load_default=True,
+                          metadata={"description": "Add a verdict per matched article (default true)."})
 
 
 class SpeakerSchema(Schema):
-    id = fields.Int()
+    id = fields.Int(metadata={"description": "The speaker's canonical id (GET /v1/speakers/<id>/claims)."})
     name = fields.Str()
     role = fields.Str(allow_none=True)
+    organisation = fields.Str(allow_none=True)
 
 
 class SourceSchema(Schema):
@@ -92,10 +95,21 @@ class StanceSummarySchema(Schema):
     neutral = fields.Int()
 
 
+class SourceVerdictSchema(Schema):
+    article_id = fields.Str()
+    outlet = fields.Str(allow_none=True)
+    stance = fields.Str(validate=validate.OneOf(["agree", "disagree", "discuss", "unrelated"]),
+                        metadata={"description": "The whole article's stance toward the statement (FNC-1 labels)."})
+    confidence = fields.Float()
+    evidence = fields.List(fields.Int(), metadata={"description": "Ids of the article's claims that drove it."})
+
+
 class CheckResponseSchema(Schema):
     statement = fields.Str()
     matches = fields.List(fields.Nested(MatchSchema))
     summary = fields.Nested(StanceSummarySchema)
+    sources = fields.List(fields.Nested(SourceVerdictSchema),
+                          metadata={"description": "One verdict per article among the matches, best match first."})
 
 
 class ArticleRequestSchema(Schema):
@@ -127,6 +141,8 @@ class ClaimRecordSchema(Schema):
     rating = fields.Str(validate=validate.Length(1, 100), allow_none=True)
     source = fields.Str(validate=validate.Length(1, 200), allow_none=True)
     external_id = fields.Str(validate=validate.Length(1, 200), allow_none=True)
+    title = fields.Str(validate=validate.Length(1, 500), allow_none=True,
+                       metadata={"description": "The fact-check's headline; searched together with the text."})
 
 
 def configured_bulk_limit(value: list) -> None:
@@ -152,10 +168,14 @@ class ClaimsBulkResponseSchema(Schema):
 
 
 class IndexStatsSchema(Schema):
-    type = fields.Str()
+    type = fields.Str(metadata={"description": "index kind in use: flat (exact), hnsw or ivf (approximate)"})
     size = fields.Int()
     generation = fields.Int()
     store_generation = fields.Int()
+    params = fields.Dict(metadata={"description": "the kind's parameters (m, ef_search, nlist, nprobe, ...)"})
+    configured = fields.Str(metadata={"description": "FACTCHECK_INDEX_TYPE: auto, flat, hnsw or ivf"})
+    auto_threshold = fields.Int(metadata={"description": "claims from which auto uses an approximate kind"})
+    rebuilding = fields.Str(allow_none=True, metadata={"description": "kind being built in the background"})
 
 
 class StatsSchema(Schema):
@@ -164,7 +184,9 @@ class StatsSchema(Schema):
     standalone_claims = fields.Int()
     speakers = fields.Int()
     index = fields.Nested(IndexStatsSchema)
+    store = fields.Str(metadata={"description": "sqlite or postgresql"})
     embedding_model = fields.Str()
+    embedding_backend = fields.Str()
     embedding_dim = fields.Int()
     stance_model = fields.Str()
 
@@ -208,3 +230,48 @@ class ArticleStanceSchema(Schema):
     label = fields.Str(validate=validate.OneOf(["agree", "disagree", "discuss", "unrelated"]))
     confidence = fields.Float()
     evidence = fields.List(fields.Nested(EvidenceSentenceSchema))
+
+
+def searchable_name(value: str) -> None:
+    """A speaker query must name something: letters or digits, not only spaces or punctuation."""
+    if not any(ch.isalnum() for ch in value):
+        raise ValidationError("Must contain a letter or a digit.")
+
+
+class SpeakerSearchArgsSchema(Schema):
+    q = fields.Str(required=True, validate=[validate.Length(1, 200), searchable_name],
+                   metadata={"description": "A name or alias; spelling variants (hyphens, spaces, case) are ignored."})
+    limit = fields.Int(load_default=20, validate=validate.Range(1, 100))
+
+
+class SpeakerEntitySchema(Schema):
+    id = fields.Int(metadata={"description": "The canonical speaker id (the same in /v1/check matches)."})
+    name = fields.Str()
+    aliases = fields.List(fields.Str(), metadata={"description": "Other names the articles used."})
+    role = fields.Str(allow_none=True)
+    organisation = fields.Str(allow_none=True)
+    is_person = fields.Bool()
+    claims = fields.Int(metadata={"description": "How many stored claims the speaker made (alone or with others)."})
+
+
+class SpeakerSearchResponseSchema(Schema):
+    speakers = fields.List(fields.Nested(SpeakerEntitySchema))
+
+
+class PairStanceSchema(Schema):
+    previous_claim_id = fields.Int()
+    label = fields.Str(validate=validate.OneOf(["supports", "refutes", "neutral"]))
+    confidence = fields.Float()
+    similarity = fields.Float()
+    position_change = fields.Bool(metadata={"description": "True when this claim refutes the one before."})
+
+
+class SpeakerClaimSchema(ClaimSchema):
+    date = fields.Str(allow_none=True, metadata={"description": "The claim's own time, resolved: YYYY-MM-DD or YYYY-MM."})
+    time_text = fields.Str(allow_none=True, metadata={"description": "The time expression as written."})
+    stance_to_previous = fields.Nested(PairStanceSchema, allow_none=True)
+
+
+class SpeakerClaimsResponseSchema(Schema):
+    speaker = fields.Nested(SpeakerEntitySchema)
+    claims = fields.List(fields.Nested(SpeakerClaimSchema))

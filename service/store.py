@@ -6,7 +6,9 @@ generation, which the FAISS index records so that it can tell whether it is stal
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
+import unicodedata
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -55,10 +57,44 @@ CREATE TABLE IF NOT EXISTS changes (
 );
 """
 
+# Speakers as entities (issue 4), added to databases made before it by ``_migrate_speakers``: one row per
+# person or body across articles (``name_key`` merges spelling variants), the names each was called by, and
+# every speaker of a claim ("Moscow and Tehran have denied ...": two rows; the first is claims.speaker_id).
+SPEAKER_SCHEMA = """
+CREATE TABLE IF NOT EXISTS speaker_aliases (
+    speaker_id INTEGER NOT NULL REFERENCES speakers(id) ON DELETE CASCADE,
+    alias TEXT NOT NULL,
+    alias_key TEXT NOT NULL,
+    PRIMARY KEY (speaker_id, alias)
+);
+CREATE INDEX IF NOT EXISTS speaker_aliases_key ON speaker_aliases(alias_key);
+CREATE TABLE IF NOT EXISTS claim_speakers (
+    claim_id INTEGER NOT NULL REFERENCES claims(id) ON DELETE CASCADE,
+    speaker_id INTEGER NOT NULL REFERENCES speakers(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (claim_id, speaker_id)
+);
+CREATE INDEX IF NOT EXISTS claim_speakers_speaker ON claim_speakers(speaker_id);
+"""
+ADDED_COLUMNS = {  # table -> (column, type) added when missing
+    "speakers": [("organisation", "TEXT"), ("name_key", "TEXT")],
+    "claims": [("claim_date", "TEXT"), ("time_text", "TEXT"), ("title", "TEXT")],
+}
+
+
+def speaker_key(name: str) -> str:
+    """What makes two speaker names the same: case, accents, 'the', spaces and hyphens ignored
+    ('Amir-Abdollahian' = 'Amir Abdollahian' = 'Amirabdollahian', 'The Washington Post' = 'Washington Post')."""
+    folded = unicodedata.normalize("NFKD", name.strip().casefold())
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return re.sub(r"[\W_]+", "", re.sub(r"^the\s+", "", folded))
+
+
 CLAIM_COLUMNS = """
     c.id, c.article_id, c.text, c.span_start, c.span_end, c.verb, c.voice, c.polarity,
     c.claimant, c.rating, c.source AS claim_source, c.url AS claim_url, c.published AS claim_published,
-    c.external_id, s.id AS speaker_id, s.name AS speaker_name, s.role AS speaker_role,
+    c.external_id, c.claim_date, c.time_text, s.id AS speaker_id, s.name AS speaker_name, s.role AS speaker_role,
+    s.organisation AS speaker_organisation, c.title AS claim_title,
     a.outlet, a.title, a.url AS article_url, a.published AS article_published
 """
 CLAIM_JOINS = "FROM claims c LEFT JOIN speakers s ON s.id = c.speaker_id LEFT JOIN articles a ON a.id = c.article_id"
@@ -92,6 +128,21 @@ class NewClaim:
     url: str | None = None
     published: str | None = None
     external_id: str | None = None
+    speaker_organisation: str | None = None
+    speaker_aliases: tuple[str, ...] = ()  # other names the article used for the speaker
+    co_speakers: tuple["NewSpeaker", ...] = ()  # further speakers of the same claim
+    claim_date: str | None = None  # "YYYY-MM-DD" or "YYYY-MM": the claim's own time expression, resolved
+    time_text: str | None = None  # that expression as written ("on Saturday")
+    title: str | None = None  # a fact-check record's headline (standalone claims); searched with the text
+
+
+@dataclass(frozen=True)
+class NewSpeaker:
+    name: str
+    role: str | None = None
+    organisation: str | None = None
+    is_person: bool = True
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,25 +159,35 @@ class SearchFilters:
 class Store(Protocol):
     """What the rest of the service needs from a store; SQLite and PostgreSQL both provide it."""
 
+    kind: str  # "sqlite" or "postgresql", reported by /v1/stats
+
     def generation(self) -> int: ...
+    def generation_and_claims(self) -> tuple[int, int]: ...
     def find_article(self, article_id: str) -> dict | None: ...
     def add_article(self, article: dict, claims: Sequence[NewClaim]) -> None: ...
     def delete_article(self, article_id: str) -> bool: ...
     def add_standalone_claims(self, claims: Sequence[NewClaim]) -> list[tuple[int, bool]]: ...
     def claims_by_ids(self, ids: Sequence[int]) -> dict[int, dict]: ...
     def claims_of_article(self, article_id: str) -> list[dict]: ...
+    def source_claims(self, article_ids: Sequence[str]) -> dict[str, dict]: ...
     def claim_ids_matching(self, filters: SearchFilters) -> np.ndarray: ...
     def all_embeddings(self, batch: int = 10_000) -> Iterator[tuple[np.ndarray, np.ndarray]]: ...
+    def all_claim_documents(self, batch: int = 5_000) -> Iterator[list[tuple[int, str, str | None]]]: ...
     def embeddings_of(self, ids: Sequence[int]) -> dict[int, np.ndarray]: ...
     def changes_since(self, seq: int) -> list[tuple[int, int, str]]: ...
     def counts(self) -> dict[str, int]: ...
     def get_meta(self, key: str) -> str | None: ...
     def set_meta(self, key: str, value: str) -> None: ...
+    def search_speakers(self, query: str, limit: int = 20) -> list[dict]: ...
+    def find_speaker(self, speaker_id: int) -> dict | None: ...
+    def claims_of_speaker(self, speaker_id: int) -> list[dict]: ...
     def close(self) -> None: ...
 
 
 class SQLiteStore:
     """SQLite in WAL mode; one connection per thread, every write in one transaction."""
+
+    kind = "sqlite"
 
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
@@ -136,6 +197,7 @@ class SQLiteStore:
         self._write_lock = threading.Lock()
         with self._connection() as conn:
             conn.executescript(SCHEMA)
+        self._migrate_speakers()
 
     def _connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -181,6 +243,12 @@ class SQLiteStore:
         row = self._connection().execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()
         return int(row[0])
 
+    def generation_and_claims(self) -> tuple[int, int]:
+        """The generation and the claim count from one snapshot (one statement), so that they agree."""
+        row = self._connection().execute(
+            "SELECT (SELECT COALESCE(MAX(seq), 0) FROM changes), (SELECT COUNT(*) FROM claims)").fetchone()
+        return int(row[0]), int(row[1])
+
     def changes_since(self, seq: int) -> list[tuple[int, int, str]]:
         rows = self._connection().execute(
             "SELECT seq, claim_id, op FROM changes WHERE seq > ? ORDER BY seq", (seq,)
@@ -214,33 +282,183 @@ class SQLiteStore:
 
     @staticmethod
     def _drop_orphan_speakers(conn: sqlite3.Connection) -> None:
-        conn.execute("DELETE FROM speakers WHERE id NOT IN (SELECT DISTINCT speaker_id FROM claims "
-                     "WHERE speaker_id IS NOT NULL)")
+        """Speakers left without claims go, and their aliases with them (ON DELETE CASCADE)."""
+        conn.execute("DELETE FROM speakers WHERE id NOT IN (SELECT speaker_id FROM claims WHERE speaker_id IS NOT NULL) "
+                     "AND id NOT IN (SELECT speaker_id FROM claim_speakers)")
+
+    # --- speakers --------------------------------------------------------------------------
+    @staticmethod
+    def _column_names(conn: sqlite3.Connection, table: str) -> set[str]:
+        return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+
+    def _migrate_speakers(self) -> None:
+        """Bring a database made before speakers were entities up to date; a no-op on a current one.
+
+        Adds the missing columns and tables, gives every speaker its name_key (merging rows whose names differ
+        only in spelling), links every claim's speaker in claim_speakers, then makes name_key unique.
+        """
+        with self._transaction() as conn:
+            for table, columns in ADDED_COLUMNS.items():
+                present = self._column_names(conn, table)
+                for column, kind in columns:
+                    if column not in present:
+                        conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+            for statement in SPEAKER_SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            rows = conn.execute("SELECT id, name FROM speakers WHERE name_key IS NULL ORDER BY id").fetchall()
+            for row in rows:
+                key = speaker_key(row["name"]) or f"#{row['id']}"
+                same = conn.execute("SELECT id FROM speakers WHERE name_key = ?", (key,)).fetchone()
+                if same:
+                    self._merge_speaker(conn, int(row["id"]), int(same["id"]))
+                else:
+                    conn.execute("UPDATE speakers SET name_key = ? WHERE id = ?", (key, row["id"]))
+                    self._add_alias(conn, int(row["id"]), row["name"])
+            conn.execute("INSERT INTO claim_speakers(claim_id, speaker_id, position) SELECT id, speaker_id, 0 "
+                         "FROM claims WHERE speaker_id IS NOT NULL AND id NOT IN (SELECT claim_id FROM claim_speakers)")
+            conn.execute("CREATE UNIQUE INDEX IF NOT EXISTS speakers_name_key ON speakers(name_key)")
+
+    def _merge_speaker(self, conn: sqlite3.Connection, duplicate: int, kept: int) -> None:
+        """Move a duplicate speaker's claims and names to the speaker kept, then drop it."""
+        name = conn.execute("SELECT name FROM speakers WHERE id = ?", (duplicate,)).fetchone()["name"]
+        conn.execute("UPDATE claims SET speaker_id = ? WHERE speaker_id = ?", (kept, duplicate))
+        conn.execute("DELETE FROM claim_speakers WHERE speaker_id = ? AND claim_id IN "
+                     "(SELECT claim_id FROM claim_speakers WHERE speaker_id = ?)", (duplicate, kept))
+        conn.execute("UPDATE claim_speakers SET speaker_id = ? WHERE speaker_id = ?", (kept, duplicate))
+        for alias in conn.execute("SELECT alias FROM speaker_aliases WHERE speaker_id = ?", (duplicate,)).fetchall():
+            self._add_alias(conn, kept, alias["alias"])
+        conn.execute("DELETE FROM speakers WHERE id = ?", (duplicate,))
+        self._add_alias(conn, kept, name)
+
+    @staticmethod
+    def _add_alias(conn: sqlite3.Connection, speaker_id: int, alias: str) -> None:
+        key = speaker_key(alias)
+        if key and not conn.execute("SELECT 1 FROM speaker_aliases WHERE speaker_id = ? AND alias = ?",
+                                    (speaker_id, alias)).fetchone():
+            conn.execute("INSERT INTO speaker_aliases(speaker_id, alias, alias_key) VALUES (?, ?, ?)",
+                         (speaker_id, alias, key))
+
+    def _resolve_speaker(self, conn: sqlite3.Connection, speaker: NewSpeaker) -> int:
+        """The stored speaker this one is (same name_key, or the one speaker known by one of its names), or a new row."""
+        key = speaker_key(speaker.name) or speaker.name
+        row = conn.execute("SELECT id FROM speakers WHERE name_key = ?", (key,)).fetchone()
+        speaker_id = int(row["id"]) if row else None
+        if speaker_id is None:
+            keys = sorted({k for k in (speaker_key(n) for n in (speaker.name, *speaker.aliases)) if k})
+            marks = ",".join("?" * len(keys))
+            candidates = {int(r[0]) for r in conn.execute(
+                f"SELECT speaker_id FROM speaker_aliases WHERE alias_key IN ({marks}) UNION "
+                f"SELECT id FROM speakers WHERE name_key IN ({marks})", keys + keys)} if keys else set()
+            if len(candidates) == 1:  # an unambiguous alias; two people called 'Price' stay apart
+                speaker_id = candidates.pop()
+        if speaker_id is None:
+            cursor = conn.execute(
+                "INSERT INTO speakers(name, name_key, role, organisation, is_person) VALUES (?, ?, ?, ?, ?)",
+                (speaker.name, key, speaker.role, speaker.organisation, int(speaker.is_person)))
+            speaker_id = int(cursor.lastrowid)
+        else:
+            conn.execute("UPDATE speakers SET role = COALESCE(role, ?), organisation = COALESCE(organisation, ?) "
+                         "WHERE id = ?", (speaker.role, speaker.organisation, speaker_id))
+        for alias in (speaker.name, *speaker.aliases):
+            self._add_alias(conn, speaker_id, alias)
+        return speaker_id
+
+    def _speaker_rows(self, conn: sqlite3.Connection, where: str, params: Sequence[Any]) -> list[dict]:
+        speakers = [dict(r) for r in conn.execute(
+            f"SELECT id, name, name_key, role, organisation, is_person FROM speakers WHERE {where}", params)]
+        if not speakers:
+            return []
+        ids = [s["id"] for s in speakers]
+        marks = ",".join("?" * len(ids))
+        counts = dict(conn.execute(f"SELECT speaker_id, COUNT(*) FROM claim_speakers WHERE speaker_id IN ({marks}) "
+                                   "GROUP BY speaker_id", ids).fetchall())
+        aliases: dict[int, list[tuple[str, str]]] = {i: [] for i in ids}
+        for row in conn.execute(f"SELECT speaker_id, alias, alias_key FROM speaker_aliases WHERE speaker_id IN ({marks}) "
+                                "ORDER BY alias", ids):
+            aliases[int(row[0])].append((row[1], row[2]))
+        for speaker in speakers:
+            speaker["is_person"] = bool(speaker["is_person"])
+            speaker["claims"] = int(counts.get(speaker["id"], 0))
+            speaker["alias_keys"] = [k for _, k in aliases[speaker["id"]]]
+            speaker["aliases"] = [a for a, _ in aliases[speaker["id"]] if a != speaker["name"]]
+        return speakers
+
+    def search_speakers(self, query: str, limit: int = 20) -> list[dict]:
+        """Speakers whose name or an alias contains the query (spelling variants ignored), else whose role does;
+        best first: exact name, exact alias, name or alias starting with it, containing it, role; then most claims."""
+        key = speaker_key(query)
+        if not key:
+            return []
+        pattern = f"%{key}%"
+        speakers = self._speaker_rows(
+            self._connection(),
+            "name_key LIKE ? OR id IN (SELECT speaker_id FROM speaker_aliases WHERE alias_key LIKE ?) OR LOWER(role) LIKE ?",
+            (pattern, pattern, f"%{query.strip().lower()}%"),
+        )
+
+        def rank(speaker: dict) -> tuple:
+            keys = speaker["alias_keys"]
+            if speaker["name_key"] == key:
+                tier = 0
+            elif key in keys:
+                tier = 1
+            elif speaker["name_key"].startswith(key) or any(k.startswith(key) for k in keys):
+                tier = 2
+            elif key in speaker["name_key"] or any(key in k for k in keys):
+                tier = 3
+            else:
+                tier = 4
+            return tier, -speaker["claims"], speaker["name"]
+
+        return [_public_speaker(s) for s in sorted(speakers, key=rank)[:limit]]
+
+    def find_speaker(self, speaker_id: int) -> dict | None:
+        found = self._speaker_rows(self._connection(), "id = ?", (int(speaker_id),))
+        return _public_speaker(found[0]) if found else None
+
+    def claims_of_speaker(self, speaker_id: int) -> list[dict]:
+        """Every claim the speaker made (alone or with others), oldest first: the claim's own date, else its
+        publication date; undated claims last, in the order they were stored."""
+        rows = [dict(r) for r in self._connection().execute(
+            f"SELECT {CLAIM_COLUMNS} {CLAIM_JOINS} WHERE c.id IN "
+            "(SELECT claim_id FROM claim_speakers WHERE speaker_id = ?)", (int(speaker_id),))]
+
+        def when(row: dict) -> tuple:
+            dated = row.get("claim_date") or row.get("claim_published") or row.get("article_published")
+            return (dated is None, dated or "", row["id"])
+
+        return sorted(rows, key=when)
 
     # --- claims --------------------------------------------------------------------------
-    def _speaker_id(self, conn: sqlite3.Connection, claim: NewClaim) -> int | None:
-        if not claim.speaker:
-            return None
-        row = conn.execute("SELECT id, role FROM speakers WHERE name = ?", (claim.speaker,)).fetchone()
-        if row:
-            if claim.speaker_role and not row["role"]:
-                conn.execute("UPDATE speakers SET role = ? WHERE id = ?", (claim.speaker_role, row["id"]))
-            return int(row["id"])
-        cursor = conn.execute("INSERT INTO speakers(name, role, is_person) VALUES (?, ?, ?)",
-                              (claim.speaker, claim.speaker_role, int(claim.speaker_is_person)))
-        return int(cursor.lastrowid)
+    def _speaker_ids(self, conn: sqlite3.Connection, claim: NewClaim) -> list[int]:
+        """The stored speakers of a claim, its main speaker first."""
+        speakers = list(claim.co_speakers)
+        if claim.speaker:
+            speakers.insert(0, NewSpeaker(claim.speaker, claim.speaker_role, claim.speaker_organisation,
+                                          claim.speaker_is_person, claim.speaker_aliases))
+        ids: list[int] = []
+        for speaker in speakers:
+            speaker_id = self._resolve_speaker(conn, speaker)
+            if speaker_id not in ids:
+                ids.append(speaker_id)
+        return ids
 
     def _insert_claim(self, conn: sqlite3.Connection, claim: NewClaim, article_id: str | None) -> int:
         vector = np.ascontiguousarray(claim.embedding, dtype=np.float32)
+        speaker_ids = self._speaker_ids(conn, claim)
         cursor = conn.execute(
             "INSERT INTO claims(article_id, text, span_start, span_end, speaker_id, verb, voice, polarity, claimant, "
-            "rating, source, url, published, external_id, text_hash, embedding, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (article_id, claim.text, claim.span_start, claim.span_end, self._speaker_id(conn, claim), claim.verb,
-             claim.voice, claim.polarity, claim.claimant, claim.rating, claim.source, claim.url, claim.published,
-             claim.external_id, text_hash(claim.text), vector.tobytes(), utcnow()),
+            "rating, source, url, published, external_id, text_hash, embedding, created_at, claim_date, time_text, "
+            "title) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (article_id, claim.text, claim.span_start, claim.span_end, speaker_ids[0] if speaker_ids else None,
+             claim.verb, claim.voice, claim.polarity, claim.claimant, claim.rating, claim.source, claim.url,
+             claim.published, claim.external_id, text_hash(claim.text), vector.tobytes(), utcnow(), claim.claim_date,
+             claim.time_text, claim.title),
         )
         claim_id = int(cursor.lastrowid)
+        conn.executemany("INSERT INTO claim_speakers(claim_id, speaker_id, position) VALUES (?, ?, ?)",
+                         [(claim_id, speaker_id, position) for position, speaker_id in enumerate(speaker_ids)])
         conn.execute("INSERT INTO changes(claim_id, op) VALUES (?, 'add')", (claim_id,))
         return claim_id
 
@@ -284,6 +502,25 @@ class SQLiteStore:
         )
         return [dict(r) for r in rows]
 
+    def source_claims(self, article_ids: Sequence[str]) -> dict[str, dict]:
+        """Per article: its cleaned text and its claims' ids, texts and stored vectors in text order."""
+        if not article_ids:
+            return {}
+        conn = self._connection()
+        marks = ",".join("?" * len(article_ids))
+        found = {row[0]: {"text": row[1], "claim_ids": [], "claim_texts": [], "vectors": []}
+                 for row in conn.execute(f"SELECT id, text FROM articles WHERE id IN ({marks})", list(article_ids))}
+        rows = conn.execute(f"SELECT article_id, id, text, embedding FROM claims WHERE article_id IN ({marks}) "
+                            "ORDER BY article_id, span_start, id", list(article_ids))
+        for article_id, claim_id, text, blob in rows:
+            if article_id in found:
+                found[article_id]["claim_ids"].append(int(claim_id))
+                found[article_id]["claim_texts"].append(text)
+                found[article_id]["vectors"].append(np.frombuffer(blob, dtype=np.float32))
+        for source in found.values():
+            source["vectors"] = np.vstack(source["vectors"]) if source["vectors"] else np.zeros((0, 0), np.float32)
+        return found
+
     def claim_ids_matching(self, filters: SearchFilters) -> np.ndarray:
         """Ids of the claims that pass the context filters, for a filtered index search."""
         where, params = [], []  # type: list[str], list[Any]
@@ -295,8 +532,10 @@ class SQLiteStore:
         if filters.speakers:
             clauses = []
             for name in filters.speakers:
-                clauses.append("(LOWER(s.name) LIKE ? OR LOWER(c.claimant) LIKE ?)")
-                params += [f"%{name.lower()}%"] * 2
+                # any speaker of the claim, by any of its names, spelling variants ignored
+                clauses.append("(c.id IN (SELECT cs.claim_id FROM claim_speakers cs JOIN speaker_aliases sa "
+                               "ON sa.speaker_id = cs.speaker_id WHERE sa.alias_key LIKE ?) OR LOWER(c.claimant) LIKE ?)")
+                params += [f"%{speaker_key(name) or name.lower()}%", f"%{name.lower()}%"]
             where.append("(" + " OR ".join(clauses) + ")")
         published = "COALESCE(c.published, a.published)"
         if filters.published_after:
@@ -339,6 +578,18 @@ class SQLiteStore:
             conn.executemany("UPDATE claims SET embedding = ? WHERE id = ?",
                              [(np.asarray(v, dtype=np.float32).tobytes(), int(i)) for i, v in zip(ids, vectors)])
 
+    def all_claim_documents(self, batch: int = 5_000) -> Iterator[list[tuple[int, str, str | None]]]:
+        """(claim id, text, title) of every claim in batches, for rebuilding the lexical index."""
+        conn = self._connection()
+        last = 0
+        while True:
+            rows = conn.execute("SELECT id, text, title FROM claims WHERE id > ? ORDER BY id LIMIT ?",
+                                (last, batch)).fetchall()
+            if not rows:
+                return
+            last = int(rows[-1][0])
+            yield [(int(r[0]), r[1], r[2]) for r in rows]
+
     def all_claim_texts(self, batch: int = 5_000) -> Iterator[tuple[list[int], list[str]]]:
         conn = self._connection()
         last = 0
@@ -359,11 +610,20 @@ class SQLiteStore:
         }
 
 
+def _public_speaker(row: dict) -> dict:
+    return {"id": int(row["id"]), "name": row["name"], "aliases": row["aliases"], "role": row["role"],
+            "organisation": row["organisation"], "is_person": row["is_person"], "claims": row["claims"]}
+
+
 def open_store(database_url: str, default_path: Path) -> Store:
     """The store named by configuration: SQLite unless a PostgreSQL URL is given."""
     if not database_url:
         return SQLiteStore(default_path)
     if database_url.startswith("sqlite:///"):
         return SQLiteStore(database_url.removeprefix("sqlite:///"))
-    raise ValueError(f"unsupported FACTCHECK_DATABASE_URL {database_url!r}: use sqlite:///PATH "
-                     "(PostgreSQL support is tracked in the deployment issue)")
+    if database_url.startswith(("postgresql://", "postgres://")):
+        from .store_pg import PostgresStore
+
+        return PostgresStore(database_url)
+    raise ValueError(f"unsupported FACTCHECK_DATABASE_URL {database_url.split('://')[0]}://...: "
+                     "use sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DBNAME")

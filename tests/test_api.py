@@ -29,7 +29,8 @@ def test_check_returns_matches_with_source_speaker_similarity_and_stance(seeded_
     assert body["statement"] == "Iran sent drones to Russia before the invasion"
     assert len(body["matches"]) == 5
     similarities = [m["similarity"] for m in body["matches"]]
-    assert similarities == sorted(similarities, reverse=True)
+    # best first by the fused (cosine + BM25) score of service/retrieval.py; similarity stays the cosine
+    assert all(s >= 0.35 for s in similarities)
     for match in body["matches"]:
         assert {"claim_id", "text", "similarity", "stance", "speaker", "source", "span"} <= set(match)
         assert match["stance"]["label"] in {"supports", "refutes", "neutral"}
@@ -50,7 +51,9 @@ def test_check_k_threshold_and_filters(seeded_client):
         "filters": {"outlet": ["The Moscow Times"], "speaker": ["Amir-Abdollahian"]}}).get_json()
     assert filtered["matches"]
     assert all(m["source"]["outlet"] == "The Moscow Times" for m in filtered["matches"])
-    assert all(m["speaker"]["name"] == "Hossein Amir-Abdollahian" for m in filtered["matches"])
+    # one speaker entity across articles (issue 4): the Moscow Times' "Amir-Abdollahian" is the canonical
+    # "Hossein Amirabdollahian" of the first article that named him
+    assert all(m["speaker"]["name"] == "Hossein Amirabdollahian" for m in filtered["matches"])
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,7 @@ class Check(MethodView):
                 published_after=_iso(filters.get("published_after")),
                 published_before=_iso(filters.get("published_before")),
             ),
+            include_sources=body["sources"],
         )
 
 

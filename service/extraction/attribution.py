@@ -12,19 +12,27 @@ for _voice, _verbs in {
     "confirms confirmed",
     "alleges": "allege alleges alleged alleging accuse accuses accused accusing claim claims claimed claiming",
     "reports": "report reports reported reporting suggest suggests suggested",
-    "asserts": "say says said saying add adds added stated tell tells told stress stresses stressed "
-    "emphasize emphasizes emphasized emphasise emphasised insist insists insisted note notes noted announce "
-    "announces announced reiterate reiterates reiterated respond responds responded call calls called describe "
-    "describes described maintain maintains maintained warn warns warned argue argues argued explain explains "
-    "explained write writes wrote found reaffirm reaffirmed",
+    "asserts": "say says said saying add adds added stated stating tell tells told stress stresses stressed stressing "
+    "emphasize emphasizes emphasized emphasizing emphasise emphasised insist insists insisted note notes noted announce "
+    "announces announced reiterate reiterates reiterated reiterating respond responds responded call calls called "
+    "describe describes described maintain maintains maintained warn warns warned argue argues argued explain explains "
+    "explained write writes wrote found reaffirm reaffirms reaffirmed according",
 }.items():
     for _verb in _verbs.split():
         VOICE_OF_VERB[_verb] = _voice
 
-VERB_PATTERN = "|".join(sorted(VOICE_OF_VERB, key=len, reverse=True))
+VERB_PATTERN = "|".join(sorted((v for v in VOICE_OF_VERB if v != "according"), key=len, reverse=True))
 VERB = re.compile(rf"\b({VERB_PATTERN})\b")
 REFUSES_TO_CONFIRM = re.compile(
     r"\b(neither confirmed nor denied|(declined|refused|would not|did not) (to )?(confirm|comment))\b", re.I
+)
+# "called the accusations ‘totally unfounded’", "described the accusations as a ‘fuss’": a denial.
+DISMISSAL = re.compile(
+    r"\b(?:call|calls|called|calling|describe|describes|described|describing|brand|branded|label|labelled|labeled)\b"
+    r"[^.;]{0,40}?\b(?:accusations?|allegations?|claims?|reports?|information|charges?|rumou?rs?)\b[^.;]{0,30}?"
+    r"\b(?:false|untrue|unfounded|baseless|groundless|fuss|stuffing|lies?|fake|nonsense|absurd|propaganda|"
+    r"fabricat\w*|speculation|hoax|ridiculous)\b",
+    re.I,
 )
 NEGATION = re.compile(
     r"\b(not|no|never|nothing|none|neither|nor|without|cannot|deny|denies|denied|reject|rejects|rejected|"
@@ -41,11 +49,43 @@ ORG_WORDS = {
     "post", "times", "agency", "ministry", "department", "news", "government", "office", "corps", "union",
     "council", "committee", "army", "forces", "press", "tass", "irna", "reuters", "ap", "afp", "media", "journal",
     "guardian", "bbc", "cnn", "service", "administration", "kremlin", "pentagon", "nato", "un", "eu",
+    "establishment", "military", "intelligence", "authorities", "officials",
 }
 PLACES = {
     "iran", "russia", "ukraine", "tehran", "moscow", "kyiv", "kiev", "us", "usa", "washington", "israel", "china",
     "europe", "crimea", "britain", "uk", "france", "germany", "america", "united", "states", "kingdom",
 }
+# A country's capital or seat of government used for its government, and other names of one body.
+BODY_NAMES: dict[str, str] = {}
+for _canonical, _names in {
+    "Iran": "iran|tehran|islamic republic|islamic republic of iran",
+    "Russia": "russia|moscow|kremlin|the kremlin|russian federation",
+    "Ukraine": "ukraine|kyiv|kiev",
+    "United States": "united states|the united states|us|u.s.|usa|america|washington|white house|the white house",
+    "United Kingdom": "united kingdom|the united kingdom|uk|u.k.|britain|great britain|london",
+    "European Union": "european union|the european union|eu|e.u.|brussels",
+    "Israel": "israel",
+    "China": "china|beijing",
+}.items():
+    for _name in _names.split("|"):
+        BODY_NAMES[_name] = _canonical
+DEMONYMS = {
+    "iranian": "Iran", "iran’s": "Iran", "iran's": "Iran", "russian": "Russia", "ukrainian": "Ukraine",
+    "american": "United States", "us": "United States", "u.s.": "United States", "british": "United Kingdom",
+    "israeli": "Israel", "chinese": "China",
+}
+GOVERNMENT_WORDS = {"government", "administration", "officials", "authorities", "leadership", "side"}
+GROUP_PREFIX = re.compile(r"^(?:the\s+)?(?:representatives|officials|members|spokespeople|sources)\s+(?:of|from)\s+", re.I)
+# Role words that say the same thing in other words.
+ROLE_SYNONYMS = [
+    (re.compile(r"\bhead of (?:the )?(\w+\s+)?diplomacy\b", re.I), r"\1foreign minister"),
+    (re.compile(r"\btop diplomat\b", re.I), "foreign minister"),
+    (re.compile(r"\bhead of (?:the )?ministry\b", re.I), "minister"),
+    (re.compile(r"\bspokes(?:man|woman)\b", re.I), "spokesperson"),
+    (re.compile(r"\bdefence\b", re.I), "defense"),
+]
+ROLE_STOPWORDS = {"the", "of", "and", "a", "an", "his", "her", "its", "their", "this", "that", "country’s", "country's",
+                  "for", "in", "on", "islamic", "republic"}
 NAME_TOKEN = r"[A-Z][\w’'.-]*"
 LEADING_ADVERBIAL = re.compile(
     r"^(?:(?:In|On|At|By|During|Earlier|Later|Subsequently|Meanwhile|However|But|And|Also|Only|In turn|"
@@ -53,16 +93,38 @@ LEADING_ADVERBIAL = re.compile(
 )
 TRAILING_FILLER = re.compile(
     r"(\s+(on \w+(day)?|today|yesterday|again|also|has|have|had|was|were|is|repeatedly|long|earlier|later|"
-    r"then|now|previously|first|already|once|last week|on [A-Z]\w+ \d+|neither|nor))+$",
+    r"then|now|previously|first|already|once|last week|on [A-Z]\w+ \d+|neither|nor|appeared to|appears to|"
+    r"seemed to|seems to))+$",
+    re.I,
+)
+# "The Washington Post published an article alleging ...": the outlet is the subject of the allegation.
+PUBLISHED_PIECE = re.compile(
+    r"\s+(?:published|ran|carried|released|issued)\s+(?:an?|its|the)\s+(?:\w+\s+)?"
+    r"(?:article|report|story|investigation|statement|analysis)$",
+    re.I,
+)
+# "– as has the Ukrainian government –": one more speaker of the same claim.
+AS_HAS = re.compile(r"[–—-]\s*as (?:has|have|had|did|does|do) (.{2,60}?)\s*[–—-]")
+# "This was stated on Monday by the Minister ...": the attribution of the sentence before, not a claim.
+ATTRIBUTION_ONLY = re.compile(
+    rf"^(?:This|That|It|These|Those)\s+(?:was|were|has been|had been|is)\s+(?:also\s+)?({VERB_PATTERN}|announced)\b"
+    r"(.*?)\s+by\s+(.+?)\.?$"
+)
+STATEMENTS_BY = re.compile(
+    r"\b(statements?|remarks?|comments?|claims?|accusations?|allegations?)\s+(?:was|were|have been|had been|has been)\s+"
+    r"(?:made|issued|voiced|repeated)\s+(?:\w+\s+)?by\s+(.+?)\.?$",
     re.I,
 )
 
 
-@dataclass
+@dataclass(eq=False)
 class Speaker:
     name: str
     role: str | None = None
     is_person: bool = True
+    organisation: str | None = None
+    aliases: set[str] = field(default_factory=set)  # other forms of the name used in the article
+    placeholder: bool = False  # a title whose holder is named later in the article ("Iran's Foreign Minister")
 
 
 @dataclass
@@ -70,6 +132,11 @@ class Attribution:
     speaker: Speaker | None
     verb: str | None
     voice: str
+    also: list[Speaker] = field(default_factory=list)  # further speakers of the same claim ("Moscow and Tehran")
+
+    @property
+    def speakers(self) -> list[Speaker]:
+        return ([self.speaker] if self.speaker else []) + [s for s in self.also if s is not self.speaker]
 
 
 @dataclass
@@ -79,6 +146,55 @@ class QuoteRegion:
     attribution: Attribution | None = None
 
 
+def canonical_body(phrase: str) -> tuple[str, str] | None:
+    """(canonical name, form used) of a country or union named by itself, its capital or its government."""
+    text = GROUP_PREFIX.sub("", phrase.strip(" ,.;:"))
+    lowered = text.lower()
+    if lowered in BODY_NAMES:
+        return BODY_NAMES[lowered], re.sub(r"^the\s+", "", text, flags=re.I)
+    words = re.sub(r"^the\s+", "", lowered).split()
+    if len(words) == 2 and words[0] in DEMONYMS and words[1] in GOVERNMENT_WORDS:
+        return DEMONYMS[words[0]], re.sub(r"^the\s+", "", text, flags=re.I)
+    return None
+
+
+def role_words(text: str) -> set[str]:
+    """Content words of a role or title, with synonyms and demonyms unified ('Iran's' = 'Iranian')."""
+    for pattern, replacement in ROLE_SYNONYMS:
+        text = pattern.sub(replacement, text)
+    words = set()
+    for word in re.findall(r"[\w’'-]+", text.lower()):
+        word = re.sub(r"[’']s$", "", word)
+        if word in ROLE_STOPWORDS:
+            continue
+        country = DEMONYMS.get(word) or BODY_NAMES.get(word)
+        if country:
+            word = next((d for d, c in DEMONYMS.items() if c == country and d.isalpha()), word)
+        words.add(word)
+    return words
+
+
+def organisation_of(role: str | None) -> str | None:
+    """'US State Department spokesperson' -> 'US State Department'; 'Iranian Foreign Minister' -> 'Iran'."""
+    if not role:
+        return None
+    of_part = re.search(r"\bof (?:the )?((?:[A-Z][\w’'-]*\s?)+)$", role)
+    if of_part:
+        return of_part.group(1).strip()
+    tokens = role.split()
+    head = max((i for i, t in enumerate(tokens) if _role_word(t) in ROLE_NOUNS), default=-1)
+    before = tokens[:head] if head >= 0 else []
+    if before and _role_word(before[-1]) in ORG_WORDS | {"ministry"}:
+        return " ".join(before)
+    for token in before:
+        lowered = token.lower().strip(",.")
+        if lowered in DEMONYMS:
+            return DEMONYMS[lowered]
+        if token.isupper() and len(token) >= 2:
+            return BODY_NAMES.get(lowered, token)
+    return None
+
+
 @dataclass
 class ArticleSpeakers:
     """The speakers named so far in one article, for surnames, pronouns and titles."""
@@ -86,35 +202,49 @@ class ArticleSpeakers:
     by_name: dict[str, Speaker] = field(default_factory=dict)
     last_person: Speaker | None = None
 
-    def resolve(self, name: str, role: str | None) -> Speaker:
+    def resolve(self, name: str, role: str | None, is_person: bool | None = None) -> Speaker:
         """One speaker per person: 'Price' and 'Ned Price' are the same, the longest name wins."""
         key = _compact(name)
-        for known in self.by_name.values():
+        for known in list(self.by_name.values()):
             known_key = _compact(known.name)
             if key == known_key or (len(key) >= 5 and known_key.endswith(key)):
                 if role and not known.role:
                     known.role = role
+                if name != known.name:
+                    known.aliases.add(name)
                 return known
             if len(known_key) >= 5 and key.endswith(known_key) and len(name) > len(known.name):
                 del self.by_name[known.name]
+                known.aliases.add(known.name)
                 known.name = name
                 known.role = known.role or role
                 self.by_name[name] = known
                 return known
-        speaker = Speaker(name=name, role=role, is_person=_looks_like_person(name))
+        person = _looks_like_person(name) if is_person is None else is_person
+        speaker = Speaker(name=name, role=role, is_person=person)
         self.by_name[name] = speaker
         return speaker
 
     def by_title(self, title: str) -> Speaker | None:
-        """'the minister', 'the spokesman': the last person whose role has that word."""
-        words = [_role_word(w) for w in title.split() if _role_word(w) in ROLE_NOUNS]
+        """'the minister', 'the spokesman': the person whose role shares most words with the title, latest first."""
+        words = role_words(title)
+        nouns = {w for w in words if w in ROLE_NOUNS | {"spokesperson"}}
+        if not nouns:
+            return None
+        best, best_score = None, 0
         for speaker in reversed(list(self.by_name.values())):
-            if speaker.is_person and speaker.role and any(w in speaker.role.lower() for w in words):
-                return speaker
-        return self.last_person if words else None
+            if not speaker.is_person or not speaker.role or speaker.placeholder:
+                continue
+            held = role_words(speaker.role)
+            if not nouns & held:
+                continue
+            score = len(words & held)
+            if score > best_score:
+                best, best_score = speaker, score
+        return best
 
     def note(self, speaker: Speaker | None) -> None:
-        if speaker and speaker.is_person:
+        if speaker and speaker.is_person and not speaker.placeholder:
             self.last_person = speaker
 
 
@@ -191,9 +321,15 @@ def find_quote_regions(paragraph: str) -> list[QuoteRegion]:
 
 
 def voice_of(verb: str | None, sentence: str) -> str:
+    """What the reporting verb, or the construction around it, means for the claim."""
     if REFUSES_TO_CONFIRM.search(sentence):
         return "refuses_to_confirm"
-    return VOICE_OF_VERB.get(verb.lower(), "asserts") if verb else "asserts"
+    if not verb:
+        return "asserts"
+    voice = VOICE_OF_VERB.get(verb.lower().split()[0], "asserts")
+    if voice == "asserts" and DISMISSAL.search(sentence):
+        return "denies"
+    return voice
 
 
 def polarity_of(claim_text: str, voice: str, verb: str | None) -> str:
@@ -208,30 +344,88 @@ def polarity_of(claim_text: str, voice: str, verb: str | None) -> str:
     return "negative" if voice == "denies" or negated else "positive"
 
 
+def _adjectival(text: str, match: re.Match[str]) -> bool:
+    """'an arms firm accused of supplying', 'Tehran's alleged arms supply': a participle, not a reporting verb."""
+    after = text[match.end():match.end() + 4]
+    before = text[max(0, match.start() - 12):match.start()]
+    if after.startswith(" of") and not re.search(r"\b(?:has|have|had|was|were|is|are|been|be)\s+$", before):
+        return True
+    return bool(re.search(r"(?:[’']s|\bthe|\ban?|\bof|\bits|\btheir)\s+$", before))
+
+
+def split_coordination(phrase: str) -> list[str] | None:
+    """'Moscow and Tehran' -> ['Moscow', 'Tehran']; 'Ukraine and its Western allies' -> ['Ukraine']; None when
+    the phrase is not a list of bodies or short names (a role such as 'Minister of Defense and Logistics')."""
+    parts = [p.strip() for p in re.split(r",\s*(?:and\s+)?|\s+and\s+", phrase.strip(" ,.")) if p.strip()]
+    if len(parts) < 2:
+        return None
+    kept = []
+    for part in parts:
+        if re.match(r"^(?:its|their|his|her|other|some|several)\b", part):
+            continue  # "its Western allies": not named
+        bare = re.sub(r"^the\s+", "", part, flags=re.I)
+        if canonical_body(part) or (re.fullmatch(rf"(?:{NAME_TOKEN}\s?){{1,3}}", bare) and not _has_role_noun(bare)):
+            kept.append(part)
+        else:
+            return None
+    return kept or None
+
+
 class Attributor:
     """Finds the speaker of each sentence of one article, in reading order."""
 
     def __init__(self) -> None:
         self.speakers = ArticleSpeakers()
 
-    def speaker_from_phrase(self, phrase: str) -> Speaker | None:
+    def speaker_from_phrase(self, phrase: str, is_person: bool | None = None) -> Speaker | None:
         phrase = TRAILING_FILLER.sub("", phrase.strip(" ,.;:")).strip()
+        phrase = PUBLISHED_PIECE.sub("", phrase)
         lowered = phrase.lower()
         if lowered in PRONOUNS:
             return self.speakers.last_person if lowered in {"he", "she"} else None
-        if re.fullmatch(r"(the|this|that)\s+[\w\s’'-]{0,40}", lowered) and _has_role_noun(lowered):
-            known = self.speakers.by_title(lowered)
-            if known:
-                return known
+        body = canonical_body(phrase)
+        if body:
+            speaker = self.speakers.resolve(body[0], None, is_person=False)
+            if body[1] != body[0]:
+                speaker.aliases.add(body[1])
+            return speaker
+        group = GROUP_PREFIX.sub("", phrase)
+        if group != phrase:
+            return self.speaker_from_phrase(group, is_person)
+        possessive_title = re.fullmatch(rf"({NAME_TOKEN})[’']s\s+([\w\s-]{{2,40}})", phrase)
+        definite = re.fullmatch(r"(the|this|that)\s+[\w\s’'-]{0,80}", lowered)
+        if (definite or possessive_title) and _has_role_noun(lowered):
+            _, name = parse_role_and_name(phrase)
+            if not name or not _looks_like_person(name):
+                known = self.speakers.by_title(phrase)
+                if known:
+                    return known
+                role = re.sub(r"^(the|this|that)\s+", "", phrase, flags=re.I)
+                return Speaker(name=role, role=role, is_person=True, placeholder=True)
         if lowered.startswith(("the ", "a ", "an ")) and not re.search(rf"\s{NAME_TOKEN}", phrase):
             return None
+        demonym_body = re.fullmatch(r"(?:[Tt]he\s+)?([A-Z]\w+)\s+((?:[a-z]+\s+){0,2}[a-z]+)", phrase)
+        if demonym_body and demonym_body.group(1).lower() in DEMONYMS and demonym_body.group(2).split()[-1] in ORG_WORDS:
+            return self.speakers.resolve(f"{demonym_body.group(1)} {demonym_body.group(2)}", None, is_person=False)
         role, name = parse_role_and_name(phrase)
         if not name:
             return None
         if len(name.split()) > 5:
             return None
-        speaker = self.speakers.resolve(name, role)
+        speaker = self.speakers.resolve(name, role, is_person)
+        if speaker.role and not speaker.organisation:
+            speaker.organisation = organisation_of(speaker.role)
         return speaker
+
+    def speakers_from_phrase(self, phrase: str) -> list[Speaker]:
+        """Every speaker of a subject: one, or each named part of 'Moscow and Tehran'."""
+        parts = split_coordination(TRAILING_FILLER.sub("", phrase.strip(" ,.;:")))
+        found = [self.speaker_from_phrase(p) for p in (parts or [phrase])]
+        unique: list[Speaker] = []
+        for speaker in found:
+            if speaker and speaker not in unique:
+                unique.append(speaker)
+        return unique
 
     def attribute_quote(self, paragraph: str, region: QuoteRegion) -> Attribution | None:
         """The attribution right after a quotation's close, or right before its opening."""
@@ -266,16 +460,32 @@ class Attributor:
         return None
 
     def _attribution(self, phrase: str, verb: str | None, context: str) -> Attribution:
-        speaker = self.speaker_from_phrase(phrase)
-        return Attribution(speaker, verb.lower() if verb else None, voice_of(verb, context))
+        speakers = self.speakers_from_phrase(phrase)
+        return Attribution(speakers[0] if speakers else None, verb.lower() if verb else None, voice_of(verb, context),
+                           speakers[1:])
 
     def attribute_sentence(self, sentence: str) -> Attribution:
         """Attribution from the sentence alone: subject + reporting verb, passive 'by X', 'according to X'."""
+        attribution = self._attribute_sentence(sentence)
+        also = AS_HAS.search(sentence)
+        if also and attribution.speaker:
+            extra = self.speaker_from_phrase(also.group(1))
+            if extra and extra not in attribution.speakers:
+                attribution.also.append(extra)
+        return attribution
+
+    def _attribute_sentence(self, sentence: str) -> Attribution:
         passive = re.search(rf"\bwas (?:{VERB_PATTERN}) (?:on \w+ )?by (.+?)\.?$", sentence)
         if passive:
             speaker = self.speaker_from_phrase(passive.group(1))
             if speaker:
                 return Attribution(speaker, None, "asserts")
+        statements = STATEMENTS_BY.search(sentence)
+        if statements:
+            speakers = self.speakers_from_phrase(statements.group(2))
+            if speakers:
+                voice = "alleges" if statements.group(1).lower().startswith(("claim", "accusation", "allegation")) else "asserts"
+                return Attribution(speakers[0], None, voice, speakers[1:])
         quoted_as = re.search(r"^(.{1,80}?)\s+was (?:quoted|cited)\b.{0,80}?\bas saying\b", sentence) or re.search(
             r"\b(?:quoted|cited) (.{1,60}?) as saying\b", sentence
         )
@@ -283,24 +493,29 @@ class Attributor:
             speaker = self.speaker_from_phrase(quoted_as.group(1))
             if speaker:
                 return Attribution(speaker, "said", "asserts")
+        according = re.match(r"^[Aa]ccording to (.{2,80}?),", sentence)
         body = LEADING_ADVERBIAL.sub("", sentence)
-        match = VERB.search(body)
-        if match:
+        match = next((m for m in VERB.finditer(body) if not _adjectival(body, m)), None)
+        if match and not according:
             verb = match.group(1)
             before = body[: match.start()].strip()
             rest = body[match.end():].strip(" .")
             if before:
                 trailing = len(rest.split()) <= 4 and "," in before
                 subject = before.rsplit(",", 1)[-1] if trailing else before.split(",", 1)[0]
+                listed = re.match(r"^(.+?)\s+(?:have|has|had|are|is|were|was|will|would)\b", before)
+                if not trailing and listed and split_coordination(listed.group(1)):
+                    subject = listed.group(1)
                 subject = re.sub(r"\s+was quoted.*$", "", subject)
-                speaker = self.speaker_from_phrase(subject)
-                if speaker or trailing or len(subject.split()) <= 6:
-                    return Attribution(speaker, verb.lower(), voice_of(verb, sentence))
-        according = re.search(r"\b[Aa]ccording to (?:the )?(.{2,80}?)(?:,|\.?$)", sentence)
+                speakers = self.speakers_from_phrase(subject)
+                if speakers or trailing or len(subject.split()) <= 6:
+                    return Attribution(speakers[0] if speakers else None, verb.lower(), voice_of(verb, sentence),
+                                       speakers[1:])
+        according = according or re.search(r"\b[Aa]ccording to (?:the )?(.{2,80}?)(?:,|\.?$)", sentence)
         if according:
             speaker = self.speaker_from_phrase(according.group(1))
             if speaker:
-                return Attribution(speaker, "according to", "reports")
+                return Attribution(speaker, "according to", "asserts")
         hearsay = re.search(r"\breports (?:have|had) (suggested|said|claimed)\b", sentence)
         if hearsay:
             return Attribution(None, hearsay.group(1), "reports")

@@ -31,6 +31,12 @@ BOILERPLATE_LINES = [
 PICTURE_CREDIT = re.compile(
     r"\s*\((?:Pictures?|Photos?|Image|Credit|Photo credit)\s*:[^)]*\)\s*|\s*\(credit:[^)]*\)\s*", re.I
 )
+# A wire photo caption: a description of the picture closed by its place and date
+# ("..., in Kyiv, Ukraine December 19, 2022."): no claim of its own.
+PHOTO_CAPTION_DATELINE = re.compile(
+    r",?\s+in [A-Z][\w' -]+(?:,\s*[A-Z][\w' -]+)?,?\s+(?:January|February|March|April|May|June|July|August|"
+    r"September|October|November|December) \d{1,2}, \d{4}\.?$"
+)
 DATE_MARKER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s+")
 # "KYIV (Reuters) - ", "Ukraine (, - " : a dateline in front of the first sentence.
 DATELINE = re.compile(r"^[A-Z][A-Za-z .'-]{1,40}\s\((?:[A-Za-z .,/]{0,30})\)?,?\s*[-–—]+\s+")
@@ -92,7 +98,7 @@ def clean_article(raw: str) -> CleanArticle:
         if stripped != line:
             dropped.append(line)
             line = stripped
-            if not line:
+            if not line or PHOTO_CAPTION_DATELINE.search(line):
                 continue
             if not TERMINAL.search(line):
                 line += "."

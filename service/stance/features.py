@@ -207,6 +207,8 @@ def fit_tfidf(texts: Sequence[str]) -> TfidfVectorizer:
 
 def tfidf_cosines(vectorizer: TfidfVectorizer, left: Sequence[str], right: Sequence[str]) -> np.ndarray:
     """Row-wise cosine of TF-IDF vectors (rows are L2-normalised by the vectorizer)."""
+    if hasattr(vectorizer, "cosines"):  # a CompiledTfidf (service/stance/fast.py)
+        return vectorizer.cosines(left, right)
     a = vectorizer.transform(left)
     b = vectorizer.transform(right)
     return np.asarray(a.multiply(b).sum(axis=1), dtype=np.float32).ravel()
@@ -255,13 +257,16 @@ def feature_matrix(
     bodies: Sequence[Body],
     tfidf: TfidfVectorizer,
     dense: bool,
+    cosines: np.ndarray | None = None,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Features of aligned (headline, body) pairs, and each body's sentence order by similarity.
 
     With ``dense``, the element-wise product of the headline vector and the body's focus vector is appended.
+    ``cosines`` are the pairs' TF-IDF cosines when the caller already has them.
     """
     infos: dict[str, TextInfo] = {}
-    cosines = tfidf_cosines(tfidf, headlines, [b.text for b in bodies])
+    if cosines is None:
+        cosines = tfidf_cosines(tfidf, headlines, [b.text for b in bodies])
     rows, orders = [], []
     for headline, vector, body, cosine in zip(headlines, headline_vectors, bodies, cosines, strict=True):
         info = infos.get(headline) or infos.setdefault(headline, analyse(headline))

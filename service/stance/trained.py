@@ -2,37 +2,28 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Sequence
 
 import joblib
 import numpy as np
 
-from .base import Stance, StanceInput
+from .base import ArticleStance, SourceInput, Stance, StanceInput
+from .fast import CompiledTfidf, CompiledTreeEnsemble
 from .features import Body, TextInfo, analyse, body_sentences, feature_matrix, make_bodies, negated_topic
 
 ARTEFACT_FILE = "stance_model.joblib"
 SETTINGS_FILE = "settings.json"
 FNC_TO_STANCE = {"agree": "supports", "disagree": "refutes", "discuss": "neutral", "unrelated": "neutral"}
 EVIDENCE_SENTENCES = 3
+SOURCE_CACHE_SIZE = 512  # analysed sources (articles) kept per process; an article id always means the same text
 HEDGED_VOICES = frozenset({"alleges", "reports"})  # voices under which a "discuss" claim stays neutral
 # Claim-level rules (hand-set, not learned).
 RELATED_PROBABILITY = 0.5  # claim head P(related) from which a claim takes a side
 NEGATED_TOPIC_MIN_SIMILARITY = 0.2  # a claim negating a statement topic word is related from this similarity
 RULE_CONFIDENCE = 0.5  # least confidence of a side taken by the negated-topic rule
-
-
-@dataclass(frozen=True)
-class ArticleStance:
-    """Stance of a whole article toward a statement, with the body sentences that drove it (best first)."""
-
-    label: str  # agree, disagree, discuss or unrelated
-    confidence: float
-    evidence: list[int] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return {"label": self.label, "confidence": round(float(self.confidence), 4), "evidence": list(self.evidence)}
 
 
 def claim_pairs(bodies: Sequence[Body], orders: Sequence[np.ndarray]) -> list[Body]:
@@ -66,13 +57,16 @@ class TrainedStanceModel:
 
     def __init__(self, embedder, tfidf, article_model, claim_model, meta: dict) -> None:
         self.embedder = embedder
-        self.tfidf = tfidf
-        self.article_model = article_model
-        self.claim_model = claim_model
         self.meta = meta
         self.dense = bool(meta["settings"]["dense"])
+        # The fitted scikit-learn parts, evaluated by service/stance/fast.py (same outputs, no per-call overhead).
+        self.tfidf = CompiledTfidf(tfidf)
+        self.article_model = CompiledTreeEnsemble(article_model)
+        self.claim_model = CompiledTreeEnsemble(claim_model)
         self._article_classes = [str(c) for c in article_model.classes_]
         self._claim_classes = [str(c) for c in claim_model.classes_]
+        self._sources: OrderedDict[str, tuple[Body, dict[int, float]]] = OrderedDict()
+        self._sources_lock = threading.Lock()
 
     @classmethod
     def load(cls, path: str | Path, embedder) -> TrainedStanceModel:
@@ -106,17 +100,60 @@ class TrainedStanceModel:
         features, _ = feature_matrix(
             headlines, vectors[[index[h] for h in headlines]], [by_id[b] for b in body_ids], self.tfidf, self.dense
         )
-        return [str(label) for label in self.article_model.predict(features)]
+        probabilities = self.article_model.predict_proba(features)
+        return [self._article_classes[int(i)] for i in np.argmax(probabilities, axis=1)]
 
     def classify_article(self, statement: str, text: str) -> ArticleStance:
         """FNC-1 label of ``text`` toward ``statement``; evidence indexes ``split_sentences(text)``."""
         body = self._bodies([text])[0]
         vector = self.embedder.encode([statement])[0]
         features, orders = feature_matrix([statement], vector[None, :], [body], self.tfidf, self.dense)
-        probabilities = self.article_model.predict_proba(features)[0]
+        return self._article_stance(self.article_model.predict_proba(features)[0], orders[0])
+
+    def classify_sources(
+        self, statement: str, sources: Sequence[SourceInput], statement_vector: np.ndarray | None = None
+    ) -> list[ArticleStance]:
+        """Article-level stance of each stored source, from its claims' stored vectors (nothing is re-encoded).
+
+        The source's claims stand in for the body sentences the article head was trained on; evidence
+        indexes ``SourceInput.claim_texts``.
+        """
+        if not sources:
+            return []
+        if statement_vector is None:
+            statement_vector = self.embedder.encode([statement])[0]
+        statement_tfidf = self.tfidf.vector(statement)
+        bodies, cosines = [], []
+        for source in sources:
+            body, body_tfidf = self._source_body(source)
+            bodies.append(body)
+            cosines.append(self.tfidf.cosine(statement_tfidf, body_tfidf))
+        vectors = np.repeat(np.asarray(statement_vector, dtype=np.float32)[None, :], len(sources), axis=0)
+        features, orders = feature_matrix([statement] * len(sources), vectors, bodies, self.tfidf, self.dense,
+                                          cosines=np.asarray(cosines, dtype=np.float32))
+        return [self._article_stance(p, order) for p, order in zip(self.article_model.predict_proba(features), orders)]
+
+    def _source_body(self, source: SourceInput) -> tuple[Body, dict[int, float]]:
+        """The analysed source (cached by key: analysing 50 claims costs more than classifying them)."""
+        with self._sources_lock:
+            cached = self._sources.get(source.key)
+            if cached is not None and len(cached[0].sentences) == len(source.claim_texts):
+                self._sources.move_to_end(source.key)
+                return cached
+        texts = tuple(source.claim_texts)
+        vectors = np.asarray(source.claim_vectors, dtype=np.float32).reshape(len(texts), -1)
+        body = Body(source.text, texts, tuple(analyse(t) for t in texts), vectors)
+        entry = (body, self.tfidf.vector(source.text))
+        with self._sources_lock:
+            self._sources[source.key] = entry
+            while len(self._sources) > SOURCE_CACHE_SIZE:
+                self._sources.popitem(last=False)
+        return entry
+
+    def _article_stance(self, probabilities: np.ndarray, order: np.ndarray) -> ArticleStance:
         best = int(np.argmax(probabilities))
         label = self._article_classes[best]
-        evidence = [] if label == "unrelated" else [int(i) for i in orders[0][:EVIDENCE_SENTENCES]]
+        evidence = [] if label == "unrelated" else [int(i) for i in order[:EVIDENCE_SENTENCES]]
         return ArticleStance(label, float(probabilities[best]), evidence)
 
     # -- claim level -----------------------------------------------------------------------------------------

