@@ -83,28 +83,25 @@ def bench_ingestion(engine: FactCheckEngine, bodies: list[str]) -> dict:
 
 
 def bench_in_process(engine: FactCheckEngine, statements: list[str], k: int) -> dict:
-    floor, search_only, full, with_sources = [], [], [], []
-    for statement in statements:
-        started = time.perf_counter()
-        vector = engine.embedder.encode([statement])[0]
-        engine.index.search(vector, k)
-        floor.append(time.perf_counter() - started)
-    for statement in statements:
-        started = time.perf_counter()
-        engine.check(statement, k=k, min_similarity=0.0, include_sources=False)
-        full.append(time.perf_counter() - started)
-    for statement in statements:
-        started = time.perf_counter()
-        engine.check(statement, k=k, min_similarity=0.0)
-        with_sources.append(time.perf_counter() - started)
-    model, engine.stance_model = engine.stance_model, NoStance()
-    for statement in statements:
-        started = time.perf_counter()
-        engine.check(statement, k=k, min_similarity=0.0, include_sources=False)
-        search_only.append(time.perf_counter() - started)
+    """Floor, search only, with stance, with stance and per-source verdicts: the variants take turns per statement,
+    so that a change in machine load falls on all of them alike."""
+    model, no_stance = engine.stance_model, NoStance()
+    variants = {
+        "floor": lambda s: engine.index.search(engine.embedder.encode([s])[0], k),
+        "check_search_only": lambda s: engine.check(s, k=k, min_similarity=0.0, include_sources=False),
+        "check_with_stance": lambda s: engine.check(s, k=k, min_similarity=0.0, include_sources=False),
+        "check_with_sources": lambda s: engine.check(s, k=k, min_similarity=0.0),
+    }
+    timings: dict[str, list[float]] = {name: [] for name in variants}
+    for number, statement in enumerate(statements):
+        names = list(variants)
+        for name in names[number % len(names):] + names[:number % len(names)]:
+            engine.stance_model = no_stance if name == "check_search_only" else model
+            started = time.perf_counter()
+            variants[name](statement)
+            timings[name].append(time.perf_counter() - started)
     engine.stance_model = model
-    return {"floor": floor, "check_search_only": search_only, "check_with_stance": full,
-            "check_with_sources": with_sources}
+    return timings
 
 
 def bench_http(data_dir: Path, statements: list[str], k: int, workers: int) -> list[float]:

@@ -23,6 +23,7 @@ class Config:
     embedding_model: str = "all-MiniLM-L6-v2"  # packaged name or a local model directory
     embedding_batch_size: int = 64
     torch_threads: int = 1  # intra-op threads per process; 0 keeps torch's default (all cores)
+    search_threads: int = 1  # FAISS OpenMP threads per process; 0 keeps FAISS's default (all cores)
     stance_model: str = "trained"  # "trained" (models/stance), "polarity" (rules) or a CrossEncoder NLI directory
     stance_related_threshold: float = 0.45  # similarity under which stance is neutral
     extractor: str = "spacy"  # claim extraction: spacy (parser + NER + rules) or rules

@@ -18,7 +18,7 @@ from .embeddings import Embedder, make_embedder
 from .extraction import Extractor, content_hash, load_extractor, normalise
 from .extraction.dates import as_date
 from .extraction.attribution import polarity_of
-from .index import VectorIndex, choose_kind, make_index
+from .index import VectorIndex, choose_kind, make_index, set_search_threads
 from .retrieval import Retriever
 from .stance import StanceInput, StanceModel, load_stance_model
 from .stance.base import ArticleStance, SourceInput, Stance
@@ -56,6 +56,7 @@ class FactCheckEngine:
         self.config = config
         self._allow_model_change = allow_model_change
         config.data_dir.mkdir(parents=True, exist_ok=True)
+        set_search_threads(config.search_threads)
         self.store = store or open_store(config.database_url, config.database_path)
         self.embedder = embedder or make_embedder(config)
         self.stance_model = stance_model or load_stance_model(config, self.embedder)
