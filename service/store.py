@@ -548,19 +548,23 @@ class SQLiteStore:
         rows = self._connection().execute(sql, params).fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
-    def all_embeddings(self, batch: int = 10_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """(ids, vectors) in batches, for rebuilding the index from the store."""
+    def _claim_batches(self, columns: str, batch: int) -> Iterator[list]:
+        """Rows ``(id, *columns)`` of every claim in id order, ``batch`` at a time (keyset pagination)."""
         conn = self._connection()
         last = 0
         while True:
-            rows = conn.execute("SELECT id, embedding FROM claims WHERE id > ? ORDER BY id LIMIT ?",
+            rows = conn.execute(f"SELECT id, {columns} FROM claims WHERE id > ? ORDER BY id LIMIT ?",
                                 (last, batch)).fetchall()
             if not rows:
                 return
+            last = int(rows[-1][0])
+            yield rows
+
+    def all_embeddings(self, batch: int = 10_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(ids, vectors) in batches, for rebuilding the index from the store."""
+        for rows in self._claim_batches("embedding", batch):
             ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-            vectors = np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
-            last = int(ids[-1])
-            yield ids, vectors
+            yield ids, np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
 
     def embeddings_of(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
         conn = self._connection()
@@ -580,24 +584,12 @@ class SQLiteStore:
 
     def all_claim_documents(self, batch: int = 5_000) -> Iterator[list[tuple[int, str, str | None]]]:
         """(claim id, text, title) of every claim in batches, for rebuilding the lexical index."""
-        conn = self._connection()
-        last = 0
-        while True:
-            rows = conn.execute("SELECT id, text, title FROM claims WHERE id > ? ORDER BY id LIMIT ?",
-                                (last, batch)).fetchall()
-            if not rows:
-                return
-            last = int(rows[-1][0])
+        for rows in self._claim_batches("text, title", batch):
             yield [(int(r[0]), r[1], r[2]) for r in rows]
 
     def all_claim_texts(self, batch: int = 5_000) -> Iterator[tuple[list[int], list[str]]]:
-        conn = self._connection()
-        last = 0
-        while True:
-            rows = conn.execute("SELECT id, text FROM claims WHERE id > ? ORDER BY id LIMIT ?", (last, batch)).fetchall()
-            if not rows:
-                return
-            last = int(rows[-1][0])
+        """(ids, texts) in batches, for re-encoding every claim after a model change."""
+        for rows in self._claim_batches("text", batch):
             yield [int(r[0]) for r in rows], [r[1] for r in rows]
 
     def counts(self) -> dict[str, int]:
