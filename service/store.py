@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
-import unicodedata
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import Any, Iterator, Protocol, Sequence
 
 import numpy as np
+
+from .extraction.cleaning import speaker_key  # noqa: F401 - part of the store's interface
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -80,14 +81,6 @@ ADDED_COLUMNS = {  # table -> (column, type) added when missing
     "speakers": [("organisation", "TEXT"), ("name_key", "TEXT")],
     "claims": [("claim_date", "TEXT"), ("time_text", "TEXT"), ("title", "TEXT")],
 }
-
-
-def speaker_key(name: str) -> str:
-    """What makes two speaker names the same: case, accents, 'the', spaces and hyphens ignored
-    ('Amir-Abdollahian' = 'Amir Abdollahian' = 'Amirabdollahian', 'The Washington Post' = 'Washington Post')."""
-    folded = unicodedata.normalize("NFKD", name.strip().casefold())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return re.sub(r"[\W_]+", "", re.sub(r"^the\s+", "", folded))
 
 
 CLAIM_COLUMNS = """

@@ -110,3 +110,11 @@ def clean_article(raw: str) -> CleanArticle:
         line = DATELINE.sub("", line) if not kept else line
         kept.append(line)
     return CleanArticle(text="\n\n".join(kept), title=title, stated_date=stated_date, dropped_lines=tuple(dropped))
+
+
+def speaker_key(name: str) -> str:
+    """What makes two speaker names the same: case, accents, 'the', spaces and hyphens ignored
+    ('Amir-Abdollahian' = 'Amir Abdollahian' = 'Amirabdollahian', 'The Washington Post' = 'Washington Post')."""
+    folded = unicodedata.normalize("NFKD", name.strip().casefold())
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return re.sub(r"[\W_]+", "", re.sub(r"^the\s+", "", folded))

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import ExtractedClaim, Extractor
+from .cleaning import speaker_key
 
 MIN_CONTAINMENT = 0.75
 MIN_COVERAGE = 0.25
@@ -28,12 +29,6 @@ WORD = re.compile(r"\w+")
 
 def tokens(text: str) -> list[str]:
     return WORD.findall(text.casefold())
-
-
-def name_key(name: str) -> str:
-    """'The Washington Post' = 'Washington Post'; 'Amir-Abdollahian' = 'Amir Abdollahian' = 'Amirabdollahian'."""
-    key = re.sub(r"^the\s+", "", name.strip().casefold())
-    return re.sub(r"[\W_]+", "", key)
 
 
 def overlap(a: list[str], b: list[str]) -> tuple[float, float]:
@@ -66,7 +61,7 @@ class GoldReport:
     canonical: dict[str, str]
 
     def speaker_ok(self, gold: dict, claim: ExtractedClaim) -> bool:
-        found = {self.canonical.get(name_key(n), n) for n in claim_speakers(claim)}
+        found = {self.canonical.get(speaker_key(n), n) for n in claim_speakers(claim)}
         return found == set(gold["speakers"])
 
     def figures(self) -> dict[str, Any]:
@@ -117,7 +112,7 @@ def canonical_names(gold: dict[str, Any]) -> dict[str, str]:
     canonical: dict[str, str] = {}
     for speaker in gold["speakers"]:
         for name in [speaker["name"], *speaker["aliases"]]:
-            canonical[name_key(name)] = speaker["name"]
+            canonical[speaker_key(name)] = speaker["name"]
     return canonical
 
 
