@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from service.config import Config  # noqa: E402
 from service.engine import FactCheckEngine  # noqa: E402
 from service.ingest import ingest_paths  # noqa: E402
-from service.stance import Stance  # noqa: E402
+from service.stance import Stance, load_stance_model  # noqa: E402
 
 csv.field_size_limit(10**8)
 
@@ -82,9 +82,9 @@ def bench_ingestion(engine: FactCheckEngine, bodies: list[str]) -> dict:
             "encode_claims_per_s": len(claims) / encode_s}
 
 
-def bench_in_process(engine: FactCheckEngine, statements: list[str], k: int) -> dict:
-    """Floor, search only, with stance, with stance and per-source verdicts: the variants take turns per statement,
-    so that a change in machine load falls on all of them alike."""
+def bench_in_process(engine: FactCheckEngine, statements: list[str], k: int, baseline=None) -> dict:  # noqa: ANN001
+    """Floor, search only, with stance, with stance and per-source verdicts (and with the baseline stance model):
+    the variants take turns per statement, so that a change in machine load falls on all of them alike."""
     model, no_stance = engine.stance_model, NoStance()
     variants = {
         "floor": lambda s: engine.index.search(engine.embedder.encode([s])[0], k),
@@ -92,11 +92,14 @@ def bench_in_process(engine: FactCheckEngine, statements: list[str], k: int) -> 
         "check_with_stance": lambda s: engine.check(s, k=k, min_similarity=0.0, include_sources=False),
         "check_with_sources": lambda s: engine.check(s, k=k, min_similarity=0.0),
     }
+    if baseline is not None:
+        variants["check_with_baseline_stance"] = variants["check_with_stance"]
+    chosen = {"check_search_only": no_stance, "check_with_baseline_stance": baseline}
     timings: dict[str, list[float]] = {name: [] for name in variants}
     for number, statement in enumerate(statements):
         names = list(variants)
         for name in names[number % len(names):] + names[:number % len(names)]:
-            engine.stance_model = no_stance if name == "check_search_only" else model
+            engine.stance_model = chosen.get(name) or model
             started = time.perf_counter()
             variants[name](statement)
             timings[name].append(time.perf_counter() - started)
@@ -104,9 +107,10 @@ def bench_in_process(engine: FactCheckEngine, statements: list[str], k: int) -> 
     return timings
 
 
-def bench_http(data_dir: Path, statements: list[str], k: int, workers: int) -> list[float]:
+def bench_http(data_dir: Path, statements: list[str], k: int, workers: int, stance_model: str) -> list[float]:
     port = free_port()
-    env = {**os.environ, "FACTCHECK_DATA_DIR": str(data_dir), "FACTCHECK_LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "FACTCHECK_DATA_DIR": str(data_dir), "FACTCHECK_LOG_LEVEL": "WARNING",
+           "FACTCHECK_STANCE_MODEL": stance_model}
     process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--no-seeds",
                                 "--workers", str(workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)
@@ -137,7 +141,9 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=300)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("-k", type=int, default=10)
-    parser.add_argument("--stance-model", default=os.environ.get("FACTCHECK_STANCE_MODEL", "polarity"))
+    parser.add_argument("--stance-model", default=os.environ.get("FACTCHECK_STANCE_MODEL", Config().stance_model))
+    parser.add_argument("--baseline-stance", default="trained",
+                        help="stance model timed beside it in the same run ('' for none)")
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args()
 
@@ -148,9 +154,12 @@ def main() -> None:
         list(ingest_paths(engine, [ROOT / "seeds"]))
         engine.embedder.encode(statements[:5])  # warm-up
         ingestion = bench_ingestion(engine, bodies)
-        timings = bench_in_process(engine, statements, args.k)
+        baseline = None
+        if args.baseline_stance and args.baseline_stance != args.stance_model:
+            baseline = load_stance_model(config.with_overrides(stance_model=args.baseline_stance), engine.embedder)
+        timings = bench_in_process(engine, statements, args.k, baseline)
         engine.close()
-        http = bench_http(Path(tmp), statements, args.k, workers=1)
+        http = bench_http(Path(tmp), statements, args.k, workers=1, stance_model=args.stance_model)
 
     ms = lambda values, q: 1000 * percentile(values, q)  # noqa: E731
     print(f"machine: {os.cpu_count()} cores; torch threads {__import__('torch').get_num_threads()}")
@@ -167,6 +176,10 @@ def main() -> None:
           f"p95 {ms(timings['check_with_stance'], 95):.2f} ms")
     stance_cost = median(timings["check_with_stance"]) - median(timings["check_search_only"])
     print(f"stance cost over k={args.k}: {1000 * stance_cost:+.2f} ms at p50")
+    if baseline is not None:
+        base_cost = median(timings["check_with_baseline_stance"]) - median(timings["check_search_only"])
+        print(f"baseline stance model '{args.baseline_stance}' cost over k={args.k} in the same run: "
+              f"{1000 * base_cost:+.2f} ms at p50")
     print(f"engine.check with stance and per-source verdicts (the default): p50 "
           f"{ms(timings['check_with_sources'], 50):.2f} ms, p95 {ms(timings['check_with_sources'], 95):.2f} ms")
     sources_cost = median(timings["check_with_sources"]) - median(timings["check_with_stance"])

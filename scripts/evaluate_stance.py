@@ -1,6 +1,9 @@
 """Run the shipped stance model on an FNC-1 CSV pair and print its scores.
 
-    python scripts/evaluate_stance.py --bodies FILE --stances FILE [--model models/stance]
+    python scripts/evaluate_stance.py --bodies FILE --stances FILE [--stance-model fact|trained] [--model models/stance]
+
+``fact`` (the default): relatedness from the FNC-1 article head, agree / disagree / discuss from the fact-level
+claim stance model over the body's lead and the sentences nearest the headline. ``trained``: the FNC-1 model alone.
 
 The last line printed is ``FNC-1 score: 0.xxxx`` (the official weighting, relative to a perfect run).
 """
@@ -81,9 +84,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--stances", required=True, help="FNC-1 stances CSV (Headline, Body ID, Stance)")
     parser.add_argument("--model", default=str(REPO_ROOT / "models" / "stance"), help="model directory")
     parser.add_argument("--embedding-model", default="all-MiniLM-L6-v2")
+    parser.add_argument("--stance-model", choices=("fact", "trained"), default="fact")
     args = parser.parse_args(argv)
 
     from service.embeddings import SentenceTransformerEmbedder
+    from service.stance import CLAIM_MODEL_DIR
+    from service.stance.claim_model import FactStanceModel
     from service.stance.trained import TrainedStanceModel
 
     bodies = read_bodies(args.bodies)
@@ -94,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unknown stance labels in {args.stances}: {unknown}")
     started = time.perf_counter()
     model = TrainedStanceModel.load(args.model, SentenceTransformerEmbedder(args.embedding_model))
+    if args.stance_model == "fact":
+        model = FactStanceModel.load(CLAIM_MODEL_DIR, related=model, threads=2)
     predicted = model.predict_pairs([h for h, _, _ in rows], [body_id for _, body_id, _ in rows], bodies)
     lines, _, score = report(gold, predicted)
     print(f"{len(rows)} pairs, {len(bodies)} bodies, {time.perf_counter() - started:.1f} s")

@@ -153,6 +153,12 @@ def render_check(result: dict) -> str:
         lines.extend(textwrap.wrap(match["text"], width=96, initial_indent="   \"", subsequent_indent="    "))
         lines[-1] += "\""
         lines.append(f"   - {who}{', ' + match['voice'] if match.get('voice') else ''}; {where}")
+        if match.get("context"):
+            lines.extend(textwrap.wrap(f"answering: {match['context']['text']}", width=96, initial_indent="   - ",
+                                       subsequent_indent="     "))
+        others = [r for r in match.get("reported_by", []) if r["claim_id"] != match["claim_id"]]
+        if others:
+            lines.append("   - also reported by: " + ", ".join(r["outlet"] or "unknown outlet" for r in others))
     summary = result["summary"]
     lines += ["", f"Summary: {summary['supports']} support, {summary['refutes']} refute, {summary['neutral']} neutral"]
     return "\n".join(lines)

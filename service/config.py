@@ -19,12 +19,14 @@ class Config:
     """Every setting of the service; each field can be set as ``FACTCHECK_<NAME>``."""
 
     data_dir: Path = PROJECT_ROOT / "var"
-    database_url: str = ""  # empty: SQLite file factcheck.sqlite3 in data_dir
+    database_url: str = field(default="", repr=False)  # empty: SQLite file factcheck.sqlite3 in data_dir
     embedding_model: str = "all-MiniLM-L6-v2"  # packaged name or a local model directory
     embedding_batch_size: int = 64
     torch_threads: int = 1  # intra-op threads per process; 0 keeps torch's default (all cores)
     search_threads: int = 1  # FAISS OpenMP threads per process; 0 keeps FAISS's default (all cores)
-    stance_model: str = "trained"  # "trained" (models/stance), "polarity" (rules) or a CrossEncoder NLI directory
+    # "fact" (models/claim_stance: fact-level cross-encoder), "trained" (models/stance: FNC-1 topic model with
+    # polarity rules), "polarity" (rules) or a local CrossEncoder NLI directory
+    stance_model: str = "fact"
     stance_related_threshold: float = 0.45  # similarity under which stance is neutral
     extractor: str = "spacy"  # claim extraction: spacy (parser + NER + rules) or rules
     default_k: int = 5
@@ -63,6 +65,8 @@ class Config:
     rate_limit: str = ""  # per key, else per client address: "120/minute", "10/second"; empty: off
     cors_origins: str = ""  # origins browsers may call from ("*" any); empty: no CORS headers
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For gives the client address
+    group_reports: bool = True  # one fact reported by several outlets: one /v1/check match listing every report
+    group_reports_min_similarity: float = 0.71  # cosine of two copies (seeds: copies >= 0.72, distinct <= 0.70)
 
     @property
     def database_path(self) -> Path:

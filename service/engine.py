@@ -19,6 +19,7 @@ from .extraction import Extractor, content_hash, load_extractor, normalise
 from .extraction.dates import as_date
 from .extraction.attribution import polarity_of
 from .index import VectorIndex, choose_kind, make_index, set_search_threads
+from .reports import DEPTH_PER_FACT, group_reports, reported_by
 from .retrieval import Retriever
 from .stance import StanceInput, StanceModel, load_stance_model
 from .stance.base import ArticleStance, SourceInput, Stance
@@ -259,6 +260,8 @@ class FactCheckEngine:
                 speaker_role=c.speaker_role, speaker_is_person=c.speaker_is_person, verb=c.verb,
                 voice=c.voice, polarity=c.polarity, speaker_organisation=c.speaker_organisation,
                 speaker_aliases=c.speaker_aliases, claim_date=c.date, time_text=c.time_text,
+                responds_to_index=c.responds_to_index, responds_to_text=c.responds_to_text,
+                resolved_text=c.resolved_text,
                 co_speakers=tuple(NewSpeaker(s.name, s.role, s.organisation, s.is_person, s.aliases)
                                   for s in c.co_speakers),
             )
@@ -322,27 +325,42 @@ class FactCheckEngine:
         filters: SearchFilters | None = None,
         include_sources: bool = True,
     ) -> dict[str, Any]:
-        """The claims most similar to ``statement``, each with its source and stance; and a verdict per source."""
+        """The claims most similar to ``statement``, each with its source and stance; and a verdict per source.
+
+        With ``group_reports`` one fact reported by several outlets is one match (its best-ranked copy) listing
+        every report in ``reported_by``; ``k`` and ``summary`` count facts, and the verdicts see every report.
+        """
         k = k or self.config.default_k
         threshold = self.config.default_min_similarity if min_similarity is None else min_similarity
+        grouping = self.config.group_reports
         self.sync_index()
         allowed = self.store.claim_ids_matching(filters) if filters else None
-        statement_vector, hits = self.retriever.search(statement, self.index, k, threshold, allowed)
+        depth = k * DEPTH_PER_FACT if grouping else k
+        statement_vector, hits = self.retriever.search(statement, self.index, depth, threshold, allowed)
         rows = self.store.claims_by_ids([i for i, _ in hits])
         hits = [(i, s) for i, s in hits if i in rows]
         vectors = self.store.embeddings_of([i for i, _ in hits])
+        groups = (group_reports(hits, rows, vectors, self.config.group_reports_min_similarity) if grouping
+                  else [[hit] for hit in hits])[:k]
+        hits = [hit for group in groups for hit in group]  # every report of the facts shown, in match order
         inputs = [
             StanceInput(text=rows[i]["text"], similarity=s, polarity=rows[i]["polarity"] or "positive",
-                        voice=rows[i]["voice"], vector=vectors.get(i))
+                        voice=rows[i]["voice"], verb=rows[i].get("verb"), vector=vectors.get(i),
+                        context=rows[i].get("responds_to_text"))
             for i, s in hits
         ]
         stances = self.stance_model.classify(statement, inputs, statement_vector) if inputs else []
         matches = []
         summary = {"supports": 0, "refutes": 0, "neutral": 0}
-        for (claim_id, similarity), stance in zip(hits, stances):
+        stance_of = {claim_id: stance for (claim_id, _), stance in zip(hits, stances)}
+        for group in groups:
+            claim_id, similarity = group[0]
+            stance = stance_of[claim_id]
             match = claim_view(rows[claim_id])
             match["similarity"] = round(similarity, 4)
             match["stance"] = stance.as_dict()
+            if grouping:
+                match["reported_by"] = reported_by(group, rows, stance_of)
             summary[stance.label] += 1
             matches.append(match)
         result = {"statement": statement, "matches": matches, "summary": summary}
@@ -380,6 +398,22 @@ class FactCheckEngine:
              **source_verdict(heads.get(article_id), claims)}
             for article_id, claims in matched.items()
         ]
+
+    def claim_stances(self, statement: str, claims: Sequence[str]) -> dict[str, Any]:
+        """Stance of each claim text toward ``statement``, read as ingestion would store it and judged as
+        ``check`` judges stored claims (reporting verb and voice from extraction, the configured stance model)."""
+        vectors = self.embedder.encode([statement, *claims])
+        inputs = []
+        for text, vector in zip(claims, vectors[1:]):
+            found = self.extractor.extract(text).claims
+            extracted = found[0] if len(found) == 1 else None
+            inputs.append(StanceInput(
+                text=text, similarity=float(np.dot(vectors[0], vector)), vector=vector,
+                polarity=extracted.polarity if extracted else polarity_of(text, "asserts", None),
+                voice=extracted.voice if extracted else None, verb=extracted.verb if extracted else None))
+        stances = self.stance_model.classify(statement, inputs, vectors[0])
+        return {"statement": statement,
+                "stances": [{"claim": text, **stance.as_dict()} for text, stance in zip(claims, stances)]}
 
     def article_stance(self, statement: str, text: str) -> dict[str, Any]:
         """Article-level stance (FNC-1 labels) of ``text`` toward ``statement``, with evidence sentences."""
@@ -455,7 +489,7 @@ def source_verdict(head: tuple[ArticleStance, list[int]] | None, claims: list[tu
 
 
 def claim_view(row: dict) -> dict[str, Any]:
-    """A stored claim as the API shows it: text, speaker, source and span."""
+    """A stored claim as the API shows it: text, speaker, source, span and what it answers (``context``)."""
     speaker = None
     if row.get("speaker_name"):
         speaker = {"id": row["speaker_id"], "name": row["speaker_name"], "role": row.get("speaker_role"),
@@ -468,10 +502,14 @@ def claim_view(row: dict) -> dict[str, Any]:
         source = {"article_id": None, "outlet": row.get("claim_source"), "title": row.get("claim_title"),
                   "url": row.get("claim_url"), "published": row.get("claim_published")}
         span = None
+    context = None
+    if row.get("responds_to_text"):  # what the claim answers ("We strongly reject this information")
+        answered = row.get("responds_to_claim_id")
+        context = {"text": row["responds_to_text"], "claim_id": int(answered) if answered is not None else None}
     return {
         "claim_id": int(row["id"]), "text": row["text"], "speaker": speaker, "verb": row.get("verb"),
         "voice": row.get("voice"), "polarity": row.get("polarity"), "rating": row.get("rating"),
-        "external_id": row.get("external_id"), "source": source, "span": span,
+        "external_id": row.get("external_id"), "source": source, "span": span, "context": context,
     }
 
 

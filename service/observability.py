@@ -50,6 +50,9 @@ STANCE_SECONDS = Histogram("factcheck_stance_seconds",
 
 
 # --- logging -------------------------------------------------------------------------------
+# HTTP methods kept as label values; any other token a client sends is counted as "other", so that made-up
+# methods cannot add series without bound.
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 LOG_FIELDS = ("request_id", "method", "path", "endpoint", "status", "duration_ms", "remote_addr", "api_key_id")
 
 
@@ -245,8 +248,9 @@ def init_observability(app: Flask) -> None:
         response.headers[WORKER_HEADER] = str(os.getpid())
         endpoint = _endpoint_label()
         status = str(response.status_code)
-        HTTP_REQUESTS.labels(request.method, endpoint, status).inc()
-        HTTP_LATENCY.labels(request.method, endpoint, status).observe(elapsed)
+        method = request.method if request.method in HTTP_METHODS else "other"
+        HTTP_REQUESTS.labels(method, endpoint, status).inc()
+        HTTP_LATENCY.labels(method, endpoint, status).observe(elapsed)
         level = logging.DEBUG if request.path in QUIET_PATHS and response.status_code < 400 else logging.INFO
         access_log.log(level, "%s %s %s", request.method, request.path, response.status_code, extra={
             "request_id": request_id, "method": request.method, "path": request.path, "endpoint": endpoint,

@@ -77,9 +77,18 @@ def _stemmer():  # noqa: ANN202 - snowballstemmer has no type hints
     return snowballstemmer.stemmer("english")
 
 
+# Words longer than this are never cached (nor split into two words): no vocabulary word is that long, and a
+# statement of random letters must neither fill the cache with long strings nor split a long word every way.
+MAX_WORD_CHARS = 40
+
+
 @lru_cache(maxsize=500_000)
-def _stem(word: str) -> str:
+def _cached_stem(word: str) -> str:
     return _stemmer().stemWord(word)
+
+
+def _stem(word: str) -> str:
+    return _cached_stem(word) if len(word) <= MAX_WORD_CHARS else _stemmer().stemWord(word)
 
 
 def words(text: str) -> list[str]:
@@ -235,7 +244,7 @@ class LexicalIndex:
             term_id = self._term_ids.get(_stem(word))
             if term_id is not None:
                 found.add(term_id)
-            elif len(word) >= 7:
+            elif 7 <= len(word) <= MAX_WORD_CHARS:
                 found.update(self._split_compound(word))
         return found
 

@@ -71,6 +71,11 @@ class StanceSchema(Schema):
     confidence = fields.Float()
 
 
+class ContextSchema(Schema):
+    text = fields.Str(metadata={"description": "The claim or sentence of the same article that this claim answers."})
+    claim_id = fields.Int(allow_none=True, metadata={"description": "Its claim id; null when it is no stored claim."})
+
+
 class ClaimSchema(Schema):
     claim_id = fields.Int()
     text = fields.Str()
@@ -82,11 +87,25 @@ class ClaimSchema(Schema):
     external_id = fields.Str(allow_none=True)
     source = fields.Nested(SourceSchema)
     span = fields.Nested(SpanSchema, allow_none=True, metadata={"description": "Character span in the article text."})
+    context = fields.Nested(ContextSchema, allow_none=True, metadata={
+        "description": "What the claim answers when its content is a reference (\"We strongly reject this "
+                       "information\": the accusation before it); null otherwise."})
+
+
+class ReportSchema(Schema):
+    article_id = fields.Str(allow_none=True)
+    outlet = fields.Str(allow_none=True)
+    published = fields.Str(allow_none=True)
+    claim_id = fields.Int()
+    stance = fields.Nested(StanceSchema)
 
 
 class MatchSchema(ClaimSchema):
     similarity = fields.Float()
     stance = fields.Nested(StanceSchema)
+    reported_by = fields.List(fields.Nested(ReportSchema), metadata={
+        "description": "Every report of this fact (same speaker and polarity, near-identical claim), first report "
+                       "first; the match is the best-ranked one. Absent when FACTCHECK_GROUP_REPORTS is off."})
 
 
 class StanceSummarySchema(Schema):
@@ -214,10 +233,25 @@ class ErrorResponseSchema(Schema):
     error = fields.Nested(ErrorDetailSchema)
 
 
+MAX_STANCE_CLAIMS = 50
+
+
 class StanceRequestSchema(Schema):
     statement = fields.Str(required=True, validate=configured_max_length("max_statement_chars"))
-    text = fields.Str(required=True, validate=configured_max_length("max_article_chars"),
-                      metadata={"description": "A whole article body."})
+    claims = fields.List(fields.Str(validate=configured_max_length("max_statement_chars")),
+                         validate=validate.Length(1, MAX_STANCE_CLAIMS),
+                         metadata={"description": "Claims to judge one by one (1..50): the claim-level stance of "
+                                                  "each toward the statement, in the order given."})
+    text = fields.Str(validate=configured_max_length("max_article_chars"),
+                      metadata={"description": "A whole article body: the article-level stance (FNC-1 labels)."})
+
+    @validates_schema
+    def claims_or_text(self, data: dict, **_: object) -> None:
+        if "claims" in data and "text" in data:
+            raise ValidationError("Give either 'claims' (a list) or 'text' (an article), not both.")
+        if "claims" not in data and "text" not in data:
+            message = ["Missing data: give 'claims' (a list of claims) or 'text' (an article)."]
+            raise ValidationError({"claims": message, "text": message})
 
 
 class EvidenceSentenceSchema(Schema):
@@ -225,9 +259,18 @@ class EvidenceSentenceSchema(Schema):
     text = fields.Str()
 
 
-class ArticleStanceSchema(Schema):
+class ClaimStanceSchema(Schema):
+    claim = fields.Str()
+    label = fields.Str(validate=validate.OneOf(["supports", "refutes", "neutral"]))
+    confidence = fields.Float(metadata={"description": "Calibrated probability of the label."})
+
+
+class StanceResponseSchema(Schema):
     statement = fields.Str()
-    label = fields.Str(validate=validate.OneOf(["agree", "disagree", "discuss", "unrelated"]))
+    stances = fields.List(fields.Nested(ClaimStanceSchema),
+                          metadata={"description": "With 'claims': one stance per claim, in the order given."})
+    label = fields.Str(validate=validate.OneOf(["agree", "disagree", "discuss", "unrelated"]),
+                       metadata={"description": "With 'text': the article's stance (FNC-1 labels)."})
     confidence = fields.Float()
     evidence = fields.List(fields.Nested(EvidenceSentenceSchema))
 

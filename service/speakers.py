@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .stance import StanceInput
+from .stance.claim_model import attributed_content
 
 if TYPE_CHECKING:
     from .engine import FactCheckEngine
@@ -50,7 +51,12 @@ def _pair_stance(engine: "FactCheckEngine", previous: dict, current: dict, vecto
     before, after = vectors.get(previous["id"]), vectors.get(current["id"])
     similarity = float(np.dot(before, after)) if before is not None and after is not None else 0.0
     claim = StanceInput(text=current["text"], similarity=similarity, polarity=current["polarity"] or "positive",
-                        voice=current["voice"], vector=after)
-    stance = engine.stance_model.classify(previous["text"], [claim], before)[0]
+                        voice=current["voice"], verb=current.get("verb"), vector=after,
+                        context=current.get("responds_to_text"))
+    # The earlier claim's content is the statement; an earlier denial ("denied that P") turns the label round.
+    statement, governed = attributed_content(previous["text"], previous.get("verb"))
+    denied = governed and previous.get("voice") == "denies"
+    stance = engine.stance_model.classify(statement, [claim], None if governed else before)[0]
+    stance = stance.flipped() if denied else stance
     return {"previous_claim_id": int(previous["id"]), **stance.as_dict(), "similarity": round(similarity, 4),
             "position_change": stance.label == "refutes"}

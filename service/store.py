@@ -79,7 +79,10 @@ CREATE INDEX IF NOT EXISTS claim_speakers_speaker ON claim_speakers(speaker_id);
 """
 ADDED_COLUMNS = {  # table -> (column, type) added when missing
     "speakers": [("organisation", "TEXT"), ("name_key", "TEXT")],
-    "claims": [("claim_date", "TEXT"), ("time_text", "TEXT"), ("title", "TEXT")],
+    "claims": [("claim_date", "TEXT"), ("time_text", "TEXT"), ("title", "TEXT"),
+               # what the claim answers: the antecedent claim of the same article (or only its text, when it is a
+               # sentence that is no claim), and the claim with its reference resolved
+               ("responds_to_claim_id", "BIGINT"), ("responds_to_text", "TEXT"), ("resolved_text", "TEXT")],
 }
 
 
@@ -88,6 +91,7 @@ CLAIM_COLUMNS = """
     c.claimant, c.rating, c.source AS claim_source, c.url AS claim_url, c.published AS claim_published,
     c.external_id, c.claim_date, c.time_text, s.id AS speaker_id, s.name AS speaker_name, s.role AS speaker_role,
     s.organisation AS speaker_organisation, c.title AS claim_title,
+    c.responds_to_claim_id, c.responds_to_text, c.resolved_text,
     a.outlet, a.title, a.url AS article_url, a.published AS article_published
 """
 CLAIM_JOINS = "FROM claims c LEFT JOIN speakers s ON s.id = c.speaker_id LEFT JOIN articles a ON a.id = c.article_id"
@@ -127,6 +131,9 @@ class NewClaim:
     claim_date: str | None = None  # "YYYY-MM-DD" or "YYYY-MM": the claim's own time expression, resolved
     time_text: str | None = None  # that expression as written ("on Saturday")
     title: str | None = None  # a fact-check record's headline (standalone claims); searched with the text
+    responds_to_index: int | None = None  # the antecedent's position among the claims stored with this one
+    responds_to_text: str | None = None  # the antecedent claim's or sentence's text
+    resolved_text: str | None = None  # the claim with its reference replaced by what it refers to
 
 
 @dataclass(frozen=True)
@@ -261,8 +268,10 @@ class SQLiteStore:
                 "VALUES (:id, :outlet, :title, :url, :published, :raw_text, :text, :extractor, :created_at)",
                 {**article, "created_at": utcnow()},
             )
-            for claim in claims:
-                self._insert_claim(conn, claim, article["id"])
+            ids = [self._insert_claim(conn, claim, article["id"]) for claim in claims]
+            links = [(ids[c.responds_to_index], claim_id) for c, claim_id in zip(claims, ids)
+                     if c.responds_to_index is not None and 0 <= c.responds_to_index < len(ids)]
+            conn.executemany("UPDATE claims SET responds_to_claim_id = ? WHERE id = ?", links)
 
     def delete_article(self, article_id: str) -> bool:
         with self._transaction() as conn:
@@ -443,11 +452,11 @@ class SQLiteStore:
         cursor = conn.execute(
             "INSERT INTO claims(article_id, text, span_start, span_end, speaker_id, verb, voice, polarity, claimant, "
             "rating, source, url, published, external_id, text_hash, embedding, created_at, claim_date, time_text, "
-            "title) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"title, responds_to_text, resolved_text) VALUES ({', '.join('?' * 22)})",
             (article_id, claim.text, claim.span_start, claim.span_end, speaker_ids[0] if speaker_ids else None,
              claim.verb, claim.voice, claim.polarity, claim.claimant, claim.rating, claim.source, claim.url,
              claim.published, claim.external_id, text_hash(claim.text), vector.tobytes(), utcnow(), claim.claim_date,
-             claim.time_text, claim.title),
+             claim.time_text, claim.title, claim.responds_to_text, claim.resolved_text),
         )
         claim_id = int(cursor.lastrowid)
         conn.executemany("INSERT INTO claim_speakers(claim_id, speaker_id, position) VALUES (?, ?, ?)",

@@ -232,7 +232,8 @@ def test_polarity_model_gives_the_denial_and_the_admission_opposite_stances(make
     engine.ingest_article(seed_text("000"))
     engine.ingest_article(seed_text("003"))
     result = engine.check("Iran sent drones to Russia before the invasion", k=20)
-    labels = {m["text"]: m["stance"]["label"] for m in result["matches"]}
+    reports = [r for m in result["matches"] for r in m["reported_by"]]  # every report of the facts shown
+    labels = {engine.claim(r["claim_id"])["text"]: r["stance"]["label"] for r in reports}
     assert labels["We supplied Russia with a limited number of drones months before the war in Ukraine"] == "supports"
     denial = next(t for t in labels if "on Friday denied that Iran has supplied drones" in t)
     assert labels[denial] == "refutes"

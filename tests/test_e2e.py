@@ -77,7 +77,8 @@ def test_a_denial_and_an_admission_come_back_with_opposite_stances(server):
     status, body = http("POST", server + "/v1/check",
                         {"statement": "Iran sent drones to Russia before the invasion", "k": 20})
     assert status == 200
-    by_text = {m["text"]: m["stance"]["label"] for m in body["matches"]}
+    reports = [r for m in body["matches"] for r in m["reported_by"]]  # every report of the facts shown
+    by_text = {http("GET", server + f"/v1/claims/{r['claim_id']}")[1]["text"]: r["stance"]["label"] for r in reports}
     admission = next(t for t in by_text if t.startswith("We supplied Russia with a limited number of drones"))
     denial = next(t for t in by_text if "on Friday denied that Iran has supplied drones" in t)
     assert by_text[admission] == "supports"

@@ -1,7 +1,8 @@
 """Extraction measured against the hand-annotated seeds (tests/gold/seed_claims.json).
 
-Prints claim recall and precision, speaker, voice and date accuracy and boilerplate claims for both
-extractors (the figures in the README come from this output), and asserts the issue's targets.
+Prints claim recall and precision, speaker, voice, date and responds_to accuracy and boilerplate claims for both
+extractors (the figures in the README come from this output), and asserts the targets. The extra articles
+(tests/data/articles/, gold in tests/gold/extra_claims.json) are scored for what a claim answers.
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from service.extraction.evaluation import evaluate, format_figures, load_gold
 from .conftest import PROJECT_ROOT, SEEDS
 
 GOLD_PATH = PROJECT_ROOT / "tests" / "gold" / "seed_claims.json"
+EXTRA_GOLD_PATH = PROJECT_ROOT / "tests" / "gold" / "extra_claims.json"
+EXTRA_ARTICLES = PROJECT_ROOT / "tests" / "data" / "articles"
 
 
 @pytest.fixture(scope="module")
@@ -23,14 +26,18 @@ def gold():
     return load_gold(GOLD_PATH)
 
 
-def test_gold_texts_are_verbatim_in_the_seeds(gold):
+@pytest.mark.parametrize("gold_path, folder", [(GOLD_PATH, SEEDS), (EXTRA_GOLD_PATH, EXTRA_ARTICLES)])
+def test_gold_texts_are_verbatim_in_the_seeds(gold_path, folder):
+    gold = load_gold(gold_path)
     names = {s["name"] for s in gold["speakers"]}
-    assert {a["file"] for a in gold["articles"]} == {p.name for p in SEEDS.glob("*.txt")}
+    assert {a["file"] for a in gold["articles"]} == {p.name for p in folder.glob("*.txt")}
     for article in gold["articles"]:
-        raw = (SEEDS / article["file"]).read_text(encoding="utf-8")
+        raw = (folder / article["file"]).read_text(encoding="utf-8")
+        texts = {c["text"] for c in article["claims"]} | {n["text"] for n in article["not_claims"]}
         for entry in article["claims"] + article["not_claims"]:
             assert raw[entry["start"]:entry["end"]] == entry["text"]
         for claim in article["claims"]:
+            assert claim["responds_to"] is None or claim["responds_to"] in texts
             assert set(claim["speakers"]) <= names
             assert claim["voice"] in {"asserts", "denies", "admits", "alleges", "reports", "refuses_to_confirm"}
             if claim["date"]:
@@ -53,6 +60,17 @@ def test_extraction_meets_the_targets_on_the_seeds(gold, name, capsys):
     assert figures["claim_recall"] >= 0.95
     assert figures["claim_precision"] >= 0.9
     assert figures["date_accuracy"] >= 0.95
+    assert figures["responds_to_accuracy"] >= 0.9 and figures["responds_to_pairs"] >= 12
+
+
+@pytest.mark.parametrize("name", ["spacy", "rules"])
+def test_referring_claims_find_what_they_answer_in_the_extra_articles(name, capsys):
+    report = evaluate(load_extractor(name), load_gold(EXTRA_GOLD_PATH), EXTRA_ARTICLES)
+    figures = report.figures()
+    with capsys.disabled():
+        print("\n" + format_figures(f"{name} on the extra articles", figures))
+    assert figures["claim_recall"] >= 0.9 and figures["boilerplate_claims"] == 0
+    assert figures["responds_to_accuracy"] >= 0.9 and figures["responds_to_pairs"] >= 10
 
 
 def test_the_parser_finds_what_the_rules_miss(gold):

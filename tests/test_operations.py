@@ -83,6 +83,16 @@ def test_metrics_count_requests_per_url_rule_and_status_and_time_the_models(make
     assert after['factcheck_index_size{type="flat"}'] == stats["index"]["size"] == stats["claims"]
 
 
+def test_made_up_http_methods_share_one_label_value(make_client):
+    client = make_client()
+    for number in range(5):
+        assert client.open("/v1/check", method=f"M{number:05d}").status_code in (400, 405, 501)
+    samples = metric_samples(client)
+    assert not any("M0000" in name for name in samples)
+    assert sum(v for name, v in samples.items()
+               if name.startswith("factcheck_http_requests_total") and 'method="other"' in name) == 5
+
+
 # --- request ids and logs ----------------------------------------------------------------------------------
 def test_request_id_is_taken_when_sane_else_generated_and_always_echoed(make_client):
     client = make_client()

@@ -6,7 +6,7 @@ from flask_smorest import abort
 
 from ..extensions import current_engine
 from ..schemas import ClaimSchema, ClaimsBulkRequestSchema, ClaimsBulkResponseSchema
-from . import json_blueprint
+from . import ROW_ID, json_blueprint
 
 blp = json_blueprint("claims", __name__, url_prefix="/v1/claims", description="Claims and fact-check records")
 
@@ -29,7 +29,7 @@ class Claims(MethodView):
         }
 
 
-@blp.route("/<int:claim_id>")
+@blp.route(f"/<{ROW_ID}:claim_id>")
 class ClaimById(MethodView):
     @blp.response(200, ClaimSchema)
     def get(self, claim_id: int) -> dict:

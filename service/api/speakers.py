@@ -7,7 +7,7 @@ from flask_smorest import abort
 from ..extensions import current_engine
 from ..schemas import SpeakerClaimsResponseSchema, SpeakerSearchArgsSchema, SpeakerSearchResponseSchema
 from ..speakers import search_speakers, speaker_timeline
-from . import json_blueprint
+from . import ROW_ID, json_blueprint
 
 blp = json_blueprint("speakers", __name__, url_prefix="/v1/speakers", description="Speakers as entities")
 
@@ -21,7 +21,7 @@ class Speakers(MethodView):
         return {"speakers": search_speakers(current_engine(), args["q"], args.get("limit", 20))}
 
 
-@blp.route("/<int:speaker_id>/claims")
+@blp.route(f"/<{ROW_ID}:speaker_id>/claims")
 class SpeakerClaims(MethodView):
     @blp.response(200, SpeakerClaimsResponseSchema)
     def get(self, speaker_id: int) -> dict:

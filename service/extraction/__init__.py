@@ -28,6 +28,7 @@ from .attribution import (
 )
 from .cleaning import clean_article, content_hash, normalise
 from .dates import find_time_expression
+from .references import link_references
 from .sentences import Sentence, split_sentences
 
 __all__ = [
@@ -75,6 +76,12 @@ class ExtractedClaim:
     co_speakers: tuple[ClaimSpeaker, ...] = ()  # "Moscow and Tehran have denied": Tehran here, Moscow above
     date: str | None = None  # the claim's time expression resolved: "YYYY-MM-DD", "YYYY-MM", or None
     time_text: str | None = None  # the time expression as written ("on Saturday"), resolved or not
+    # What the claim answers when its content is a reference ("We strongly reject this information"): the
+    # antecedent claim's index in the article's claim list (None for a sentence that is no claim), its text, and
+    # the claim with the reference replaced by what it refers to (see references.py).
+    responds_to_index: int | None = None
+    responds_to_text: str | None = None
+    resolved_text: str | None = None
 
     @property
     def speakers(self) -> tuple[ClaimSpeaker, ...]:
@@ -148,6 +155,7 @@ class RuleExtractor:
             drafts.extend(paragraph_drafts)
         self._resolve_placeholders(attributor, drafts)
         claims = self._deduplicate([self._claim(d, article_date) for d in drafts])
+        claims = link_references(clean.text, claims, clean.title)
         return ExtractedArticle(clean.text, clean.title, clean.stated_date, claims, clean.dropped_lines)
 
     # --- hooks a model-based extractor overrides -----------------------------------------------
@@ -190,11 +198,12 @@ class RuleExtractor:
         start, end = sentence.start, sentence.end
         quoted: list[Draft] = []
         overlapping = [r for r in regions if r.start < end and r.end > start]
+        # a second quotation in a sentence whose first one is attributed: "“A,” X said, saying “B”"
+        first_attributed = next((r.attribution for r in overlapping if r.attribution and r.attribution.speaker), None)
         for region in overlapping:
             attribution = region.attribution
             if not (attribution and attribution.speaker):
-                # a second quotation in a sentence whose first one is attributed: "“A,” X said, saying “B”"
-                attribution = next((r.attribution for r in overlapping if r.attribution and r.attribution.speaker), None)
+                attribution = first_attributed
             if not (attribution and attribution.speaker):
                 continue
             inner_start, inner_end = max(start, region.start), min(end, region.end)

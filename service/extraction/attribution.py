@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Iterator
 
 # Reporting verbs and what they mean for the claim (its voice).
 VOICE_OF_VERB: dict[str, str] = {}
@@ -87,9 +88,11 @@ ROLE_SYNONYMS = [
 ROLE_STOPWORDS = {"the", "of", "and", "a", "an", "his", "her", "its", "their", "this", "that", "country’s", "country's",
                   "for", "in", "on", "islamic", "republic"}
 NAME_TOKEN = r"[A-Z][\w’'.-]*"
+# A name word with its space, atomic: a run of capitals is one word, never split every way (linear matching).
+NAME_WORD = rf"(?>{NAME_TOKEN}\s?)"
 LEADING_ADVERBIAL = re.compile(
     r"^(?:(?:In|On|At|By|During|Earlier|Later|Subsequently|Meanwhile|However|But|And|Also|Only|In turn|"
-    r"In response[^,]*|Last \w+|This \w+)[^,]{0,60},\s*)+"
+    r"In response[^,]*+|Last \w+|This \w+)[^,]{0,60},\s*)+"
 )
 TRAILING_FILLER = re.compile(
     r"(\s+(on \w+(day)?|today|yesterday|again|also|has|have|had|was|were|is|repeatedly|long|earlier|later|"
@@ -97,9 +100,10 @@ TRAILING_FILLER = re.compile(
     r"seemed to|seems to))+$",
     re.I,
 )
+FILLER_WINDOW = 200  # a trailing filler is searched for in the phrase's last characters only (linear time)
 # "The Washington Post published an article alleging ...": the outlet is the subject of the allegation.
 PUBLISHED_PIECE = re.compile(
-    r"\s+(?:published|ran|carried|released|issued)\s+(?:an?|its|the)\s+(?:\w+\s+)?"
+    r"(?<!\s)\s++(?:published|ran|carried|released|issued)\s+(?:an?|its|the)\s+(?:\w+\s+)?"
     r"(?:article|report|story|investigation|statement|analysis)$",
     re.I,
 )
@@ -146,6 +150,12 @@ class QuoteRegion:
     attribution: Attribution | None = None
 
 
+def strip_trailing_filler(phrase: str) -> str:
+    """The phrase without trailing words such as 'on Monday', 'also', 'has' ('Iran has' -> 'Iran')."""
+    head, tail = phrase[:-FILLER_WINDOW], phrase[-FILLER_WINDOW:]
+    return head + TRAILING_FILLER.sub("", tail)
+
+
 def canonical_body(phrase: str) -> tuple[str, str] | None:
     """(canonical name, form used) of a country or union named by itself, its capital or its government."""
     text = GROUP_PREFIX.sub("", phrase.strip(" ,.;:"))
@@ -178,7 +188,7 @@ def organisation_of(role: str | None) -> str | None:
     """'US State Department spokesperson' -> 'US State Department'; 'Iranian Foreign Minister' -> 'Iran'."""
     if not role:
         return None
-    of_part = re.search(r"\bof (?:the )?((?:[A-Z][\w’'-]*\s?)+)$", role)
+    of_part = re.search(r"\bof (?:the )?((?>[A-Z][\w’'-]*\s?)+)$", role)
     if of_part:
         return of_part.group(1).strip()
     tokens = role.split()
@@ -268,9 +278,9 @@ def parse_role_and_name(phrase: str) -> tuple[str | None, str | None]:
     # "Minister of Defense ..., Mohammad Reza Ashtiani": an appositive name after a comma.
     if "," in phrase:
         head, _, tail = phrase.rpartition(",")
-        if re.fullmatch(rf"(?:{NAME_TOKEN}\s?){{1,4}}", tail.strip()) and _has_role_noun(head):
+        if re.fullmatch(rf"{NAME_WORD}{{1,4}}", tail.strip()) and _has_role_noun(head):
             return head.strip(), tail.strip()
-        phrase = tail.strip() if re.fullmatch(rf"(?:{NAME_TOKEN}\s?){{1,4}}", tail.strip()) else head.strip()
+        phrase = tail.strip() if re.fullmatch(rf"{NAME_WORD}{{1,4}}", tail.strip()) else head.strip()
     tokens = phrase.split()
     last_role = max((i for i, t in enumerate(tokens) if _role_word(t) in ROLE_NOUNS), default=-1)
     name_tokens = tokens[last_role + 1:]
@@ -310,13 +320,35 @@ def has_unclosed_quote(paragraph: str) -> bool:
     return len(OPENERS.findall(paragraph)) > len(CLOSERS.findall(paragraph))
 
 
+# Quotation marks as (opening, closing): “…”, "…" and ‘…’ (an apostrophe inside a word is not a quote; ‘…’ never
+# spans a line break: its closing pattern stops there).
+QUOTATION_MARKS = [
+    (re.compile("“"), re.compile("”")),
+    (re.compile('"'), re.compile('"')),
+    (re.compile(r"(?:(?<=^)|(?<=[\s(\[—–-]))‘"), re.compile(r"\n|’(?![\w])")),
+]
+
+
+def _quotations(paragraph: str, opening: re.Pattern[str], closing: re.Pattern[str]) -> Iterator[tuple[int, int]]:
+    """Inner spans, each opening mark paired with the first closing mark after it: what ``re.finditer`` of
+    'opening, anything lazily, closing' finds, in linear time (an opening mark never closed is read once)."""
+    position = 0
+    while opened := opening.search(paragraph, position):
+        closed = closing.search(paragraph, opened.end())
+        if closed is None:
+            return
+        if closed.group() != "\n":
+            yield opened.end(), closed.start()
+        position = closed.end()
+
+
 def find_quote_regions(paragraph: str) -> list[QuoteRegion]:
     """Quotations in a paragraph: “…”, "…" and ‘…’ (an apostrophe inside a word is not a quote)."""
     regions: list[QuoteRegion] = []
-    for pattern in (r"“([^”]*)”", r'"([^"]*)"', r"(?:(?<=^)|(?<=[\s(\[—–-]))‘(.*?)’(?![\w])"):
-        for match in re.finditer(pattern, paragraph):
-            if len(match.group(1).split()) >= 4:
-                regions.append(QuoteRegion(match.start(1), match.end(1)))
+    for opening, closing in QUOTATION_MARKS:
+        for start, end in _quotations(paragraph, opening, closing):
+            if len(paragraph[start:end].split()) >= 4:
+                regions.append(QuoteRegion(start, end))
     return sorted(regions, key=lambda r: r.start)
 
 
@@ -356,7 +388,7 @@ def _adjectival(text: str, match: re.Match[str]) -> bool:
 def split_coordination(phrase: str) -> list[str] | None:
     """'Moscow and Tehran' -> ['Moscow', 'Tehran']; 'Ukraine and its Western allies' -> ['Ukraine']; None when
     the phrase is not a list of bodies or short names (a role such as 'Minister of Defense and Logistics')."""
-    parts = [p.strip() for p in re.split(r",\s*(?:and\s+)?|\s+and\s+", phrase.strip(" ,.")) if p.strip()]
+    parts = [p.strip() for p in re.split(r",\s*(?:and\s+)?|(?<!\s)\s++and\s+", phrase.strip(" ,.")) if p.strip()]
     if len(parts) < 2:
         return None
     kept = []
@@ -364,7 +396,7 @@ def split_coordination(phrase: str) -> list[str] | None:
         if re.match(r"^(?:its|their|his|her|other|some|several)\b", part):
             continue  # "its Western allies": not named
         bare = re.sub(r"^the\s+", "", part, flags=re.I)
-        if canonical_body(part) or (re.fullmatch(rf"(?:{NAME_TOKEN}\s?){{1,3}}", bare) and not _has_role_noun(bare)):
+        if canonical_body(part) or (re.fullmatch(rf"{NAME_WORD}{{1,3}}", bare) and not _has_role_noun(bare)):
             kept.append(part)
         else:
             return None
@@ -378,7 +410,7 @@ class Attributor:
         self.speakers = ArticleSpeakers()
 
     def speaker_from_phrase(self, phrase: str, is_person: bool | None = None) -> Speaker | None:
-        phrase = TRAILING_FILLER.sub("", phrase.strip(" ,.;:")).strip()
+        phrase = strip_trailing_filler(phrase.strip(" ,.;:")).strip()
         phrase = PUBLISHED_PIECE.sub("", phrase)
         lowered = phrase.lower()
         if lowered in PRONOUNS:
@@ -419,7 +451,7 @@ class Attributor:
 
     def speakers_from_phrase(self, phrase: str) -> list[Speaker]:
         """Every speaker of a subject: one, or each named part of 'Moscow and Tehran'."""
-        parts = split_coordination(TRAILING_FILLER.sub("", phrase.strip(" ,.;:")))
+        parts = split_coordination(strip_trailing_filler(phrase.strip(" ,.;:")))
         found = [self.speaker_from_phrase(p) for p in (parts or [phrase])]
         unique: list[Speaker] = []
         for speaker in found:
@@ -444,7 +476,7 @@ class Attributor:
             quoted = re.search(rf"quoted (.{{1,60}}?) as saying", after)
             if quoted:
                 return self._attribution(quoted.group(1), "said", after)
-        match = re.match(r"^\s*((?:[A-Z][\w’'.-]*\s?){1,8}(?:spokesperson|spokesman|minister)?[\w\s’'.-]{0,40})$", after)
+        match = re.match(rf"^\s*({NAME_WORD}{{1,8}}(?:spokesperson|spokesman|minister)?[\w\s’'.-]{{0,40}})$", after)
         if match and not after.strip().endswith("."):
             speaker = self.speaker_from_phrase(match.group(1))
             if speaker:

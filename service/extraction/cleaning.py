@@ -20,7 +20,7 @@ BOILERPLATE_LINES = [
     re.compile(r"^[a-z]{1,4}(?:[/-][a-z]{1,4}){2,}$"),  # agency signature: pdm/pjm/jvb-an/aoc
     re.compile(r"\bcontributed to this (report|article|story)\.?$", re.I),
     re.compile(r"^Get in touch with (our|the) news team\b", re.I),
-    re.compile(r"\b(e-?mail(ing)? us at|\[email[^\]]*protected\])", re.I),
+    re.compile(r"\b(e-?mail(ing)? us at|\[email[^\[\]]*protected\])", re.I),
     re.compile(r"^For more stories like this\b", re.I),
     re.compile(r"^\S+ (contacted|has contacted|reached out to) .{3,120} for comment\.?$", re.I),
     re.compile(r"^(Follow|Like) us on\b", re.I),
@@ -37,11 +37,13 @@ PHOTO_CAPTION_DATELINE = re.compile(
     r",?\s+in [A-Z][\w' -]+(?:,\s*[A-Z][\w' -]+)?,?\s+(?:January|February|March|April|May|June|July|August|"
     r"September|October|November|December) \d{1,2}, \d{4}\.?$"
 )
+CAPTION_WINDOW = 300  # a caption's place and date are searched for in the line's last characters (linear time)
 DATE_MARKER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s+")
 # "KYIV (Reuters) - ", "Ukraine (, - " : a dateline in front of the first sentence.
 DATELINE = re.compile(r"^[A-Z][A-Za-z .'-]{1,40}\s\((?:[A-Za-z .,/]{0,30})\)?,?\s*[-–—]+\s+")
 TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$|[\"”’]$")
-WHITESPACE = re.compile(r"[ \t\u00a0\u2009\u202f]+")
+# Any run of white space but a line break, as one space: no pattern ever reads a long run (linear matching).
+WHITESPACE = re.compile(r"[^\S\n]+")
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,15 @@ def _is_heading(line: str) -> bool:
     return len(line.split()) <= 14 and not TERMINAL.search(line)
 
 
+def _without_credits(line: str) -> str:
+    """The line without picture credits, stripped. Only the line up to its last ')' (and the space after it) is
+    searched: a '(' after it opens no credit, and searching there would take quadratic time."""
+    end = line.rfind(")") + 1
+    while 0 < end < len(line) and line[end].isspace():
+        end += 1
+    return (PICTURE_CREDIT.sub(" ", line[:end]) + line[end:]).strip()
+
+
 def clean_article(raw: str) -> CleanArticle:
     """Drop boilerplate lines and credits; keep the reporting, one paragraph per line."""
     text = normalise(raw)
@@ -94,11 +105,11 @@ def clean_article(raw: str) -> CleanArticle:
         if any(p.search(line) for p in BOILERPLATE_LINES):
             dropped.append(line)
             continue
-        stripped = PICTURE_CREDIT.sub(" ", line).strip()
+        stripped = _without_credits(line)
         if stripped != line:
             dropped.append(line)
             line = stripped
-            if not line or PHOTO_CAPTION_DATELINE.search(line):
+            if not line or PHOTO_CAPTION_DATELINE.search(line[-CAPTION_WINDOW:]):
                 continue
             if not TERMINAL.search(line):
                 line += "."

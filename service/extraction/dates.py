@@ -7,7 +7,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import MAXYEAR, MINYEAR, date, timedelta
 
 WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
@@ -42,15 +42,43 @@ class TimeExpression:
 
 def find_time_expression(sentence: str, published: date | None) -> TimeExpression | None:
     """The first time expression outside asides, resolved against ``published`` where that allows it."""
-    text = ASIDES.sub(lambda m: " " * len(m.group(0)), sentence)
+    text = ASIDES.sub(lambda m: " " * len(m.group(0)), _unclosed_hidden(sentence))
     match = TIME_EXPRESSION.search(text)
     if not match:
         return None
     return TimeExpression(match.group(0), resolve(match, published))
 
 
-def _month_of_week(start: date) -> str | None:
+def _unclosed_hidden(text: str) -> str:
+    """A '(' or '[' after the last ')' or ']' opens no aside: it is hidden (same length, never a time expression),
+    or each one would make the search for asides read the rest of the text again (quadratic time)."""
+    for opening, closing in ("()", "[]"):
+        end = text.rfind(closing) + 1
+        text = text[:end] + text[end:].replace(opening, "\0")
+    return text
+
+
+def _days_before(published: date, days: int) -> date | None:
+    """``published`` less some days; None before 1 January of year 1."""
+    try:
+        return published - timedelta(days=days)
+    except OverflowError:
+        return None
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _month(year: int, month: int) -> str | None:
+    """'YYYY-MM', None for a year out of the calendar's range."""
+    return f"{year:04d}-{month:02d}" if MINYEAR <= year <= MAXYEAR else None
+
+
+def _month_of_week(start: date | None) -> str | None:
     """A Monday-to-Sunday week resolves to its month only when the whole week lies in one month."""
+    if start is None:
+        return None
     end = start + timedelta(days=6)
     return f"{start:%Y-%m}" if (start.year, start.month) == (end.year, end.month) else None
 
@@ -83,11 +111,10 @@ def resolve(match: re.Match[str], published: date | None) -> str | None:
     if groups["month"]:
         month = MONTHS[groups["month_name"].lower()]
         if groups["month_year"]:
-            return f"{int(groups['month_year']):04d}-{month:02d}"
+            return _month(int(groups["month_year"]), month)
         if not published:
             return None
-        year = published.year if month <= published.month else published.year - 1
-        return f"{year:04d}-{month:02d}"
+        return _month(published.year if month <= published.month else published.year - 1, month)
     if not published:
         return None
     if groups["weekday"]:
@@ -95,18 +122,16 @@ def resolve(match: re.Match[str], published: date | None) -> str | None:
         back = (published.weekday() - weekday) % 7
         if groups["weekday"].lower().startswith("last") and back == 0:
             back = 7
-        return (published - timedelta(days=back)).isoformat()
+        return _iso(_days_before(published, back))
     if groups["today"]:
-        offset = 1 if groups["today"].lower() == "yesterday" else 0
-        return (published - timedelta(days=offset)).isoformat()
+        return _iso(_days_before(published, 1 if groups["today"].lower() == "yesterday" else 0))
     if groups["last_week"]:
-        return _month_of_week(published - timedelta(days=published.weekday() + 7))
+        return _month_of_week(_days_before(published, published.weekday() + 7))
     if groups["weeks_ago"]:
         weeks = NUMBERS.get(groups["weeks_n"].lower()) or int(groups["weeks_n"])
-        return _month_of_week(published - timedelta(days=published.weekday() + 7 * weeks))
+        return _month_of_week(_days_before(published, published.weekday() + 7 * weeks))
     if groups["last_month"]:
-        first = published.replace(day=1) - timedelta(days=1)
-        return f"{first:%Y-%m}"
+        return _month(published.year - (published.month == 1), (published.month - 2) % 12 + 1)
     return None
 
 

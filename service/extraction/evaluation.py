@@ -6,7 +6,9 @@ can match when ``shared / min(len)`` >= 0.75 (one contains most of the other) an
 (neither is a small piece of a much longer text); pairs are taken greedily, best ``shared / max(len)`` first.
 Then, over the matched pairs: speaker accuracy (the set of extracted speakers equals the gold set after mapping
 names and aliases to canonical speakers; [] for narrative), voice accuracy, date accuracy (resolved date or null,
-exactly). An extracted claim that overlaps a gold ``not_claims`` entry the same way is a boilerplate claim.
+exactly), and responds_to accuracy over the pairs where the gold or the extraction links the claim to an antecedent
+(both texts matching as claims do, or both null). An extracted claim that overlaps a gold ``not_claims`` entry the
+same way is a boilerplate claim.
 """
 from __future__ import annotations
 
@@ -64,8 +66,18 @@ class GoldReport:
         found = {self.canonical.get(speaker_key(n), n) for n in claim_speakers(claim)}
         return found == set(gold["speakers"])
 
+    @staticmethod
+    def responds_to_ok(gold: dict, claim: ExtractedClaim) -> bool:
+        """The antecedent found is the gold one (token overlap as for claims), or neither has one."""
+        want, got = gold.get("responds_to"), claim.responds_to_text
+        if not want or not got:
+            return not want and not got
+        containment, coverage = overlap(tokens(want), tokens(got))
+        return containment >= MIN_CONTAINMENT and coverage >= MIN_COVERAGE
+
     def figures(self) -> dict[str, Any]:
         pairs = [p for a in self.articles for p in a.matched]
+        referring = [(g, c) for g, c in pairs if g.get("responds_to") or c.responds_to_text]
         gold = sum(a.gold for a in self.articles)
         extracted = sum(a.extracted for a in self.articles)
         dated = [(g, c) for g, c in pairs if g.get("time")]
@@ -80,6 +92,8 @@ class GoldReport:
             "voice_accuracy": round(sum(g["voice"] == c.voice for g, c in pairs) / n, 3),
             "date_accuracy": round(sum(g["date"] == c.date for g, c in pairs) / n, 3),
             "date_accuracy_with_time_expression": round(sum(g["date"] == c.date for g, c in dated) / (len(dated) or 1), 3),
+            "responds_to_accuracy": round(sum(self.responds_to_ok(*p) for p in referring) / (len(referring) or 1), 3),
+            "responds_to_pairs": len(referring),
             "boilerplate_claims": sum(len(a.boilerplate) for a in self.articles),
             "ms_per_article": round(1000 * sum(a.seconds for a in self.articles) / (len(self.articles) or 1), 1),
         }
@@ -101,6 +115,9 @@ class GoldReport:
                     lines.append(f"{article.file[:3]} VOICE {claim.voice} != {gold['voice']}: {gold['text'][:70]!r}")
                 if gold["date"] != claim.date:
                     lines.append(f"{article.file[:3]} DATE {claim.date} != {gold['date']}: {gold['text'][:70]!r}")
+                if not self.responds_to_ok(gold, claim):
+                    lines.append(f"{article.file[:3]} RESPONDS_TO {(claim.responds_to_text or '')[:40]!r} != "
+                                 f"{(gold.get('responds_to') or '')[:40]!r}: {gold['text'][:50]!r}")
         return lines
 
 
@@ -163,7 +180,8 @@ def evaluate(extractor: Extractor, gold: dict[str, Any], seeds_dir: Path) -> Gol
 
 def format_figures(name: str, figures: dict[str, Any]) -> str:
     keys = ["claim_recall", "claim_precision", "speaker_accuracy", "voice_accuracy", "date_accuracy",
-            "date_accuracy_with_time_expression", "boilerplate_claims", "ms_per_article"]
+            "date_accuracy_with_time_expression", "responds_to_accuracy", "responds_to_pairs", "boilerplate_claims",
+            "ms_per_article"]
     head = (f"extractor {name}: {figures['matched']} of {figures['gold_claims']} gold claims matched, "
             f"{figures['extracted_claims']} extracted")
     return head + "\n" + "\n".join(f"  {k:36s} {figures[k]}" for k in keys)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass
 
 ABBREVIATIONS = {
@@ -10,8 +11,10 @@ ABBREVIATIONS = {
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
     "e.g", "i.e", "u.s", "u.k", "u.n", "e.u", "a.m", "p.m", "approx", "est", "fig", "dept", "univ",
 }
-# End punctuation, closing quotes/brackets, then space and something that can start a sentence.
-BOUNDARY = re.compile(r"([.!?…]+)([\"'”’)\]]*)(\s+)(?=[\"'“‘(\[]?[A-Z0-9])")
+# End punctuation, closing quotes/brackets, then space and something that can start a sentence. A run of end
+# punctuation is read from its first mark only, and possessively: linear time on '!!!!…'.
+BOUNDARY = re.compile(r"(?<![.!?…])([.!?…]++)([\"'”’)\]]*+)(\s++)(?=[\"'“‘(\[]?[A-Z0-9])")
+WORD_CHARS = frozenset(string.ascii_letters + ".")
 
 
 @dataclass(frozen=True)
@@ -22,8 +25,11 @@ class Sentence:
 
 
 def _previous_word(text: str, end: int) -> str:
-    match = re.search(r"([A-Za-z][A-Za-z.]*)$", text[:end])
-    return match.group(1).lower() if match else ""
+    """The word of letters and dots that ends at ``end`` ('U.S.' in 'the U.S.'), read backwards from there."""
+    start = end
+    while start > 0 and text[start - 1] in WORD_CHARS:
+        start -= 1
+    return text[start:end].lstrip(".").lower()
 
 
 def _is_abbreviation(text: str, punct_start: int) -> bool:

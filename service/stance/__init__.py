@@ -11,19 +11,28 @@ from .polarity import PolarityStanceModel
 __all__ = ["LABELS", "Stance", "StanceInput", "StanceModel", "PolarityStanceModel", "load_stance_model"]
 
 TRAINED_MODEL_DIR = PROJECT_ROOT / "models" / "stance"
+CLAIM_MODEL_DIR = PROJECT_ROOT / "models" / "claim_stance"
+STANCE_MODELS = ("fact", "trained", "polarity")
 
 
 def load_stance_model(config: Config, embedder: Embedder) -> StanceModel:
-    """'polarity' (rules), 'trained' (models/stance) or a path to a local CrossEncoder NLI directory."""
+    """'fact' (models/claim_stance, the default), 'trained' (models/stance), 'polarity' (rules) or a path to a
+    local CrossEncoder NLI directory."""
     choice = config.stance_model
     if choice == "polarity":
         return PolarityStanceModel(config.stance_related_threshold)
-    if choice == "trained":
+    if choice in ("trained", "fact"):
         from .trained import TrainedStanceModel
 
-        return TrainedStanceModel.load(TRAINED_MODEL_DIR, embedder)
+        trained = TrainedStanceModel.load(TRAINED_MODEL_DIR, embedder)
+        if choice == "trained":
+            return trained
+        from .claim_model import FactStanceModel
+
+        return FactStanceModel.load(CLAIM_MODEL_DIR, related=trained, threads=max(1, config.torch_threads))
     if Path(choice).is_dir():
         from .crossencoder import CrossEncoderStanceModel
 
         return CrossEncoderStanceModel(choice)
-    raise ValueError(f"FACTCHECK_STANCE_MODEL={choice!r}: expected 'polarity', 'trained' or a local directory")
+    raise ValueError(f"FACTCHECK_STANCE_MODEL={choice!r}: expected one of {', '.join(STANCE_MODELS)} "
+                     "or a local directory")

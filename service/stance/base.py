@@ -17,6 +17,8 @@ class StanceInput:
     similarity: float  # cosine similarity of statement and claim embeddings
     polarity: str = "positive"  # "positive" or "negative", from extraction
     voice: str | None = None  # reporting-verb meaning (asserts, denies, admits, ...), if known
+    verb: str | None = None  # the reporting verb as written ("denied"), if known
+    context: str | None = None  # what the claim answers ("this information" -> the accusation), if known
     vector: np.ndarray | None = None  # the claim's stored, L2-normalised embedding, if at hand
 
 
@@ -49,6 +51,10 @@ class Stance:
 
     def as_dict(self) -> dict:
         return {"label": self.label, "confidence": round(float(self.confidence), 4)}
+
+    def flipped(self) -> "Stance":
+        """The stance toward the opposite of the statement (supports and refutes swap; neutral stays)."""
+        return Stance({"supports": "refutes", "refutes": "supports"}.get(self.label, self.label), self.confidence)
 
 
 class StanceModel(Protocol):

@@ -92,23 +92,33 @@ class TrainedStanceModel:
 
     def predict_pairs(self, headlines: Sequence[str], body_ids: Sequence[str], bodies: dict[str, str]) -> list[str]:
         """FNC-1 labels for (headline, body id) pairs, embedding each distinct text once."""
+        return self.predict_pairs_with_orders(headlines, body_ids, bodies)[0]
+
+    def predict_pairs_with_orders(
+        self, headlines: Sequence[str], body_ids: Sequence[str], bodies: dict[str, str]
+    ) -> tuple[list[str], list[np.ndarray]]:
+        """FNC-1 labels, and each body's sentence indexes ordered by similarity to its headline."""
         used = sorted(set(body_ids))
         by_id = dict(zip(used, self._bodies([bodies[b] for b in used])))
         unique = sorted(set(headlines))
         vectors = self.embedder.encode(unique)
         index = {h: i for i, h in enumerate(unique)}
-        features, _ = feature_matrix(
+        features, orders = feature_matrix(
             headlines, vectors[[index[h] for h in headlines]], [by_id[b] for b in body_ids], self.tfidf, self.dense
         )
         probabilities = self.article_model.predict_proba(features)
-        return [self._article_classes[int(i)] for i in np.argmax(probabilities, axis=1)]
+        return [self._article_classes[int(i)] for i in np.argmax(probabilities, axis=1)], list(orders)
 
     def classify_article(self, statement: str, text: str) -> ArticleStance:
         """FNC-1 label of ``text`` toward ``statement``; evidence indexes ``split_sentences(text)``."""
+        return self.article_stance_and_order(statement, text)[0]
+
+    def article_stance_and_order(self, statement: str, text: str) -> tuple[ArticleStance, np.ndarray]:
+        """The article-level stance, and the body sentences ordered by similarity to the statement."""
         body = self._bodies([text])[0]
         vector = self.embedder.encode([statement])[0]
         features, orders = feature_matrix([statement], vector[None, :], [body], self.tfidf, self.dense)
-        return self._article_stance(self.article_model.predict_proba(features)[0], orders[0])
+        return self._article_stance(self.article_model.predict_proba(features)[0], orders[0]), orders[0]
 
     def classify_sources(
         self, statement: str, sources: Sequence[SourceInput], statement_vector: np.ndarray | None = None

@@ -1,0 +1,342 @@
+"""Sentence pairs for the claim-level stance model: the shared corpora, split by statement, plus contrastive pairs.
+
+Every pair is ``{"statement", "claim", "label", "source"}`` with the label the stance of ``claim`` toward
+``statement`` (supports / refutes / neutral), the direction the service needs.
+
+- ``../shared/data/nli``: VitaminC (real, synthetic), FEVER dev, SNLI, Perspectrum. Split by statement text,
+  so a statement and all its evidence fall on one side (FEVER and VitaminC synthetic share claims).
+- ``../shared/data/fnc1``: headline against the lead of the body (agree → supports, disagree → refutes,
+  discuss / unrelated → neutral), split by Body ID with the same split as ``train_stance.py``.
+- Contrastive pairs, made from training pairs only: the statement negated, a number or year changed, an
+  antonym swapped in (→ the opposite label); the acting entity or the object swapped (→ neutral: another fact);
+  the claim hedged or turned into a plan or rumour (→ neutral); the claim attributed to a speaker who says,
+  admits (label kept), denies (supports → refutes) or neither confirms nor denies it (→ neutral).
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import random
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+LABELS = ("supports", "refutes", "neutral")
+FLIP = {"supports": "refutes", "refutes": "supports", "neutral": "neutral"}
+FNC_TO_STANCE = {"agree": "supports", "disagree": "refutes", "discuss": "neutral", "unrelated": "neutral"}
+
+# How many training pairs to take from each corpus (the 2-core budget is about 70k pairs an epoch).
+NLI_QUOTA = {"vitaminc_real": 24000, "vitaminc_synthetic": 10000, "fever_dev": 7000, "snli": 5000,
+             "perspectrum": 4000}
+FNC_QUOTA = {"agree": 3000, "disagree": 10**6, "discuss": 3000, "unrelated": 1500}
+AUGMENT_QUOTA = {"negation": 2500, "number": 1500, "year": 1200, "antonym": 1200, "agent_swap": 1500,
+                 "object_swap": 1200, "hedge": 1500, "plan": 1200, "attribution": 2200}
+LEAD_WORDS = 60  # words of a body's lead used as the FNC-1 claim
+
+ANTONYMS = dict(
+    pair
+    for a, b in [
+        ("rose", "fell"), ("rises", "falls"), ("rise", "fall"), ("increased", "decreased"), ("increase", "decrease"),
+        ("increases", "decreases"), ("higher", "lower"), ("more", "fewer"), ("before", "after"), ("won", "lost"),
+        ("wins", "loses"), ("win", "lose"), ("above", "below"), ("largest", "smallest"), ("first", "last"),
+        ("earliest", "latest"), ("approved", "rejected"), ("accepted", "rejected"), ("grew", "shrank"),
+        ("expanded", "contracted"), ("older", "younger"), ("oldest", "youngest"), ("maximum", "minimum"),
+        ("majority", "minority"), ("began", "ended"), ("opened", "closed"), ("male", "female"),
+        ("biggest", "smallest"), ("highest", "lowest"), ("best", "worst"), ("gained", "lost"),
+        ("success", "failure"), ("successful", "unsuccessful"), ("legal", "illegal"), ("alive", "dead"),
+        ("entered", "left"), ("joined", "left"), ("supported", "opposed"), ("supports", "opposes"),
+        ("allowed", "banned"), ("north", "south"), ("east", "west"), ("positive", "negative"),
+        ("larger", "smaller"), ("longer", "shorter"), ("cheaper", "dearer"), ("raised", "cut"),
+    ]
+    for pair in ((a, b), (b, a))
+)
+AUXILIARIES = {"is", "are", "was", "were", "has", "have", "had", "will", "can", "could", "would", "should",
+               "does", "did", "do", "may", "might", "must"}
+HEDGES = ("There are unconfirmed reports that {c}", "It is not yet known whether {c}",
+          "Officials are investigating whether {c}", "Some have speculated that {c}",
+          "It is possible that {c}, sources say", "Rumours are circulating that {c}",
+          "Analysts are asking whether {c}", "It remains unclear whether {c}")
+PLANS = ("was preparing to {v}", "was planning to {v}", "is expected to {v}", "was considering whether to {v}",
+         "has offered to {v}", "was reported to be ready to {v}", "has threatened to {v}", "may soon {v}")
+SPEAKERS = ("A government spokesman", "The ministry", "Officials", "The company", "A senior official",
+            "The minister", "Witnesses", "The agency", "The president's office", "A spokeswoman")
+SAYS = ("{s} said that {c}", "{s} confirmed that {c}", "According to {s2}, {c}", "{s} stressed that {c}")
+ADMITS = ("{s} admitted that {c}", "{s} acknowledged that {c}")
+DENIES = ("{s} denied that {c}", "{s} rejected reports that {c}", "{s} dismissed claims that {c}")
+NEITHER = ("{s} neither confirmed nor denied that {c}", "{s} declined to confirm whether {c}")
+UPPER_WORDS = {"The", "A", "An", "It", "This", "That", "There", "In", "On", "At", "He", "She", "They", "We", "Its",
+               "Some", "Many", "Most", "His", "Her", "Their", "Our", "One", "As", "After", "Before", "During"}
+
+
+def statement_key(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def in_validation(key: str, share: float, salt: str = "claim-stance") -> bool:
+    digest = hashlib.sha1(f"{salt}:{key}".encode("utf-8")).digest()
+    return int.from_bytes(digest[:4], "big") / 2**32 < share
+
+
+def read_jsonl(path: Path) -> Iterator[dict]:
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                yield json.loads(line)
+
+
+def clean(text: str) -> str:
+    """Undo the tokenised spacing of the Wikipedia-derived sets (" ," "( BPI )" "`` ''")."""
+    text = text.replace("\ufffd", " ").replace("``", '"').replace("''", '"').replace("-LRB-", "(")
+    text = text.replace("-RRB-", ")").replace("-LSB-", "[").replace("-RSB-", "]")
+    text = re.sub(r"\s+([,.;:!?%)])", r"\1", text)
+    text = re.sub(r"([(])\s+", r"\1", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def nli_pairs(nli_dir: Path, share: float) -> tuple[list[dict], list[dict]]:
+    """Train and validation pairs from the NLI corpora, split by statement."""
+    train, validation = [], []
+    for name in NLI_QUOTA:
+        rows = [{"statement": clean(r["statement"]), "claim": clean(r["claim"]), "label": r["label"], "source": name}
+                for r in read_jsonl(nli_dir / f"{name}.jsonl")]
+        rows = [r for r in rows if r["statement"] and r["claim"] and r["label"] in LABELS]
+        held = [r for r in rows if in_validation(statement_key(r["statement"]), share)]
+        kept = [r for r in rows if not in_validation(statement_key(r["statement"]), share)]
+        random.Random(f"nli:{name}").shuffle(kept)
+        train += kept[: NLI_QUOTA[name]]
+        validation += held
+    # FEVER and VitaminC synthetic share claims: a statement is in validation for both or for neither (by key),
+    # and identical training rows are kept once.
+    seen, unique = set(), []
+    for r in train:
+        key = (statement_key(r["statement"]), statement_key(r["claim"]))
+        if key not in seen:
+            seen.add(key)
+            unique.append(r)
+    return unique, validation
+
+
+def body_lead(text: str, words: int = LEAD_WORDS) -> str:
+    from service.stance.features import body_sentences
+
+    lead: list[str] = []
+    for sentence in body_sentences(text):
+        if lead and len(" ".join(lead).split()) + len(sentence.split()) > words:
+            break
+        lead.append(sentence)
+    return " ".join(" ".join(lead).split()[: words + 20])
+
+
+def fnc_held_bodies(body_ids: list[str], share: float = 0.2, seed: int = 13) -> set[str]:
+    """The Body IDs ``train_stance.py`` holds out (same permutation), so both models share one hold-out."""
+    ordered = sorted(body_ids, key=int)
+    rng = np.random.default_rng(seed)
+    return set(rng.permutation(ordered)[: int(round(len(ordered) * share))])
+
+
+def fnc_pairs(fnc_dir: Path, seed: int = 13) -> tuple[list[dict], list[dict]]:
+    with (fnc_dir / "train_bodies.csv").open(encoding="utf-8") as f:
+        bodies = {row["Body ID"]: row["articleBody"] for row in csv.DictReader(f)}
+    with (fnc_dir / "train_stances.csv").open(encoding="utf-8") as f:
+        stances = [(row["Headline"], row["Body ID"], row["Stance"]) for row in csv.DictReader(f)]
+    held_bodies = fnc_held_bodies(sorted({b for _, b, _ in stances}), seed=seed)
+    leads = {body_id: body_lead(text) for body_id, text in bodies.items()}
+    train, validation = [], []
+    rng = random.Random(f"fnc:{seed}")
+    order = list(range(len(stances)))
+    rng.shuffle(order)
+    taken: Counter = Counter()
+    for i in order:
+        headline, body_id, stance = stances[i]
+        pair = {"statement": headline.strip(), "claim": leads[body_id], "label": FNC_TO_STANCE[stance],
+                "source": f"fnc1-{stance}"}
+        if not pair["claim"]:
+            continue
+        if body_id in held_bodies:
+            validation.append(pair)
+        elif taken[stance] < FNC_QUOTA[stance]:
+            taken[stance] += 1
+            train.append(pair)
+    return train, validation
+
+
+def _lower_first(text: str) -> str:
+    first = text.split(" ", 1)[0]
+    return text[0].lower() + text[1:] if first in UPPER_WORDS else text
+
+
+def _strip_end(text: str) -> str:
+    return text.rstrip(" .!")
+
+
+def _replace_span(text: str, start: int, end: int, new: str) -> str:
+    return text[:start] + new + text[end:]
+
+
+class Augmenter:
+    """Contrastive pairs from training pairs (spaCy's small English pipeline gives tags, parse and entities)."""
+
+    def __init__(self, seed: int) -> None:
+        import importlib
+
+        from service.extraction.spacy_extractor import MODEL_PACKAGE
+
+        self.nlp = importlib.import_module(MODEL_PACKAGE).load()  # with the lemmatizer: "did not <lemma>"
+        self.rng = random.Random(f"augment:{seed}")
+
+    def make(self, pairs: list[dict]) -> list[dict]:
+        candidates = [p for p in pairs if p["source"] in ("vitaminc_real", "vitaminc_synthetic", "fever_dev", "snli")
+                      and len(p["statement"].split()) <= 30 and len(p["claim"].split()) <= 45]
+        self.rng.shuffle(candidates)
+        candidates = candidates[:20000]
+        docs = list(self.nlp.pipe([p["statement"] for p in candidates], batch_size=256))
+        entity_pool: dict[str, list[str]] = {}
+        object_pool: list[str] = []
+        for doc in docs:
+            for ent in doc.ents:
+                entity_pool.setdefault(ent.label_, []).append(ent.text)
+            for token in doc:
+                if token.dep_ == "dobj" and token.tag_ == "NNS" and token.is_alpha:
+                    object_pool.append(token.text)
+        made: dict[str, list[dict]] = {kind: [] for kind in AUGMENT_QUOTA}
+
+        def add(kind: str, statement: str, claim: str, label: str) -> None:
+            if len(made[kind]) < AUGMENT_QUOTA[kind]:
+                made[kind].append({"statement": statement, "claim": claim, "label": label, "source": f"aug-{kind}"})
+
+        for pair, doc in zip(candidates, docs):
+            s, c, label = pair["statement"], pair["claim"], pair["label"]
+            variants = 0
+            # the kinds least filled first, at most two variants of one pair
+            for kind in sorted(AUGMENT_QUOTA, key=lambda k: (len(made[k]) / AUGMENT_QUOTA[k], self.rng.random())):
+                if variants == 2 or len(made[kind]) >= AUGMENT_QUOTA[kind]:
+                    continue
+                variant = getattr(self, f"_{kind}")(s, c, label, doc, entity_pool, object_pool)
+                if variant:
+                    add(kind, *variant)
+                    variants += 1
+        return [p for kind in made.values() for p in kind]
+
+    # Each returns (statement, claim, label) or None.
+    def _negation(self, s, c, label, doc, *_):  # noqa: ANN001, ANN202
+        if label == "neutral":
+            return None
+        for token in doc:
+            if token.dep_ in ("aux", "auxpass") or (token.dep_ == "ROOT" and token.lower_ in AUXILIARIES):
+                if token.lower_ in AUXILIARIES and token.i + 1 < len(doc) and doc[token.i + 1].lower_ not in ("not", "n't", "never"):
+                    return _replace_span(s, token.idx, token.idx + len(token), f"{token.text} not"), c, FLIP[label]
+            if token.dep_ == "ROOT" and token.tag_ == "VBD" and token.lemma_:
+                return _replace_span(s, token.idx, token.idx + len(token), f"did not {token.lemma_}"), c, FLIP[label]
+        return None
+
+    def _number(self, s, c, label, *_):  # noqa: ANN001, ANN202
+        if label != "supports":
+            return None
+        for match in re.finditer(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\d.,]*\d)", s):
+            raw = match.group(1)
+            value = float(raw.replace(",", ""))
+            if 1800 <= value <= 2100 or raw not in c:
+                continue
+            factor = self.rng.choice((10, 0.1, 2, 3, 0.5)) if value >= 10 else self.rng.choice((2, 3, 5))
+            new = value * factor if value * factor >= 1 else value + self.rng.choice((3, 7, 12))
+            text = f"{int(new):,}" if "," in raw else (f"{new:.1f}" if "." in raw else str(int(round(new))))
+            if text != raw:
+                return _replace_span(s, match.start(1), match.end(1), text), c, "refutes"
+        return None
+
+    def _year(self, s, c, label, *_):  # noqa: ANN001, ANN202
+        if label != "supports":
+            return None
+        for match in re.finditer(r"\b(1[89]\d\d|20\d\d)\b", s):
+            if match.group(1) in c:
+                new = str(int(match.group(1)) + self.rng.choice((-7, -3, -2, -1, 1, 2, 4, 9)))
+                return _replace_span(s, match.start(1), match.end(1), new), c, "refutes"
+        return None
+
+    def _antonym(self, s, c, label, doc, *_):  # noqa: ANN001, ANN202
+        if label != "supports":
+            return None
+        for token in doc:
+            if token.lower_ in ANTONYMS:
+                new = ANTONYMS[token.lower_]
+                new = new.capitalize() if token.text[0].isupper() else new
+                return _replace_span(s, token.idx, token.idx + len(token), new), c, "refutes"
+        return None
+
+    def _agent_swap(self, s, c, label, doc, entity_pool, _):  # noqa: ANN001, ANN202
+        """Another actor did it: the claim says nothing about that (neutral)."""
+        if label != "supports":
+            return None
+        for ent in doc.ents:
+            if ent.label_ in ("PERSON", "ORG", "GPE", "NORP") and ent.root.dep_ in ("nsubj", "nsubjpass") \
+                    and ent.text in c:
+                pool = [e for e in entity_pool.get(ent.label_, []) if e != ent.text and e not in c]
+                if pool:
+                    new = self.rng.choice(pool)
+                    return _replace_span(s, ent.start_char, ent.end_char, new), c, "neutral"
+        return None
+
+    def _object_swap(self, s, c, label, doc, _, object_pool):  # noqa: ANN001, ANN202
+        """Something else was done or given: another fact (neutral)."""
+        if label != "supports":
+            return None
+        for token in doc:
+            if token.dep_ == "dobj" and token.tag_ == "NNS" and token.is_alpha and token.text in c:
+                pool = [o for o in object_pool if o.lower() != token.lower_ and o.lower() not in c.lower()]
+                if pool:
+                    return _replace_span(s, token.idx, token.idx + len(token), self.rng.choice(pool)), c, "neutral"
+        return None
+
+    def _hedge(self, s, c, label, *_):  # noqa: ANN001, ANN202
+        if label == "neutral" or len(c.split()) > 35:
+            return None
+        return s, self.rng.choice(HEDGES).format(c=_lower_first(_strip_end(c))) + ".", "neutral"
+
+    def _plan(self, s, c, label, doc, *_):  # noqa: ANN001, ANN202
+        """The statement's own fact turned into a plan or threat: it has not happened (neutral)."""
+        for token in doc:
+            if token.dep_ == "ROOT" and token.tag_ == "VBD" and token.lemma_ and token.lemma_ != "be":
+                planned = self.rng.choice(PLANS).format(v=token.lemma_)
+                return s, _replace_span(s, token.idx, token.idx + len(token), planned), "neutral"
+        return None
+
+    def _attribution(self, s, c, label, *_):  # noqa: ANN001, ANN202
+        if len(c.split()) > 35:
+            return None
+        speaker = self.rng.choice(SPEAKERS)
+        body = _lower_first(_strip_end(c))
+        kind = self.rng.random()
+        if kind < 0.35:
+            template, new_label = self.rng.choice(SAYS), label
+        elif kind < 0.5:
+            template, new_label = self.rng.choice(ADMITS), label
+        elif kind < 0.85:
+            if label != "supports":
+                return None
+            template, new_label = self.rng.choice(DENIES), "refutes"
+        else:
+            template, new_label = self.rng.choice(NEITHER), "neutral"
+        text = template.format(s=speaker, s2=speaker[0].lower() + speaker[1:] if speaker.split()[0] in UPPER_WORDS
+                               else speaker, c=body) + "."
+        return s, text[0].upper() + text[1:], new_label
+
+
+def build(data_dir: Path, share: float, seed: int) -> tuple[list[dict], list[dict]]:
+    """(training pairs, validation pairs), deterministic for a seed."""
+    nli_train, nli_validation = nli_pairs(data_dir / "nli", share)
+    fnc_train, fnc_validation = fnc_pairs(data_dir / "fnc1", seed)
+    augmented = Augmenter(seed).make(nli_train)
+    train = nli_train + fnc_train + augmented
+    random.Random(f"train:{seed}").shuffle(train)
+    return train, nli_validation + fnc_validation
+
+
+def summarise(pairs: Iterable[dict]) -> dict[str, dict[str, int]]:
+    counts: dict[str, Counter] = {}
+    for p in pairs:
+        counts.setdefault(p["source"], Counter())[p["label"]] += 1
+    return {source: dict(c) for source, c in sorted(counts.items())}

@@ -1,0 +1,250 @@
+"""Fact-level claim stance: a cross-encoder fine-tuned here (scripts/train_claim_stance.py), run by ONNX Runtime.
+
+The model reads the pair (claim content, statement) and gives supports / refutes / neutral for the same fact,
+not the same topic: another weapon, another actor, another number or date, an antonym, a plan or a rumour
+are told apart. Voice is applied on top of the content: "X denied that P" is judged as P and flipped;
+"X neither confirmed nor denied" is neutral; a rejection of what the claim answers ("We strongly reject this
+information", extraction's ``responds_to``) is judged on that antecedent and flipped. Probabilities are calibrated by a temperature fitted on the
+validation split; a side the model is not sure of (below ``side_threshold``) is reported as neutral.
+"""
+from __future__ import annotations
+
+import json
+import re
+import threading
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .base import ArticleStance, SourceInput, Stance, StanceInput
+from .features import body_sentences
+
+LABELS = ("supports", "refutes", "neutral")
+SUPPORTS, REFUTES, NEUTRAL = range(3)
+MODEL_FILE = "model.int8.onnx"
+SETTINGS_FILE = "settings.json"
+DEFAULT_SIDE_THRESHOLD = 0.5
+# Reporting verbs whose complement is the content itself ("said Iran had supplied ...", "denied that ...").
+SPEECH_VERBS = frozenset({"said", "says", "say", "told", "added", "stated", "stressed", "insisted", "claimed",
+                          "announced", "confirmed", "declared", "noted", "argued", "maintained", "warned",
+                          "admitted", "acknowledged", "conceded", "reported", "wrote", "explained", "affirmed"})
+# A trailing source attribution is not part of the content: "..., according to TASS Russian state news."
+TRAILING_SOURCE = re.compile(r",\s*(?:according to|citing|as reported by)\s+[^,;]{1,80}[.!]?$", re.I)
+EVIDENCE_SENTENCES = 3
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def calibration_error(probabilities: np.ndarray, truth: np.ndarray, bins: int = 15) -> float:
+    """Expected calibration error of the chosen label's probability (equal-width bins)."""
+    confidence = probabilities.max(axis=1)
+    correct = probabilities.argmax(axis=1) == truth
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    error = 0.0
+    for low, high in zip(edges[:-1], edges[1:]):
+        inside = (confidence > low) & (confidence <= high)
+        if inside.any():
+            error += inside.mean() * abs(correct[inside].mean() - confidence[inside].mean())
+    return float(error)
+
+
+def fit_temperature(logits: np.ndarray, truth: np.ndarray) -> float:
+    """The temperature that minimises the negative log-likelihood on held-out pairs (a 1-D search)."""
+    def nll(t: float) -> float:
+        p = softmax(logits / t)
+        return float(-np.log(np.clip(p[np.arange(len(truth)), truth], 1e-12, None)).mean())
+
+    grid = np.exp(np.linspace(np.log(0.25), np.log(8.0), 200))
+    return float(grid[int(np.argmin([nll(t) for t in grid]))])
+
+
+def attributed_content(text: str, verb: str | None) -> tuple[str, bool]:
+    """The content a reporting verb governs, and whether it was split off.
+
+    "Amirabdollahian on Friday denied that Iran has supplied drones" -> ("Iran has supplied drones", True);
+    "X said Iran had supplied drones" -> ("Iran had supplied drones", True). A quotation (the text is the quoted
+    words), "accused Iran of ..." or "denied supplying ..." stay whole and the model reads the reporting verb.
+    """
+    if not verb:
+        return text, False
+    match = re.search(rf"\b{re.escape(verb)}\b(?:,\s*)?(\s+that\b)?\s*", text, flags=re.I)
+    if match is None:
+        return text, False
+    rest = text[match.end():].strip()
+    if not match.group(1) and verb.lower() not in SPEECH_VERBS:
+        return text, False
+    rest = TRAILING_SOURCE.sub("", rest)
+    if len(rest.split()) < 3:
+        return text, False
+    return rest[0].upper() + rest[1:], True
+
+
+class ClaimStanceClassifier:
+    """The shipped cross-encoder: (claim, statement) pairs -> logits over LABELS, through ONNX Runtime."""
+
+    def __init__(self, model_dir: str | Path, temperature: float | None = None, threads: int = 1,
+                 model_file: str | Path | None = None) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        directory = Path(model_dir)
+        graph = Path(model_file) if model_file else directory / MODEL_FILE
+        if not graph.is_file():
+            raise FileNotFoundError(f"no claim stance model at {graph}; run scripts/train_claim_stance.py")
+        settings_path = directory / SETTINGS_FILE
+        self.settings = json.loads(settings_path.read_text()) if settings_path.is_file() else {}
+        self.temperature = float(temperature if temperature is not None else self.settings.get("temperature", 1.0))
+        self.side_threshold = float(self.settings.get("side_threshold", DEFAULT_SIDE_THRESHOLD))
+        self.max_length = int(self.settings.get("max_length", 128))
+        self.tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+        self.tokenizer.enable_truncation(self.max_length, strategy="longest_first")
+        self.tokenizer.no_padding()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = max(1, threads)
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in self.session.get_inputs()}
+
+    def logits(self, claims: Sequence[str], statements: Sequence[str]) -> np.ndarray:
+        """Raw logits (len(claims), 3), one pair per run.
+
+        Pairs are not batched: int8 activations are quantised with one scale per run, so a pair's answer would
+        depend on the pairs (and the padding) it was batched with.
+        """
+        out = np.zeros((len(claims), len(LABELS)), dtype=np.float32)
+        for row, encoding in enumerate(self.tokenizer.encode_batch(list(zip(claims, statements)))):
+            feeds = {"input_ids": np.asarray([encoding.ids], dtype=np.int64),
+                     "attention_mask": np.ones((1, len(encoding.ids)), dtype=np.int64),
+                     "token_type_ids": np.asarray([encoding.type_ids], dtype=np.int64)}
+            out[row] = self.session.run(["logits"], {k: v for k, v in feeds.items() if k in self._inputs})[0][0]
+        return out
+
+    def probabilities(self, claims: Sequence[str], statements: Sequence[str]) -> np.ndarray:
+        """Calibrated probabilities (len(claims), 3) in LABELS order."""
+        return softmax(self.logits(claims, statements) / self.temperature)
+
+    def decide(self, probabilities: np.ndarray) -> Stance:
+        """The label of one calibrated row: a side only when its probability reaches ``side_threshold``."""
+        best = int(np.argmax(probabilities))
+        if best != NEUTRAL and probabilities[best] < self.side_threshold:
+            return Stance("neutral", float(1.0 - probabilities[best]))
+        return Stance(LABELS[best], float(probabilities[best]))
+
+
+class FactStanceModel:
+    """Claim-level stance from the fact-level cross-encoder, with the claim's voice applied to its content.
+
+    Articles: relatedness comes from the FNC-1 article head (``related``, the trained model, when given) and the
+    side from the cross-encoder over the article's sentences or matched claims.
+    """
+
+    name = "fact"
+
+    def __init__(self, classifier: ClaimStanceClassifier, related=None) -> None:  # noqa: ANN001
+        self.classifier = classifier
+        self.related = related  # TrainedStanceModel: its article head decides related / unrelated
+        article = classifier.settings.get("article", {})
+        self.disagree_threshold = float(article.get("disagree_threshold", 0.5))
+        self.agree_threshold = float(article.get("agree_threshold", 0.5))
+        self.article_sentences = int(article.get("sentences", 8))
+
+    @classmethod
+    def load(cls, model_dir: str | Path, related=None, threads: int = 1) -> FactStanceModel:  # noqa: ANN001
+        return cls(ClaimStanceClassifier(model_dir, threads=threads), related)
+
+    # -- claim level -----------------------------------------------------------------------------------------
+
+    def content_probabilities(self, statement: str, claims: Sequence[StanceInput]) -> np.ndarray:
+        """Calibrated probabilities of each claim's stance toward ``statement``, its voice applied."""
+        contents, flips = [], []
+        for claim in claims:
+            content, governed = attributed_content(claim.text, claim.verb)
+            flip = governed and claim.voice == "denies"
+            if claim.context and (claim.voice == "denies" or claim.polarity == "negative"):
+                # "We strongly reject this information": judged on the information it rejects, turned round
+                content, flip = attributed_content(claim.context, None)[0], True
+            contents.append(content)
+            flips.append(flip)
+        probabilities = self.classifier.probabilities(contents, [statement] * len(contents))
+        for row, (claim, flip) in enumerate(zip(claims, flips)):
+            if flip:  # "X denied that P": against the statement when P supports it; no side when P refutes it
+                supports, refutes = probabilities[row, SUPPORTS], probabilities[row, REFUTES]
+                probabilities[row] = (0.0, supports, probabilities[row, NEUTRAL] + refutes)
+            if claim.voice == "refuses_to_confirm":  # "neither confirmed nor denied": no side, whatever P says
+                probabilities[row] = (0.0, 0.0, 1.0)
+        return probabilities
+
+    def classify(
+        self, statement: str, claims: Sequence[StanceInput], statement_vector: np.ndarray | None = None
+    ) -> list[Stance]:
+        if not claims:
+            return []
+        return [self.classifier.decide(p) for p in self.content_probabilities(statement, claims)]
+
+    # -- article level -----------------------------------------------------------------------------------------
+
+    def side_of_texts(self, statement: str, texts: Sequence[str]) -> tuple[str, float, list[int]]:
+        """agree / disagree / discuss from the strongest supporting and refuting text, with the deciding ones."""
+        if not texts:
+            return "discuss", 1.0, []
+        p = self.classifier.probabilities(list(texts), [statement] * len(texts))
+        refute, support = p[:, REFUTES], p[:, SUPPORTS]
+        if refute.max() >= self.disagree_threshold:
+            return "disagree", float(refute.max()), [int(i) for i in np.argsort(-refute)[:EVIDENCE_SENTENCES]]
+        if support.max() >= self.agree_threshold:
+            return "agree", float(support.max()), [int(i) for i in np.argsort(-support)[:EVIDENCE_SENTENCES]]
+        neutral = p[:, NEUTRAL]
+        return "discuss", float(neutral.mean()), [int(i) for i in np.argsort(-(support + refute))[:EVIDENCE_SENTENCES]]
+
+    def article_candidates(self, statement: str, sentences: Sequence[str], order: Sequence[int] | None) -> list[int]:
+        """The body sentences the side is read from: the lead and those nearest the statement."""
+        ranked = list(order) if order is not None else list(range(len(sentences)))
+        chosen = [0] if sentences else []
+        for i in ranked:
+            if len(chosen) >= self.article_sentences:
+                break
+            if int(i) not in chosen:
+                chosen.append(int(i))
+        return chosen
+
+    def classify_article(self, statement: str, text: str) -> ArticleStance:
+        """FNC-1 label of ``text`` toward ``statement``; evidence indexes ``body_sentences(text)``."""
+        sentences = body_sentences(text)
+        if not sentences:
+            return ArticleStance("unrelated", 1.0, [])
+        order = None
+        if self.related is not None:
+            head, order = self.related.article_stance_and_order(statement, text)
+            if head.label == "unrelated":
+                return head
+        candidates = self.article_candidates(statement, sentences, order)
+        label, confidence, evidence = self.side_of_texts(statement, [sentences[i] for i in candidates])
+        return ArticleStance(label, confidence, [candidates[i] for i in evidence])
+
+    def predict_pairs(self, headlines: Sequence[str], body_ids: Sequence[str], bodies: dict[str, str]) -> list[str]:
+        """FNC-1 labels for (headline, body id) pairs: the article head's relatedness, the cross-encoder's side."""
+        if self.related is None:
+            raise ValueError("FNC-1 pairs need the article head (models/stance) for relatedness")
+        heads, orders = self.related.predict_pairs_with_orders(headlines, body_ids, bodies)
+        split = {body_id: body_sentences(bodies[body_id]) for body_id in set(body_ids)}
+        labels = []
+        for headline, body_id, head, order in zip(headlines, body_ids, heads, orders):
+            if head == "unrelated" or not split[body_id]:
+                labels.append("unrelated")
+                continue
+            candidates = self.article_candidates(headline, split[body_id], order)
+            labels.append(self.side_of_texts(headline, [split[body_id][i] for i in candidates])[0])
+        return labels
+
+    def classify_sources(
+        self, statement: str, sources: Sequence[SourceInput], statement_vector: np.ndarray | None = None
+    ) -> list[ArticleStance]:
+        """Relatedness of each stored source from the article head; the side comes from its matched claims."""
+        if self.related is None:
+            return [ArticleStance("discuss", 1.0, []) for _ in sources]
+        return self.related.classify_sources(statement, sources, statement_vector)

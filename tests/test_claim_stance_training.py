@@ -1,0 +1,53 @@
+"""scripts/train_claim_stance.py: the same seed gives the same model, and an interrupted run resumes to it."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+HARD_PAIRS = REPO_ROOT / "tests" / "data" / "hard_pairs.jsonl"
+
+
+def _work_dir(path: Path) -> Path:
+    """A work directory whose cached pairs are a small set, so that training takes a few steps."""
+    path.mkdir(parents=True)
+    rows = [json.loads(line) | {"source": "hard"} for line in HARD_PAIRS.read_text().splitlines() if line.strip()]
+    (path / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[:40]))
+    (path / "validation.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[40:]))
+    return path
+
+
+def _train(work: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "scripts/train_claim_stance.py", "--work", str(work), "--train-only", "--batch-size", "8",
+         "--max-length", "48", "--threads", "1", "--checkpoint-every", "2", *extra],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+
+
+def _weights(work: Path) -> dict:
+    from safetensors.numpy import load_file
+
+    return load_file(str(work / "final" / "model.safetensors"))
+
+
+def test_an_interrupted_run_resumes_to_the_same_model(tmp_path):
+    whole = _work_dir(tmp_path / "whole")
+    assert _train(whole).returncode == 0
+    interrupted = _work_dir(tmp_path / "interrupted")
+    stopped = _train(interrupted, "--stop-after", "3")
+    assert stopped.returncode == 3 and (interrupted / "checkpoint.pt").exists(), stopped.stderr
+    assert not (interrupted / "final").exists()
+    resumed = _train(interrupted)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming at step 3 of 5" in resumed.stdout
+    assert list(interrupted.glob("tokens-*.json")), "tokenisation is cached"
+    a, b = _weights(whole), _weights(interrupted)
+    assert a.keys() == b.keys()
+    for name in a:
+        assert np.allclose(a[name], b[name], atol=1e-6), name
+    shutil.rmtree(tmp_path)

@@ -1,0 +1,189 @@
+"""Claims in context: what a referring claim answers, stored and shown; one fact reported by several outlets is one
+match of /v1/check. Real extractor, model, store and index (fixtures in conftest.py)."""
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+
+from service.extraction import content_hash, load_extractor
+from service.extraction.references import find_reference
+from service.ingest import ingest_paths
+from service.store import SQLiteStore
+
+from .conftest import SEEDS, seed_text
+
+ADMISSION = "Iran sent drones to Russia before the invasion"
+
+
+def claims_of(client, prefix: str) -> list[dict]:
+    response = client.get(f"/v1/articles/{content_hash(seed_text(prefix))}")
+    assert response.status_code == 200
+    return response.get_json()["claims"]
+
+
+def claim_starting(claims: list[dict], start: str) -> dict:
+    return next(c for c in claims if c["text"].startswith(start))
+
+
+def test_references_are_found_only_where_the_claim_has_no_content_of_its_own():
+    for text in ["We strongly reject this information", "Tehran has repeatedly denied these claims.",
+                 "The missile part is completely wrong.", "Nordic Air flatly denied it.",
+                 "Rusu dismissed the report as “a fabrication”.", "Such reports are false"]:
+        assert find_reference(text) is not None, text
+    for text in ["Iran has denied accusations of having handed over weapons to Russia",
+                 "Kanani denied US accusations that there are Iranian personnel in Crimea.",
+                 "He again denied the information about the transfer of drones by Iran.",
+                 "The minister again denied his country had supplied missiles, calling the accusations “false”.",
+                 "Russia has also denied that it has used Iranian drones in the invasion."]:
+        assert find_reference(text) is None, text
+
+
+def test_kanani_rejects_the_crimea_accusation_and_the_missile_part_is_about_missiles(seeded_client):
+    kanani = claim_starting(claims_of(seeded_client, "002"), "We strongly reject this information")
+    accusation = claim_starting(claims_of(seeded_client, "002"), "Earlier, Iranian Foreign Ministry spokesman")
+    assert "Crimea" in kanani["context"]["text"] and kanani["context"]["claim_id"] == accusation["claim_id"]
+    assert accusation["context"] is None
+
+    metro = claims_of(seeded_client, "004")
+    missile = claim_starting(metro, "The missile part is completely wrong.")
+    assert "missiles" in missile["context"]["text"]
+    assert missile["context"]["claim_id"] == claim_starting(metro, "Foreign minister Hossein")["claim_id"]
+    # "such reports" after "these claims": both answer the Washington Post's allegation
+    tass = claims_of(seeded_client, "001")
+    post = claim_starting(tass, "In August, The Washington Post")["claim_id"]
+    for start in ("Moscow and Tehran have repeatedly denied", "Press Secretary of the President of Russia"):
+        assert claim_starting(tass, start)["context"]["claim_id"] == post
+
+
+def test_the_resolved_text_stands_alone(seeded_engine):
+    article_id = content_hash(seed_text("002"))
+    row = next(r for r in seeded_engine.store.claims_of_article(article_id) if r["text"].startswith("We strongly"))
+    assert row["resolved_text"].startswith("Nasser Kanani: We strongly reject the information that there are "
+                                           "Iranian personnel on the ground in Crimea")
+
+
+def test_context_in_get_claim_check_and_speaker_timeline(seeded_client):
+    kanani = claim_starting(claims_of(seeded_client, "002"), "We strongly reject this information")
+    one = seeded_client.get(f"/v1/claims/{kanani['claim_id']}").get_json()
+    assert one["context"] == kanani["context"] and "Crimea" in one["context"]["text"]
+
+    check = seeded_client.post("/v1/check", json={
+        "statement": "Iran strongly rejects this information", "k": 10}).get_json()
+    assert all("context" in m for m in check["matches"])
+    assert kanani["claim_id"] in [m["claim_id"] for m in check["matches"]]
+    shown = next(m for m in check["matches"] if m["claim_id"] == kanani["claim_id"])
+    assert shown["context"] == kanani["context"]
+
+    speaker = kanani["speaker"]["id"]
+    timeline = seeded_client.get(f"/v1/speakers/{speaker}/claims").get_json()["claims"]
+    assert all("context" in c for c in timeline)
+    assert next(c for c in timeline if c["claim_id"] == kanani["claim_id"])["context"] == kanani["context"]
+
+    spec = seeded_client.get("/openapi.json").get_json()["components"]["schemas"]
+    assert "context" in spec["Claim"]["properties"] and "reported_by" in spec["Match"]["properties"]
+
+
+def test_the_november_admission_is_one_match_with_every_report(seeded_client):
+    body = seeded_client.post("/v1/check", json={"statement": ADMISSION}).get_json()
+    assert len(body["matches"]) == 5 and sum(body["summary"].values()) == 5  # k and summary count facts
+    admission = next(m for m in body["matches"] if m["text"].startswith("In November, Amirabdollahian said"))
+    reports = admission["reported_by"]
+    # the same speaker's admission in the Jerusalem Post, the Moscow Times and Metro (the seeds hold three)
+    assert [r["outlet"] for r in reports] == ["The Jerusalem Post", "The Moscow Times", "Metro.co.uk"]
+    assert reports[0]["published"] == "2023-03-03" and reports[0]["claim_id"] == admission["claim_id"]
+    assert all(r["stance"]["label"] == "supports" for r in reports)
+    shown = [r["claim_id"] for m in body["matches"] for r in m["reported_by"]]
+    assert len(shown) == len(set(shown)) > 5  # no claim twice; more reports than facts
+    # every reporting article has its per-source verdict
+    assert {r["article_id"] for m in body["matches"] for r in m["reported_by"]} == {
+        s["article_id"] for s in body["sources"]}
+
+
+def test_grouping_off_gives_one_match_per_claim(make_engine, tmp_path):
+    grouped = make_engine(tmp_path / "data")
+    list(ingest_paths(grouped, [SEEDS]))
+    plain = make_engine(tmp_path / "data", group_reports=False)
+    before = plain.check(ADMISSION)
+    after = grouped.check(ADMISSION)
+    assert len(before["matches"]) == len(after["matches"]) == 5
+    assert all("reported_by" not in m for m in before["matches"])
+    ids = [m["claim_id"] for m in before["matches"]]
+    assert len(set(ids)) == 5 and sum(before["summary"].values()) == 5
+    # without grouping the Iranian admission reported by two outlets takes two of the five places
+    by_speaker = [m["speaker"]["name"] for m in before["matches"][:2]]
+    assert by_speaker == ["Iran", "Iran"]
+    reported = {r["claim_id"] for m in after["matches"] for r in m["reported_by"]}
+    assert set(ids) <= reported and ids[0] == after["matches"][0]["claim_id"]
+
+
+OLD_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE articles (id TEXT PRIMARY KEY, outlet TEXT, title TEXT, url TEXT, published TEXT,
+    raw_text TEXT NOT NULL, text TEXT NOT NULL, extractor TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE speakers (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, role TEXT,
+    is_person INTEGER NOT NULL DEFAULT 1, organisation TEXT, name_key TEXT);
+CREATE TABLE claims (id INTEGER PRIMARY KEY AUTOINCREMENT,
+    article_id TEXT REFERENCES articles(id) ON DELETE CASCADE, text TEXT NOT NULL,
+    span_start INTEGER, span_end INTEGER, speaker_id INTEGER REFERENCES speakers(id),
+    verb TEXT, voice TEXT, polarity TEXT NOT NULL DEFAULT 'positive', claimant TEXT, rating TEXT,
+    source TEXT, url TEXT, published TEXT, external_id TEXT UNIQUE, text_hash TEXT, embedding BLOB NOT NULL,
+    created_at TEXT NOT NULL, claim_date TEXT, time_text TEXT, title TEXT);
+CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, claim_id INTEGER NOT NULL,
+    op TEXT NOT NULL CHECK (op IN ('add', 'delete')));
+CREATE TABLE speaker_aliases (speaker_id INTEGER NOT NULL REFERENCES speakers(id) ON DELETE CASCADE,
+    alias TEXT NOT NULL, alias_key TEXT NOT NULL, PRIMARY KEY (speaker_id, alias));
+CREATE TABLE claim_speakers (claim_id INTEGER NOT NULL REFERENCES claims(id) ON DELETE CASCADE,
+    speaker_id INTEGER NOT NULL REFERENCES speakers(id) ON DELETE CASCADE, position INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (claim_id, speaker_id));
+CREATE UNIQUE INDEX speakers_name_key ON speakers(name_key);
+INSERT INTO articles VALUES ('old', 'Desk', NULL, NULL, '2023-01-02', 'x', 'x', 'spacy-v1', 'now');
+INSERT INTO speakers(name, name_key) VALUES ('Ned Price', 'nedprice');
+INSERT INTO speaker_aliases VALUES (1, 'Ned Price', 'nedprice');
+"""
+
+
+def test_a_store_from_before_context_is_migrated_in_place_and_keeps_its_data(make_engine, embedder, tmp_path):
+    path = tmp_path / "data" / "factcheck.sqlite3"
+    path.parent.mkdir()
+    conn = sqlite3.connect(path)
+    conn.executescript(OLD_SCHEMA)
+    texts = ["Iran has provided Russia with drones.", "We are confident in that information."]
+    for i, (text, vector) in enumerate(zip(texts, embedder.encode(texts))):
+        conn.execute("INSERT INTO claims(article_id, text, span_start, span_end, speaker_id, embedding, created_at) "
+                     "VALUES ('old', ?, ?, ?, 1, ?, 'now')", (text, i * 40, i * 40 + len(text),
+                                                             np.asarray(vector, np.float32).tobytes()))
+        conn.execute("INSERT INTO claim_speakers VALUES (?, 1, 0)", (i + 1,))
+        conn.execute("INSERT INTO changes(claim_id, op) VALUES (?, 'add')", (i + 1,))
+    conn.commit()
+    conn.close()
+
+    SQLiteStore(path).close()  # migrates
+    engine = make_engine(tmp_path / "data")  # a second open is a no-op
+    columns = {r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(claims)")}
+    assert {"responds_to_claim_id", "responds_to_text", "resolved_text"} <= columns
+    old = engine.article("old")
+    assert [c["text"] for c in old["claims"]] == texts and all(c["context"] is None for c in old["claims"])
+    assert old["claims"][0]["speaker"]["name"] == "Ned Price"
+    assert engine.check("Iran provided drones to Russia", k=1)["matches"][0]["claim_id"] == 1
+
+    created = engine.ingest_article(seed_text("002"))
+    kanani = next(c for c in engine.article(created.article_id)["claims"] if c["text"].startswith("We strongly"))
+    assert "Crimea" in kanani["context"]["text"] and kanani["context"]["claim_id"] > 2
+    again = engine.ingest_article(seed_text("002"))  # the same text again changes nothing
+    assert not again.created and engine.claim(kanani["claim_id"])["context"] == kanani["context"]
+    engine.delete_article(created.article_id)  # ingested anew: the link follows the new claim ids
+    anew = engine.ingest_article(seed_text("002"))
+    renewed = next(c for c in engine.article(anew.article_id)["claims"] if c["text"].startswith("We strongly"))
+    assert renewed["context"]["text"] == kanani["context"]["text"]
+    assert renewed["context"]["claim_id"] == renewed["claim_id"] - 1
+
+
+def test_both_extractors_link_the_same_seeds(seeded_engine):
+    rules = load_extractor("rules")
+    by_rules = {(c.text, c.responds_to_text) for f in sorted(SEEDS.glob("*.txt"))
+                for c in rules.extract(f.read_text(encoding="utf-8")).claims if c.responds_to_text}
+    stored = {(r["text"], r["responds_to_text"]) for f in sorted(SEEDS.glob("*.txt"))
+              for r in seeded_engine.store.claims_of_article(content_hash(f.read_text(encoding="utf-8")))
+              if r["responds_to_text"]}
+    assert len(by_rules) == 12 and by_rules == stored
