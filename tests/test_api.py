@@ -177,7 +177,7 @@ def test_health_readiness_and_stats(seeded_client, seeded_engine):
     stats = seeded_client.get("/v1/stats").get_json()
     assert stats["articles"] == 5 and stats["claims"] == seeded_engine.store.counts()["claims"]
     assert stats["index"]["type"] == "flat" and stats["index"]["size"] == stats["claims"]
-    assert stats["embedding_model"] == "all-MiniLM-L6-v2" and stats["stance_model"] == "trained"
+    assert stats["embedding_model"] == "all-MiniLM-L6-v2" and stats["stance_model"] == "fact"
 
 
 def test_readyz_is_503_when_the_index_disagrees_with_the_store(client, engine):
