@@ -2,10 +2,10 @@
 labelled with its stance toward the claim before it, so that a change of position shows ("denied" in
 October, "admitted" in November).
 
-The pair label comes from the engine's configured stance model, the same one /v1/check uses: the earlier claim
-is the statement and the later one the claim judged against it (its similarity, polarity, voice and stored
-vector), so relatedness is learned (a claim on another subject stays neutral) and the side comes from voice and
-polarity (a denial followed by an admission of the same fact refutes it).
+The pair label comes from the engine's configured stance model, the same one /v1/check uses: the earlier claim's
+content is the statement and the later claim is judged against it (its similarity, polarity, voice and stored
+vector). When the earlier claim is a denial of governed content ("denied that P"), the statement is P and the
+label is turned round, so a denial followed by an admission of the same fact is ``refutes``.
 """
 from __future__ import annotations
 
