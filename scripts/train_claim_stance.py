@@ -218,8 +218,7 @@ def tune_article(args: argparse.Namespace, classifier) -> dict:  # noqa: ANN001
 
     from service.embeddings import SentenceTransformerEmbedder
     from service.stance import TRAINED_MODEL_DIR
-    from service.stance.claim_model import REFUTES, SUPPORTS, FactStanceModel
-    from service.stance.features import body_sentences
+    from service.stance.claim_model import FactStanceModel
     from service.stance.trained import TrainedStanceModel
 
     bodies = read_bodies(args.data / "fnc1" / "train_bodies.csv")
@@ -229,19 +228,13 @@ def tune_article(args: argparse.Namespace, classifier) -> dict:  # noqa: ANN001
     related = TrainedStanceModel.load(TRAINED_MODEL_DIR, SentenceTransformerEmbedder("all-MiniLM-L6-v2"))
     model = FactStanceModel(classifier, related)
     log(f"article level: {len(rows)} FNC-1 hold-out pairs")
-    heads, orders = related.predict_pairs_with_orders([h for h, _, _ in rows], [b for _, b, _ in rows], bodies)
-    split = {b: body_sentences(bodies[b]) for b in held}
-    strongest = np.zeros((len(rows), 2), dtype=np.float32)  # best supports, best refutes probability
-    for i, ((headline, body_id, _), head, order) in enumerate(zip(rows, heads, orders)):
-        if head != "unrelated" and split[body_id]:
-            candidates = model.article_candidates(headline, split[body_id], order)
-            p = classifier.probabilities([split[body_id][c] for c in candidates], [headline] * len(candidates))
-            strongest[i] = p[:, SUPPORTS].max(), p[:, REFUTES].max()
+    heads, strongest = model.strongest_sides([h for h, _, _ in rows], [b for _, b, _ in rows], bodies)
     gold = [stance for _, _, stance in rows]
 
     def labels(agree: float, disagree: float) -> list[str]:
-        return ["unrelated" if head == "unrelated" else "disagree" if s[1] >= disagree else
-                "agree" if s[0] >= agree else "discuss" for head, s in zip(heads, strongest)]
+        model.agree_threshold, model.disagree_threshold = agree, disagree
+        return ["unrelated" if head == "unrelated" else model.side(float(s[0]), float(s[1]))
+                for head, s in zip(heads, strongest)]
 
     grid = np.round(np.arange(0.3, 0.96, 0.05), 2)
     best = max(((report(gold, labels(a, d))[1] + fnc_score(gold, labels(a, d)), a, d) for a in grid for d in grid))

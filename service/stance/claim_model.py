@@ -188,20 +188,27 @@ class FactStanceModel:
 
     # -- article level -----------------------------------------------------------------------------------------
 
+    def side(self, support: float, refute: float) -> str:
+        """agree / disagree / discuss from the strongest supporting and refuting probability among an article's texts."""
+        if refute >= self.disagree_threshold:
+            return "disagree"
+        return "agree" if support >= self.agree_threshold else "discuss"
+
     def side_of_texts(self, statement: str, texts: Sequence[str]) -> tuple[str, float, list[int]]:
         """agree / disagree / discuss from the strongest supporting and refuting text, with the deciding ones."""
         if not texts:
             return "discuss", 1.0, []
         p = self.classifier.probabilities(list(texts), [statement] * len(texts))
         refute, support = p[:, REFUTES], p[:, SUPPORTS]
-        if refute.max() >= self.disagree_threshold:
-            return "disagree", float(refute.max()), [int(i) for i in np.argsort(-refute)[:EVIDENCE_SENTENCES]]
-        if support.max() >= self.agree_threshold:
-            return "agree", float(support.max()), [int(i) for i in np.argsort(-support)[:EVIDENCE_SENTENCES]]
+        label = self.side(float(support.max()), float(refute.max()))
+        if label == "disagree":
+            return label, float(refute.max()), [int(i) for i in np.argsort(-refute)[:EVIDENCE_SENTENCES]]
+        if label == "agree":
+            return label, float(support.max()), [int(i) for i in np.argsort(-support)[:EVIDENCE_SENTENCES]]
         neutral = p[:, NEUTRAL]
-        return "discuss", float(neutral.mean()), [int(i) for i in np.argsort(-(support + refute))[:EVIDENCE_SENTENCES]]
+        return label, float(neutral.mean()), [int(i) for i in np.argsort(-(support + refute))[:EVIDENCE_SENTENCES]]
 
-    def article_candidates(self, statement: str, sentences: Sequence[str], order: Sequence[int] | None) -> list[int]:
+    def article_candidates(self, sentences: Sequence[str], order: Sequence[int] | None) -> list[int]:
         """The body sentences the side is read from: the lead and those nearest the statement."""
         ranked = list(order) if order is not None else list(range(len(sentences)))
         chosen = [0] if sentences else []
@@ -222,24 +229,33 @@ class FactStanceModel:
             head, order = self.related.article_stance_and_order(statement, text)
             if head.label == "unrelated":
                 return head
-        candidates = self.article_candidates(statement, sentences, order)
+        candidates = self.article_candidates(sentences, order)
         label, confidence, evidence = self.side_of_texts(statement, [sentences[i] for i in candidates])
         return ArticleStance(label, confidence, [candidates[i] for i in evidence])
 
-    def predict_pairs(self, headlines: Sequence[str], body_ids: Sequence[str], bodies: dict[str, str]) -> list[str]:
-        """FNC-1 labels for (headline, body id) pairs: the article head's relatedness, the cross-encoder's side."""
+    def strongest_sides(
+        self, headlines: Sequence[str], body_ids: Sequence[str], bodies: dict[str, str]
+    ) -> tuple[list[str], np.ndarray]:
+        """The article head's label of each (headline, body id) pair, and for related pairs the strongest supports
+        and refutes probability among the body's candidate sentences ((n, 2); zeros for unrelated pairs)."""
         if self.related is None:
             raise ValueError("FNC-1 pairs need the article head (models/stance) for relatedness")
         heads, orders = self.related.predict_pairs_with_orders(headlines, body_ids, bodies)
         split = {body_id: body_sentences(bodies[body_id]) for body_id in set(body_ids)}
-        labels = []
-        for headline, body_id, head, order in zip(headlines, body_ids, heads, orders):
-            if head == "unrelated" or not split[body_id]:
-                labels.append("unrelated")
-                continue
-            candidates = self.article_candidates(headline, split[body_id], order)
-            labels.append(self.side_of_texts(headline, [split[body_id][i] for i in candidates])[0])
-        return labels
+        strongest = np.zeros((len(headlines), 2), dtype=np.float32)
+        for i, (headline, body_id, head, order) in enumerate(zip(headlines, body_ids, heads, orders)):
+            if head != "unrelated" and split[body_id]:
+                texts = [split[body_id][c] for c in self.article_candidates(split[body_id], order)]
+                p = self.classifier.probabilities(texts, [headline] * len(texts))
+                strongest[i] = p[:, SUPPORTS].max(), p[:, REFUTES].max()
+        heads = [head if split[body_id] else "unrelated" for head, body_id in zip(heads, body_ids)]
+        return heads, strongest
+
+    def predict_pairs(self, headlines: Sequence[str], body_ids: Sequence[str], bodies: dict[str, str]) -> list[str]:
+        """FNC-1 labels for (headline, body id) pairs: the article head's relatedness, the cross-encoder's side."""
+        heads, strongest = self.strongest_sides(headlines, body_ids, bodies)
+        return ["unrelated" if head == "unrelated" else self.side(float(s), float(r))
+                for head, (s, r) in zip(heads, strongest)]
 
     def classify_sources(
         self, statement: str, sources: Sequence[SourceInput], statement_vector: np.ndarray | None = None
