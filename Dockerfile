@@ -39,6 +39,8 @@ RUN set -eux; \
 
 # Final stage. The service user owns /data and its home (gunicorn puts its control socket in ~/.gunicorn);
 # /app and /opt/venv stay root's and read-only to it.
+# It listens on 0.0.0.0, so it refuses to start without API keys (FACTCHECK_API_KEYS_FILE with a mounted
+# secret, or FACTCHECK_API_KEYS); on a closed network, opt out with -e FACTCHECK_REQUIRE_API_KEYS=false.
 FROM ${BASE_IMAGE}
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -49,7 +51,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     FACTCHECK_SEEDS_DIR=/app/seeds \
     FACTCHECK_HOST=0.0.0.0 \
     FACTCHECK_PORT=8000 \
-    FACTCHECK_WORKERS=2
+    FACTCHECK_WORKERS=2 \
+    FACTCHECK_REQUIRE_API_KEYS=true
 
 RUN set -eux; \
     useradd --system --uid 10001 --user-group --create-home --home-dir /home/factcheck --shell /usr/sbin/nologin factcheck; \

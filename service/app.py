@@ -9,7 +9,7 @@ from .engine import FactCheckEngine
 from .errors import http_error_response, register_error_handlers
 from .extensions import FactCheck
 from .observability import init_logging, init_observability
-from .schemas import ErrorResponseSchema
+from .schemas import ErrorResponseSchema, document_configured_limits, document_cross_field_rules
 from .security import init_security
 
 API_TITLE = "Fact-check API"
@@ -46,12 +46,14 @@ def create_app(config: Config | None = None, engine: FactCheckEngine | None = No
     app.json.sort_keys = False
     FactCheck().init_app(app, engine)
     api = FactCheckApi(app)
+    api.ma_plugin.converter.add_attribute_function(document_configured_limits(config))
     init_observability(app)  # first: request id and timing wrap every other hook
     init_security(app, api)
     from .api import articles, check, claims, speakers, stance, system
 
     for module in (check, articles, claims, speakers, stance, system):
         api.register_blueprint(module.blp)
+    document_cross_field_rules(api.spec.components.schemas)
     _register_docs_assets(app)
     register_error_handlers(app)
     return app

@@ -20,6 +20,10 @@ class Config:
 
     data_dir: Path = PROJECT_ROOT / "var"
     database_url: str = field(default="", repr=False)  # empty: SQLite file factcheck.sqlite3 in data_dir
+    # PostgreSQL: how long a connection attempt, and one statement, may take before the request answers 503
+    database_connect_timeout_s: float = 5.0
+    database_statement_timeout_s: float = 30.0
+    counts_cache_s: float = 5.0  # /metrics and /readyz read the store's COUNT(*) figures at most this often
     embedding_model: str = "all-MiniLM-L6-v2"  # packaged name or a local model directory
     embedding_batch_size: int = 64
     torch_threads: int = 1  # intra-op threads per process; 0 keeps torch's default (all cores)

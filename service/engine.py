@@ -24,7 +24,7 @@ from .retrieval import Retriever
 from .stance import StanceInput, StanceModel, load_stance_model
 from .stance.base import ArticleStance, SourceInput, Stance
 from .stance.features import body_sentences
-from .store import NewClaim, NewSpeaker, SearchFilters, Store, open_store
+from .store import CachedCounts, NewClaim, NewSpeaker, SearchFilters, Store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,9 @@ class FactCheckEngine:
         self._allow_model_change = allow_model_change
         config.data_dir.mkdir(parents=True, exist_ok=True)
         set_search_threads(config.search_threads)
-        self.store = store or open_store(config.database_url, config.database_path)
+        self.store = store or open_store(config.database_url, config.database_path,
+                                         config.database_connect_timeout_s, config.database_statement_timeout_s)
+        self.cached_counts = CachedCounts(self.store, config.counts_cache_s)  # for /metrics and /readyz
         self.embedder = embedder or make_embedder(config)
         self.stance_model = stance_model or load_stance_model(config, self.embedder)
         self.extractor = extractor or load_extractor(config.extractor)
@@ -212,8 +214,13 @@ class FactCheckEngine:
 
     def _maybe_save(self, force: bool = False) -> None:
         if force or time.monotonic() - self._last_save >= self.config.index_save_interval_s:
-            with self._save_lock:  # one writer of index.faiss + index.json at a time, so the pair matches
-                self.index.save(self.config.index_path)
+            try:
+                with self._save_lock:  # one writer of index.faiss + index.json at a time, so the pair matches
+                    self.index.save(self.config.index_path)
+            except (OSError, RuntimeError):  # disk full or I/O error (faiss raises RuntimeError)
+                # the write that triggered the save is committed and the change log covers the gap: it succeeds
+                log.warning("index: save failed; tried again after the next write", exc_info=True)
+                return
             self._last_save = time.monotonic()
 
     def save_index(self) -> None:
@@ -444,18 +451,16 @@ class FactCheckEngine:
     def readiness(self) -> dict[str, Any]:
         """Whether the model is loaded and the index agrees with the store.
 
-        The index is compared with the store as of the generation it reflects: the store's generation and claim
-        count come from one snapshot, and the changes committed after the index's generation up to the snapshot's
-        are taken out of the count. (Comparing with the count of the moment made a consistent index look stale
-        whenever another process wrote between the sync and the count.)
+        The index is compared with the store as of the generation it reflects: a claim count taken with its
+        generation in one snapshot (cached for ``counts_cache_s``) is carried to the index's generation along the
+        change log. (Comparing with the count of the moment made a consistent index look stale whenever another
+        process wrote between the sync and the count.)
         """
         self.sync_index()
         with self._sync_lock:  # this process's index does not move while it is read
             index_generation, index_size = self.index.generation, self.index.size
-        generation, claims = self.store.generation_and_claims()
-        later = [op for seq, _, op in self.store.changes_since(index_generation) if seq <= generation]
-        claims_then = claims - later.count("add") + later.count("delete")
-        consistent = generation >= index_generation and index_size == claims_then
+        claims_then = self.cached_counts.claims_at(index_generation)
+        consistent = self.store.generation() >= index_generation and index_size == claims_then
         return {"ready": consistent, "model_loaded": self.embedder is not None, "index_consistent": consistent,
                 "index_size": index_size, "store_claims": claims_then}
 

@@ -22,6 +22,7 @@ CODES = {
     500: "internal_error",
     501: "not_implemented",
     503: "unavailable",
+    507: "insufficient_storage",
 }
 
 
@@ -61,8 +62,14 @@ def http_error_response(error: HTTPException) -> tuple[Response, int]:
 
 def register_error_handlers(app: Flask) -> None:
     from .engine import EngineError
+    from .store import StoreUnavailable
 
     app.register_error_handler(HTTPException, http_error_response)
+
+    @app.errorhandler(StoreUnavailable)
+    def store_unavailable(error: StoreUnavailable):  # noqa: ANN202 - Flask handler
+        log.warning("store unavailable: %s", error.message, exc_info=error.__cause__)
+        return error_response(error.status, error.message, error.code, headers={"Retry-After": str(error.retry_after)})
 
     @app.errorhandler(EngineError)
     def engine_error(error: EngineError):  # noqa: ANN202 - Flask handler

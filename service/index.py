@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import math
 import os
 import threading
@@ -28,6 +29,8 @@ from typing import Any, Iterable, Iterator
 
 import faiss
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 INDEX_KINDS = ("flat", "hnsw", "ivf")
 EXACT_FILTER_LIMIT = 20_000  # an allowed set this small is scored exactly on the approximate kinds
@@ -150,6 +153,10 @@ class VectorIndex:
     def load(cls, path: Path) -> "VectorIndex | None":
         """The saved index of whichever kind it is, or None when it is missing, unreadable or inconsistent."""
         meta = state_path(path)
+        try:
+            remove_leftover_temporary_files(path)
+        except OSError:  # a read-only data directory: nothing to clean up, loading still works
+            log.warning("index: could not remove temporary files beside %s", path, exc_info=True)
         if not path.exists() or not meta.exists():
             return None
         try:
@@ -556,6 +563,22 @@ def make_index(kind: str, dim: int, model: str, **params: Any) -> VectorIndex:
 
 def state_path(index_path: Path) -> Path:
     return index_path.with_suffix(".json")
+
+
+def remove_leftover_temporary_files(index_path: Path) -> int:
+    """Delete the ``index.faiss.tmp*`` and ``index.json.tmp*`` files of saves that never finished (a kill, a full
+    disk). Taken under the savers' exclusive lock, so no save is writing one at the time; returns how many."""
+    if not index_path.parent.is_dir():
+        return 0
+    removed = 0
+    with _file_lock(index_path, exclusive=True):
+        for pattern in (index_path.name + ".tmp*", state_path(index_path).name + ".tmp*"):
+            for leftover in index_path.parent.glob(pattern):
+                leftover.unlink(missing_ok=True)
+                removed += 1
+    if removed:
+        log.info("index: removed %d temporary files left by unfinished saves", removed)
+    return removed
 
 
 @contextmanager

@@ -175,7 +175,7 @@ class StoreCollector:
 
     def collect(self) -> Iterator[Metric]:
         self.engine.sync_index()
-        counts = self.engine.store.counts()
+        counts = self.engine.cached_counts.counts()  # COUNT(*) at most once per counts_cache_s
         for name in ("articles", "claims", "standalone_claims", "speakers"):
             yield GaugeMetricFamily(f"factcheck_store_{name}", f"{name.replace('_', ' ').capitalize()} in the store",
                                     value=counts[name])

@@ -1,23 +1,72 @@
 """Marshmallow schemas: request validation, response shapes and the OpenAPI document."""
 from __future__ import annotations
 
-from typing import Callable
+import re
+from typing import Any, Callable
 
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+# Patterns the validators apply and the OpenAPI document states, in the subset of regular expressions that
+# Python and ECMA-262 (JSON Schema) read alike: explicit character lists, never \s, \w or \W.
+WHITESPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"  # str.isspace()
+NON_BLANK = f"[^{WHITESPACE}]"  # somewhere a character that str.strip() keeps
+HTTP_URL = f"^[Hh][Tt][Tt][Pp][Ss]?://[^{WHITESPACE}/?#]+([/?#][^{WHITESPACE}]*)?$"  # http(s), a host, no spaces
+MAX_URL_CHARS = 2000
+SEARCHABLE = f"[^{WHITESPACE}!-/:-@\\[-`{{-~]"  # somewhere a character that is neither space nor ASCII punctuation
+
+
+class Pattern(validate.Regexp):
+    """A JSON Schema ``pattern``: found anywhere in the value unless anchored, ``$`` the end of the value only
+    (as ECMA-262 reads it; Python's ``$`` would also match before a final newline)."""
+
+    def __init__(self, pattern: str, error: str) -> None:
+        super().__init__(pattern, error=error)
+        self._search = re.compile(pattern[:-1] + r"\Z" if pattern.endswith("$") else pattern)
+
+    def __call__(self, value: str) -> str:
+        if self._search.search(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+NON_BLANK_CHECK = Pattern(NON_BLANK, "Must not be empty or only whitespace.")
+
+
+class StrictBool(fields.Bool):
+    """true or false only (marshmallow's Bool also takes 1, 0, "yes", "off", ...)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
 
 def configured_max_length(setting: str) -> Callable[[str], None]:
-    """Length 1..N where N is read from the app's configuration at validation time."""
+    """Length 1..N, not only whitespace, where N is read from the app's configuration at validation time."""
 
     def check(value: str) -> None:
         limit = getattr(current_app.config["FACTCHECK"], setting)
-        if not value.strip():
-            raise ValidationError("Must not be empty or only whitespace.")
+        NON_BLANK_CHECK(value)
         if len(value) > limit:
             raise ValidationError(f"Longer than maximum length {limit}.")
 
     return check
+
+
+class Text(fields.Str):
+    """Non-blank text of 1..N characters, N the configuration attribute ``limit_setting``
+    (the OpenAPI document states the configured N: see ``document_configured_limits``)."""
+
+    def __init__(self, limit_setting: str, **kwargs: Any) -> None:
+        super().__init__(validate=configured_max_length(limit_setting), **kwargs)
+        self.limit_setting = limit_setting
+
+
+def http_url(**kwargs: Any) -> fields.Str:
+    """An http(s) URL; the same pattern validates requests and appears in the OpenAPI document."""
+    checks = [validate.Length(1, MAX_URL_CHARS), Pattern(HTTP_URL, "Not a valid http(s) URL.")]
+    return fields.Str(validate=checks, metadata={"description": "An http or https URL."}, **kwargs)
 
 
 class CheckFiltersSchema(Schema):
@@ -26,23 +75,19 @@ class CheckFiltersSchema(Schema):
     speaker = fields.List(fields.Str(validate=validate.Length(1, 200)), validate=validate.Length(max=50),
                           metadata={"description": "Only claims whose speaker name contains one of these."})
     published_after = fields.Date(metadata={"description": "Only claims published on or after this date."})
-    published_before = fields.Date(metadata={"description": "Only claims published on or before this date."})
-
-    @validates_schema
-    def dates_in_order(self, data: dict, **_: object) -> None:
-        after, before = data.get("published_after"), data.get("published_before")
-        if after and before and after > before:
-            raise ValidationError("published_after is later than published_before.", "published_after")
+    published_before = fields.Date(metadata={
+        "description": "Only claims published on or before this date (before published_after: an empty range, "
+                       "no matches)."})
 
 
 class CheckRequestSchema(Schema):
-    statement = fields.Str(required=True, validate=configured_max_length("max_statement_chars"),
-                           metadata={"description": "The statement to check, 1..2000 characters."})
+    statement = Text("max_statement_chars", required=True,
+                     metadata={"description": "The statement to check (not only whitespace)."})
     k = fields.Int(validate=validate.Range(1, 50), metadata={"description": "How many matches at most (1..50, default 5)."})
     min_similarity = fields.Float(validate=validate.Range(0.0, 1.0), allow_nan=False,
                                   metadata={"description": "Cosine similarity below which a claim is not a match."})
     filters = fields.Nested(CheckFiltersSchema)
-    sources = fields.Bool(load_default=True,
+    sources = StrictBool(load_default=True,
                           metadata={"description": "Add a verdict per matched article (default true)."})
 
 
@@ -132,10 +177,10 @@ class CheckResponseSchema(Schema):
 
 
 class ArticleRequestSchema(Schema):
-    text = fields.Str(required=True, validate=configured_max_length("max_article_chars"))
+    text = Text("max_article_chars", required=True)
     outlet = fields.Str(validate=validate.Length(1, 200), allow_none=True)
     title = fields.Str(validate=validate.Length(1, 500), allow_none=True)
-    url = fields.Url(require_tld=False, allow_none=True)
+    url = http_url(allow_none=True)
     published = fields.Date(allow_none=True)
 
 
@@ -153,10 +198,10 @@ class ArticleSchema(Schema):
 
 
 class ClaimRecordSchema(Schema):
-    text = fields.Str(required=True, validate=configured_max_length("max_statement_chars"))
+    text = Text("max_statement_chars", required=True)
     claimant = fields.Str(validate=validate.Length(1, 200), allow_none=True)
     published = fields.Date(allow_none=True)
-    url = fields.Url(require_tld=False, allow_none=True)
+    url = http_url(allow_none=True)
     rating = fields.Str(validate=validate.Length(1, 100), allow_none=True)
     source = fields.Str(validate=validate.Length(1, 200), allow_none=True)
     external_id = fields.Str(validate=validate.Length(1, 200), allow_none=True)
@@ -172,6 +217,7 @@ def configured_bulk_limit(value: list) -> None:
 
 class ClaimsBulkRequestSchema(Schema):
     claims = fields.List(fields.Nested(ClaimRecordSchema), required=True, validate=configured_bulk_limit)
+    claims.limit_setting = "max_bulk_claims"  # 1..N items, stated in the OpenAPI document
 
 
 class BulkResultItemSchema(Schema):
@@ -220,6 +266,8 @@ class ReadinessSchema(Schema):
     index_consistent = fields.Bool()
     index_size = fields.Int()
     store_claims = fields.Int()
+    store_available = fields.Bool(metadata={"description": "False while the store cannot be reached."})
+    reason = fields.Str(metadata={"description": "Why the store is unavailable (only then)."})
 
 
 class ErrorDetailSchema(Schema):
@@ -237,13 +285,13 @@ MAX_STANCE_CLAIMS = 50
 
 
 class StanceRequestSchema(Schema):
-    statement = fields.Str(required=True, validate=configured_max_length("max_statement_chars"))
-    claims = fields.List(fields.Str(validate=configured_max_length("max_statement_chars")),
+    statement = Text("max_statement_chars", required=True)
+    claims = fields.List(Text("max_statement_chars"),
                          validate=validate.Length(1, MAX_STANCE_CLAIMS),
                          metadata={"description": "Claims to judge one by one (1..50): the claim-level stance of "
                                                   "each toward the statement, in the order given."})
-    text = fields.Str(validate=configured_max_length("max_article_chars"),
-                      metadata={"description": "A whole article body: the article-level stance (FNC-1 labels)."})
+    text = Text("max_article_chars",
+                metadata={"description": "A whole article body: the article-level stance (FNC-1 labels)."})
 
     @validates_schema
     def claims_or_text(self, data: dict, **_: object) -> None:
@@ -275,14 +323,10 @@ class StanceResponseSchema(Schema):
     evidence = fields.List(fields.Nested(EvidenceSentenceSchema))
 
 
-def searchable_name(value: str) -> None:
-    """A speaker query must name something: letters or digits, not only spaces or punctuation."""
-    if not any(ch.isalnum() for ch in value):
-        raise ValidationError("Must contain a letter or a digit.")
-
-
 class SpeakerSearchArgsSchema(Schema):
-    q = fields.Str(required=True, validate=[validate.Length(1, 200), searchable_name],
+    # a speaker query must name something: letters or digits, not only spaces or punctuation
+    q = fields.Str(required=True, validate=[Pattern(SEARCHABLE, "Must contain a letter or a digit, not only spaces and punctuation."),
+                                            validate.Length(1, 200)],
                    metadata={"description": "A name or alias; spelling variants (hyphens, spaces, case) are ignored."})
     limit = fields.Int(load_default=20, validate=validate.Range(1, 100))
 
@@ -318,3 +362,26 @@ class SpeakerClaimSchema(ClaimSchema):
 class SpeakerClaimsResponseSchema(Schema):
     speaker = fields.Nested(SpeakerEntitySchema)
     claims = fields.List(fields.Nested(SpeakerClaimSchema))
+
+
+def document_configured_limits(config: Any) -> Callable[..., dict]:
+    """An apispec attribute function writing the configured limits of ``Text`` fields (and lists with a
+    ``limit_setting``) into the OpenAPI document: minLength/maxLength and the non-blank pattern, or minItems/maxItems."""
+
+    def configured_limits(self: Any, field: fields.Field, **_: Any) -> dict:
+        setting = getattr(field, "limit_setting", None)
+        if setting is None:
+            return {}
+        limit = getattr(config, setting)
+        if isinstance(field, fields.List):
+            return {"minItems": 1, "maxItems": limit}
+        return {"minLength": 1, "maxLength": limit, "pattern": NON_BLANK}
+
+    return configured_limits
+
+
+def document_cross_field_rules(components: dict[str, dict]) -> None:
+    """Rules across fields that marshmallow checks in ``validates_schema``, stated in the OpenAPI components."""
+    stance = components.get("StanceRequest")
+    if stance is not None:  # exactly one of 'claims' and 'text'
+        stance["oneOf"] = [{"required": ["claims"]}, {"required": ["text"]}]

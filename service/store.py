@@ -6,9 +6,11 @@ generation, which the FAISS index records so that it can tell whether it is stal
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -18,6 +20,8 @@ from typing import Any, Iterator, Protocol, Sequence
 import numpy as np
 
 from .extraction.cleaning import speaker_key  # noqa: F401 - part of the store's interface
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -95,6 +99,28 @@ CLAIM_COLUMNS = """
     a.outlet, a.title, a.url AS article_url, a.published AS article_published
 """
 CLAIM_JOINS = "FROM claims c LEFT JOIN speakers s ON s.id = c.speaker_id LEFT JOIN articles a ON a.id = c.article_id"
+
+
+class StoreUnavailable(Exception):
+    """The store cannot serve the request now (disk full, I/O error, database unreachable); nothing was written.
+
+    ``status`` is the HTTP answer: 507 when the disk is full, 503 otherwise; ``retry_after`` in seconds."""
+
+    def __init__(self, status: int, code: str, message: str, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.retry_after = status, code, message, retry_after
+
+
+def sqlite_unavailable(error: sqlite3.Error) -> StoreUnavailable | None:
+    """The answer to give for an SQLite error that a later try may not meet (disk full, I/O, locked), else None."""
+    name = getattr(error, "sqlite_errorname", "") or ""
+    if name == "SQLITE_FULL":
+        return StoreUnavailable(507, "insufficient_storage",
+                                "the store's disk is full: nothing was written; try again when space is freed", 30)
+    if name.startswith(("SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_BUSY", "SQLITE_LOCKED")):
+        return StoreUnavailable(503, "store_unavailable",
+                                f"the store cannot be written now ({name}): nothing was written; try again later")
+    return None
 
 
 def utcnow() -> str:
@@ -176,6 +202,7 @@ class Store(Protocol):
     def embeddings_of(self, ids: Sequence[int]) -> dict[int, np.ndarray]: ...
     def changes_since(self, seq: int) -> list[tuple[int, int, str]]: ...
     def counts(self) -> dict[str, int]: ...
+    def counted_snapshot(self) -> tuple[int, dict[str, int]]: ...
     def get_meta(self, key: str) -> str | None: ...
     def set_meta(self, key: str, value: str) -> None: ...
     def search_speakers(self, query: str, limit: int = 20) -> list[dict]: ...
@@ -213,15 +240,36 @@ class SQLiteStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction. Whatever fails (a statement, or the COMMIT itself on a full disk or an I/O
+        error) leaves the connection out of any transaction, so the thread's next request starts clean; disk and
+        I/O failures become :class:`StoreUnavailable`."""
         conn = self._connection()
         with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
             try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                    conn.execute("COMMIT")
+                except BaseException:
+                    self._end_failed_transaction(conn)
+                    raise
+            except sqlite3.Error as error:
+                unavailable = sqlite_unavailable(error)
+                if unavailable is None:
+                    raise
+                raise unavailable from error
+
+    def _end_failed_transaction(self, conn: sqlite3.Connection) -> None:
+        """Roll back what SQLite has not already rolled back; a connection that cannot is closed and replaced."""
+        if not conn.in_transaction:
+            return
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            log.warning("store: rollback after a failed write failed; reopening the connection", exc_info=True)
+            conn.close()
+            if getattr(self._local, "conn", None) is conn:
+                self._local.conn = None
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -603,14 +651,56 @@ class SQLiteStore:
             "speakers": conn.execute("SELECT COUNT(*) FROM speakers").fetchone()[0],
         }
 
+    def counted_snapshot(self) -> tuple[int, dict[str, int]]:
+        """The generation and every count of :meth:`counts`, from one statement (one snapshot), so that they agree."""
+        row = self._connection().execute(
+            "SELECT (SELECT COALESCE(MAX(seq), 0) FROM changes), (SELECT COUNT(*) FROM articles), "
+            "(SELECT COUNT(*) FROM claims), (SELECT COUNT(*) FROM claims WHERE article_id IS NULL), "
+            "(SELECT COUNT(*) FROM speakers)").fetchone()
+        return int(row[0]), {"articles": int(row[1]), "claims": int(row[2]), "standalone_claims": int(row[3]),
+                             "speakers": int(row[4])}
+
+
+class CachedCounts:
+    """The store's counts, counted at most once per ``ttl_s`` seconds: ``/metrics`` and ``/readyz`` are polled
+    often, and COUNT(*) reads every row. Each value comes with the generation it was counted at, so that a reader
+    can carry it forward along the change log (see ``claims_at``)."""
+
+    def __init__(self, store: Store, ttl_s: float = 5.0) -> None:
+        self.store = store
+        self.ttl_s = ttl_s
+        self._lock = threading.Lock()
+        self._taken_at = float("-inf")
+        self._snapshot: tuple[int, dict[str, int]] = (0, {})
+
+    def snapshot(self) -> tuple[int, dict[str, int]]:
+        """(generation, counts) no older than ``ttl_s``."""
+        with self._lock:
+            if time.monotonic() - self._taken_at >= self.ttl_s:
+                self._snapshot = self.store.counted_snapshot()
+                self._taken_at = time.monotonic()
+            return self._snapshot
+
+    def counts(self) -> dict[str, int]:
+        return dict(self.snapshot()[1])
+
+    def claims_at(self, generation: int) -> int:
+        """The number of claims the store held at ``generation``: the cached count moved along the change log
+        between the two generations (a short range scan of ``changes``, not a count of ``claims``)."""
+        counted_at, counts = self.snapshot()
+        low, high = sorted((counted_at, generation))
+        moved = sum(1 if op == "add" else -1 for seq, _, op in self.store.changes_since(low) if seq <= high)
+        return counts["claims"] + (moved if generation >= counted_at else -moved)
+
 
 def _public_speaker(row: dict) -> dict:
     return {"id": int(row["id"]), "name": row["name"], "aliases": row["aliases"], "role": row["role"],
             "organisation": row["organisation"], "is_person": row["is_person"], "claims": row["claims"]}
 
 
-def open_store(database_url: str, default_path: Path) -> Store:
-    """The store named by configuration: SQLite unless a PostgreSQL URL is given."""
+def open_store(database_url: str, default_path: Path, connect_timeout_s: float = 5.0,
+               statement_timeout_s: float = 30.0) -> Store:
+    """The store named by configuration: SQLite unless a PostgreSQL URL is given (the timeouts apply to it)."""
     if not database_url:
         return SQLiteStore(default_path)
     if database_url.startswith("sqlite:///"):
@@ -618,6 +708,7 @@ def open_store(database_url: str, default_path: Path) -> Store:
     if database_url.startswith(("postgresql://", "postgres://")):
         from .store_pg import PostgresStore
 
-        return PostgresStore(database_url)
+        return PostgresStore(database_url, connect_timeout_s=connect_timeout_s,
+                             statement_timeout_s=statement_timeout_s)
     raise ValueError(f"unsupported FACTCHECK_DATABASE_URL {database_url.split('://')[0]}://...: "
                      "use sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DBNAME")

@@ -8,16 +8,26 @@ the changes up to N can never later see a change below N appear (the catch-up co
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
+import time
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
-from .store import SCHEMA, SPEAKER_SCHEMA, SQLiteStore
+from .store import SCHEMA, SPEAKER_SCHEMA, SQLiteStore, StoreUnavailable
+
+log = logging.getLogger(__name__)
 
 WRITE_LOCK_KEY = 0x66616374  # pg_advisory_xact_lock key serialising writers ("fact")
+# A connection whose peer vanished without a word (a cut network, a frozen host) is found dead within about
+# KEEPALIVE_IDLE_S + KEEPALIVE_INTERVAL_S * KEEPALIVE_COUNT seconds when idle, TCP_USER_TIMEOUT_MS when sending.
+KEEPALIVE_IDLE_S, KEEPALIVE_INTERVAL_S, KEEPALIVE_COUNT = 5, 2, 3
+TCP_USER_TIMEOUT_MS = 10_000
+RECONNECT_PAUSE_S = 1.0  # after a failed connection attempt, requests answer 503 at once for this long
+_READ = re.compile(r"^\s*(SELECT|WITH)\b", re.IGNORECASE)
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 _INSERT_TABLE = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)
 
@@ -85,27 +95,58 @@ class _Cursor:
         return iter(self._cursor)
 
 
-class _Connection:
-    """A psycopg connection speaking the subset of the ``sqlite3.Connection`` API the store uses."""
+def unavailable(error: Exception) -> StoreUnavailable:
+    """The 503 for a database that cannot be reached, dropped the connection or did not answer in time."""
+    if type(error).__name__ == "QueryCanceled":
+        return StoreUnavailable(503, "store_timeout", "the database did not answer in time; try again later")
+    return StoreUnavailable(503, "store_unavailable", "the database is unreachable; try again later")
 
-    def __init__(self, raw: Any, serial: frozenset[str]) -> None:
+
+class _Connection:
+    """A psycopg connection speaking the subset of the ``sqlite3.Connection`` API the store uses.
+
+    A read outside a transaction that meets a lost connection (a database restart, a dropped socket) is sent
+    again once on a new connection; anything else that fails at the connection level is :class:`StoreUnavailable`.
+    """
+
+    def __init__(self, raw: Any, serial: frozenset[str], connect: Callable[[], Any]) -> None:
+        import psycopg
+
         self.raw = raw
         self.serial = serial
         self.pid = os.getpid()
+        self._connect = connect
+        self._operational = psycopg.OperationalError
+        self._idle = psycopg.pq.TransactionStatus.IDLE
 
     def execute(self, sql: str, params: Sequence | dict = ()) -> _Cursor:
         table = _INSERT_TABLE.match(sql)
         returning = table is not None and table.group(1) in self.serial and "RETURNING" not in sql.upper()
         statement = to_psycopg(sql + (" RETURNING id" if returning else ""))
-        cursor = self.raw.execute(statement, params if isinstance(params, dict) else tuple(params))
+        args = params if isinstance(params, dict) else tuple(params)
+        outside_transaction = self.raw.info.transaction_status == self._idle  # autocommit, no BEGIN open
+        try:
+            cursor = self.raw.execute(statement, args)
+        except self._operational as error:
+            if not (outside_transaction and self.raw.closed and _READ.match(sql)):
+                raise unavailable(error) from error
+            log.info("store: connection lost (%s); reconnecting once for a read", type(error).__name__)
+            self.raw = self._connect()
+            try:
+                cursor = self.raw.execute(statement, args)
+            except self._operational as again:
+                raise unavailable(again) from again
         lastrowid = int(cursor.fetchone()[0]) if returning else None
         return _Cursor(cursor, lastrowid)
 
     def executemany(self, sql: str, rows: Sequence) -> None:
         rows = [tuple(row) for row in rows]
         if rows:
-            with self.raw.cursor() as cursor:
-                cursor.executemany(to_psycopg(sql), rows)
+            try:
+                with self.raw.cursor() as cursor:
+                    cursor.executemany(to_psycopg(sql), rows)
+            except self._operational as error:
+                raise unavailable(error) from error
 
     def close(self) -> None:
         self.raw.close()
@@ -116,14 +157,18 @@ class PostgresStore(SQLiteStore):
 
     kind = "postgresql"
 
-    def __init__(self, url: str) -> None:  # noqa: D107 - deliberately not calling SQLiteStore.__init__
+    def __init__(self, url: str, connect_timeout_s: float = 5.0,
+                 statement_timeout_s: float = 30.0) -> None:  # noqa: D107 - not calling SQLiteStore.__init__
         import psycopg  # imported here: the embedded SQLite default does not need it
 
         self._psycopg = psycopg
         self.url = url
         self.path = _redacted(url)
+        self.connect_timeout_s = connect_timeout_s
+        self.statement_timeout_s = statement_timeout_s
         self._local = threading.local()
         self._write_lock = threading.Lock()
+        self._down_until = 0.0  # monotonic time before which no new connection is attempted
         self._serial = serial_tables()
         with self._transaction() as conn:  # replicas starting together create the tables one at a time
             for statement in postgres_schema(SCHEMA + SPEAKER_SCHEMA):
@@ -136,19 +181,61 @@ class PostgresStore(SQLiteStore):
                             "WHERE table_schema = current_schema() AND table_name = ?", (table,))
         return {row[0] for row in rows}
 
+    def _connect(self) -> Any:
+        """A new connection with bounded waits: connect timeout, statement timeout, TCP keepalives and user
+        timeout; :class:`StoreUnavailable` when the database cannot be reached (at once for a short pause after a
+        failed attempt, so that a burst of requests does not queue behind connection timeouts)."""
+        if time.monotonic() < self._down_until:
+            raise StoreUnavailable(503, "store_unavailable", "the database is unreachable; try again later", 2)
+        try:
+            return self._psycopg.connect(
+                self.url, autocommit=True, row_factory=_row_factory,
+                connect_timeout=max(1, round(self.connect_timeout_s)),
+                options=f"-c statement_timeout={int(self.statement_timeout_s * 1000)}",
+                keepalives=1, keepalives_idle=KEEPALIVE_IDLE_S, keepalives_interval=KEEPALIVE_INTERVAL_S,
+                keepalives_count=KEEPALIVE_COUNT, tcp_user_timeout=TCP_USER_TIMEOUT_MS,
+            )
+        except self._psycopg.OperationalError as error:
+            self._down_until = time.monotonic() + RECONNECT_PAUSE_S
+            first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            log.warning("store: cannot connect to the database: %s", first_line)
+            raise unavailable(error) from error
+
     def _connection(self) -> _Connection:  # type: ignore[override]
         conn = getattr(self._local, "conn", None)
         if conn is None or conn.pid != os.getpid() or conn.raw.closed:  # never share a socket across a fork
-            raw = self._psycopg.connect(self.url, autocommit=True, row_factory=_row_factory)
-            conn = self._local.conn = _Connection(raw, self._serial)
+            conn = self._local.conn = _Connection(self._connect(), self._serial, self._connect)
         return conn
 
     @contextmanager
     def _transaction(self) -> Iterator[_Connection]:  # type: ignore[override]
-        conn = self._connection()
-        with self._write_lock, conn.raw.transaction():
-            conn.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
-            yield conn
+        """One write transaction under the advisory lock. A connection found dead at BEGIN (the database
+        restarted while it was idle) is replaced once; past BEGIN nothing is retried: a lost COMMIT's outcome is
+        unknown, the client gets 503 and may send its idempotent request again."""
+        operational = self._psycopg.OperationalError
+        with self._write_lock:
+            conn = self._connection()
+            try:
+                conn.raw.execute("BEGIN")
+            except operational as error:
+                if not conn.raw.closed:
+                    raise unavailable(error) from error
+                conn = self._connection()  # a new one: the old one is closed
+                try:
+                    conn.raw.execute("BEGIN")
+                except operational as again:
+                    raise unavailable(again) from again
+            try:
+                try:
+                    conn.execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK_KEY,))
+                    yield conn
+                    conn.raw.execute("COMMIT")
+                except BaseException:
+                    if not conn.raw.closed:
+                        conn.raw.execute("ROLLBACK")
+                    raise
+            except operational as error:
+                raise unavailable(error) from error
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

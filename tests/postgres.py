@@ -39,6 +39,7 @@ class PostgresServer:
     data_dir: Path
     port: int
     run_as: list[str]
+    options: str = ""
     databases: int = 0
 
     def url(self, database: str = "postgres") -> str:
@@ -52,6 +53,16 @@ class PostgresServer:
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(f"CREATE DATABASE {name}")
         return self.url(name)
+
+    def halt(self) -> None:
+        """Stop the server at once (connections cut), keeping its data: ``resume`` starts it again."""
+        subprocess.run([*self.run_as, str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "immediate",
+                        "-w", "stop"], capture_output=True, timeout=60, check=True)
+
+    def resume(self) -> None:
+        subprocess.run([*self.run_as, str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-o", self.options,
+                        "-w", "-l", str(self.data_dir.parent / "server.log"), "start"], capture_output=True,
+                       timeout=120, check=True)
 
     def stop(self) -> None:
         subprocess.run([*self.run_as, str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "immediate",
@@ -86,4 +97,4 @@ def start_postgres(port: int) -> PostgresServer:
         log = (root / "server.log").read_text() if (root / "server.log").exists() else ""
         shutil.rmtree(root, ignore_errors=True)
         raise RuntimeError(f"PostgreSQL did not start: {started.stderr}\n{log[-2000:]}")
-    return PostgresServer(bin_dir, data_dir, port, run_as)
+    return PostgresServer(bin_dir, data_dir, port, run_as, options)

@@ -69,13 +69,23 @@ def test_check_k_threshold_and_filters(seeded_client):
         ({"statement": "ok", "k": "five"}, "k"),
         ({"statement": "ok", "min_similarity": 1.5}, "min_similarity"),
         ({"statement": "ok", "filters": {"published_after": "yesterday"}}, "filters"),
-        ({"statement": "ok", "filters": {"published_after": "2023-05-01", "published_before": "2023-01-01"}}, "filters"),
+        ({"statement": "ok", "sources": 0}, "sources"),
+        ({"statement": "ok", "sources": "yes"}, "sources"),
         ({"statement": "ok", "unknown": 1}, "unknown"),
     ],
 )
 def test_check_validation_errors_are_422_with_field_messages(client, body, field):
     error = assert_error(client.post("/v1/check", json=body), 422, "validation_error")
     assert field in error["details"]
+
+
+def test_a_reversed_date_range_is_empty_not_an_error(seeded_client):
+    """JSON Schema cannot compare two fields, so the OpenAPI document cannot forbid after > before: it is valid
+    and matches nothing."""
+    reversed_range = {"published_after": "2023-05-01", "published_before": "2023-01-01"}
+    response = seeded_client.post("/v1/check", json={"statement": "Iran sent drones to Russia", "filters": reversed_range,
+                                                     "min_similarity": 0.0})
+    assert response.status_code == 200 and response.get_json()["matches"] == []
 
 
 def test_malformed_json_is_400(client):

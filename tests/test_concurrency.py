@@ -132,6 +132,7 @@ class Server:
     process: subprocess.Popen | None = None
     ready_s: float = 0.0
     env: dict[str, str] = field(default_factory=dict)  # extra FACTCHECK_* settings
+    seeds: bool = False  # ingest seeds/ before serving
 
     @property
     def base(self) -> str:
@@ -143,13 +144,15 @@ class Server:
 
     def start(self) -> "Server":
         env = {**os.environ, "FACTCHECK_DATA_DIR": str(self.data_dir), "FACTCHECK_LOG_LEVEL": "INFO",
-               "FACTCHECK_STANCE_MODEL": "polarity", "FACTCHECK_INDEX_SAVE_INTERVAL_S": "0"}
+               "FACTCHECK_STANCE_MODEL": "polarity", "FACTCHECK_INDEX_SAVE_INTERVAL_S": "0",
+               "FACTCHECK_COUNTS_CACHE_S": "0"}  # /metrics counts every write at once
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         env.update(self.env)
         with self.log_path.open("w") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "service.cli", "serve", "--port", str(self.port), "--workers",
-                 str(self.workers), "--threads", str(self.threads), "--keepalive", "30", "--no-seeds"],
+                 str(self.workers), "--threads", str(self.threads), "--keepalive", "30",
+                 *([] if self.seeds else ["--no-seeds"])],
                 cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
         started = time.monotonic()
