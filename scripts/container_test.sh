@@ -5,9 +5,10 @@
 #      ca-certificates), cached in $FACTCHECK_BASE_DIR and in buildah's storage, so a second run is fast;
 #   3. builds the image with `buildah bud --isolation chroot` from a clean context (git's tracked and
 #      untracked-not-ignored files) with the CPU torch wheel in wheels/;
-#   4. starts the image's CMD with `buildah run --isolation chroot` on a free loopback port with a fresh
-#      data dir, waits for /readyz, checks /healthz, POST /v1/check (seeds ingested on first start) and
-#      that the service runs as the image's non-root user;
+#   4. checks that the image's CMD refuses to start without API keys, then starts it with
+#      `buildah run --isolation chroot` on a free loopback port with a fresh data dir and a mounted key file,
+#      waits for /readyz, checks /healthz, POST /v1/check (seeds ingested on first start), that a DELETE
+#      without a key is refused, and that the service runs as the image's non-root user;
 #   5. cleans up (service, working container, image unless KEEP_IMAGE=1) and prints timings, then PASS/FAIL.
 # Needs root (buildah storage, debootstrap). Usage: sudo bash scripts/container_test.sh
 # Environment: KEEP_IMAGE=1 keeps the built image (tag in $IMAGE_TAG); FACTCHECK_BASE_DIR (default
@@ -255,6 +256,7 @@ echo "$img_health" | grep -q /healthz || die "image has no HEALTHCHECK on /healt
 echo "$img_volumes" | grep -q '"/data"' || die "image declares no VOLUME /data"
 echo "$img_cmd" | grep -q '"serve"' || die "image CMD does not run 'factcheck serve'"
 echo "$img_env" | grep -q 'FACTCHECK_DATA_DIR=/data' || die "FACTCHECK_DATA_DIR is not /data in the image"
+echo "$img_env" | grep -q 'FACTCHECK_REQUIRE_API_KEYS=true' || die "the image does not require API keys"
 
 CTR=$(buildah from --quiet --pull=never --name "$RUN_ID" "$IMAGE_TAG")
 # Inside the image: CPU-only torch, the packaged embedding model, the configuration from FACTCHECK_* variables.
@@ -288,10 +290,21 @@ mkdir -p "$DATA"
 chown "$run_uid" "$DATA"
 chmod 700 "$DATA"
 mapfile -t cmd < <(echo "$img_cmd" | "$PY" -c 'import json, sys; print("\n".join(json.load(sys.stdin)))')
-log "running ${cmd[*]} on 127.0.0.1:$PORT with data dir $DATA -> $CDATA"
+# Without a key the image refuses to start (it binds 0.0.0.0).
+if buildah run --isolation chroot --env "FACTCHECK_DATA_DIR=$CDATA" --volume "$DATA:$CDATA" "$CTR" -- \
+    "${cmd[@]}" --no-seeds > "$WORK/nokey.log" 2>&1; then
+  die "the image started without API keys"
+fi
+grep -q FACTCHECK_REQUIRE_API_KEYS "$WORK/nokey.log" || { cat "$WORK/nokey.log"; die "no clear refusal without keys"; }
+log "without API keys the image refuses to start: $(grep -o 'FACTCHECK_REQUIRE_API_KEYS[^(]*' "$WORK/nokey.log" | head -1)"
+KEY=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')
+echo "$KEY" > "$WORK/keys.txt"
+chmod 644 "$WORK/keys.txt"
+log "running ${cmd[*]} on 127.0.0.1:$PORT with data dir $DATA -> $CDATA and a mounted key file"
 "${NICE[@]}" buildah run --isolation chroot \
   --env FACTCHECK_HOST=127.0.0.1 --env "FACTCHECK_PORT=$PORT" \
   --env "FACTCHECK_CONTAINER_TEST=$RUN_ID" \
+  --env FACTCHECK_API_KEYS_FILE=/srv/factcheck-keys --volume "$WORK/keys.txt:/srv/factcheck-keys:ro" \
   --env "FACTCHECK_DATA_DIR=$CDATA" --volume "$DATA:$CDATA" "$CTR" -- "${cmd[@]}" > "$WORK/service.log" 2>&1 &
 SERVICE_PID=$!
 t0=$(date +%s)
@@ -328,6 +341,13 @@ for x in m[:3]:
     print(f"    {x['similarity']:.2f} {x['stance']['label']:8} {x['text'][:90]}")
 sys.exit(0 if m else 1)
 EOF
+
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X DELETE "http://127.0.0.1:$PORT/v1/articles/x")
+[ "$code" = 401 ] || die "DELETE without a key returned $code, not 401"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X DELETE -H "Authorization: Bearer $KEY" \
+  "http://127.0.0.1:$PORT/v1/articles/no-such-article")
+[ "$code" = 404 ] || die "DELETE with the key returned $code, not 404"
+log "DELETE without a key: 401; with the mounted key: 404 for an unknown article"
 
 # ---------------------------------------------------------------- 8. non-root process
 stage user
