@@ -23,6 +23,8 @@ from flask import Flask, Response, g, has_request_context, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 
+from .store import StoreUnavailable
+
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 REQUEST_ID_HEADER = "X-Request-ID"
 WORKER_HEADER = "X-Worker-PID"
@@ -174,13 +176,20 @@ class StoreCollector:
         self.engine = engine
 
     def collect(self) -> Iterator[Metric]:
-        self.engine.sync_index()
-        counts = self.engine.cached_counts.counts()  # COUNT(*) at most once per counts_cache_s
-        for name in ("articles", "claims", "standalone_claims", "speakers"):
-            yield GaugeMetricFamily(f"factcheck_store_{name}", f"{name.replace('_', ' ').capitalize()} in the store",
-                                    value=counts[name])
-        yield GaugeMetricFamily("factcheck_store_generation", "Highest change-log sequence number of the store",
-                                value=self.engine.store.generation())
+        try:
+            self.engine.sync_index()
+            counts = self.engine.cached_counts.counts()  # COUNT(*) at most once per counts_cache_s
+            generation = self.engine.store.generation()
+        except StoreUnavailable:  # the database is away: the request metrics still render
+            counts, generation = None, None
+        yield GaugeMetricFamily("factcheck_store_up", "1 when the store answered this scrape, else 0",
+                                value=0 if counts is None else 1)
+        if counts is not None:
+            for name in ("articles", "claims", "standalone_claims", "speakers"):
+                yield GaugeMetricFamily(f"factcheck_store_{name}",
+                                        f"{name.replace('_', ' ').capitalize()} in the store", value=counts[name])
+            yield GaugeMetricFamily("factcheck_store_generation", "Highest change-log sequence number of the store",
+                                    value=generation)
         index = self.engine.index
         size = GaugeMetricFamily("factcheck_index_size", "Vectors in the serving worker's FAISS index, by index type",
                                  labels=("type",))

@@ -84,6 +84,8 @@ def test_postgres_restart_and_outage_answer_503_fast_and_recover_by_themselves(p
         status, _, ready, took = timed(server.base, "GET", "/readyz")
         assert status == 503 and ready["ready"] is False and ready["store_available"] is False and took < FAST_S
         assert once(server.base, "GET", "/healthz")[0] == 200
+        status, _, metrics = once(server.base, "GET", "/metrics")
+        assert status == 200 and "factcheck_store_up 0.0" in metrics and "factcheck_http_requests_total" in metrics
 
         # Back: the same worker serves again by itself.
         postgres.resume()
@@ -92,6 +94,7 @@ def test_postgres_restart_and_outage_answer_503_fast_and_recover_by_themselves(p
         assert write(30) == 201
         status, _, ready = once(server.base, "GET", "/readyz")
         assert status == 200 and ready["ready"] and ready["store_available"], ready
+        assert "factcheck_store_up 1.0" in once(server.base, "GET", "/metrics")[2]
         for article_id in acknowledged:
             assert once(server.base, "GET", f"/v1/articles/{article_id}")[0] == 200
         assert len(acknowledged) == 5 and len(pids) == 1, (acknowledged, pids)
