@@ -95,6 +95,8 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
 
             return create_app(config.with_overrides(ingest_seeds_on_start=False))
 
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    logging.getLogger(__name__).info("the fact-check desk: http://%s:%d/ (API reference: /docs)", host, args.port)
     try:
         FactCheckServer().run()
     finally:

@@ -75,6 +75,31 @@ def badge_label(badge) -> str:
     return re.sub(r"\s*\(.*\)$", "", badge.text.split(" ", 1)[1] if " " in badge.text else badge.text).strip()
 
 
+CONTRAST_SCRIPT = """
+function luminance(color) {
+  const [r, g, b] = color.match(/[\\d.]+/g).slice(0, 3).map(Number).map((v) => v / 255)
+    .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+function background(node) {
+  for (; node; node = node.parentElement) {
+    const color = getComputedStyle(node).backgroundColor;
+    if (!/rgba\\(.*, 0\\)$/.test(color) && color !== "transparent") return color;
+  }
+  return "rgb(255, 255, 255)";
+}
+return [...document.querySelectorAll(arguments[0])].map((node) => {
+  const [a, b] = [luminance(getComputedStyle(node).color), luminance(background(node))].sort((x, y) => y - x);
+  return [node.textContent.trim().slice(0, 40), (a + 0.05) / (b + 0.05)];
+});
+"""
+UNLABELLED_SCRIPT = """
+return [...document.querySelectorAll("input, textarea, select, button")]
+  .filter((node) => !(node.labels && node.labels.length) && !node.textContent.trim() && !node.getAttribute("aria-label"))
+  .map((node) => node.outerHTML);
+"""
+
+
 def test_typing_a_statement_renders_matches_grouped_by_source_with_labelled_badges(server, browser, screenshots):
     from selenium.webdriver.common.keys import Keys
 
@@ -113,6 +138,11 @@ def test_typing_a_statement_renders_matches_grouped_by_source_with_labelled_badg
     assert SUMMARY.match(summary), summary
     assert sum(int(n) for n in re.findall(r"\d+", summary)) == len(groups)
     assert "matches from" in css(browser, "#status")[0].text  # the live region announces the result
+    assert css(browser, "#status")[0].get_attribute("aria-live") == "polite"
+    # every control is labelled; text, badges, links and buttons meet WCAG AA contrast
+    assert browser.execute_script(UNLABELLED_SCRIPT) == []
+    ratios = browser.execute_script(CONTRAST_SCRIPT, "p, label, .badge, a, button, blockquote, h1, h2, h3")
+    assert ratios and all(ratio >= 4.5 for _, ratio in ratios), [r for r in ratios if r[1] < 4.5]
 
     # the sentence highlighted in its article, on demand
     first = css(browser, ".match")[0]
