@@ -3,6 +3,8 @@ models."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from service.config import Config
 from service.extraction import load_extractor
@@ -140,3 +142,23 @@ def test_with_reads_closed_the_page_stays_open_and_a_read_key_may_check_a_text(m
     # a read-only POST: a read key passes (and reaches validation)
     assert_error(client.post("/v1/check/text", json={"text": "ok", "k": 0}, headers={"X-API-Key": "read-key-77ab"}),
                  422, "validation_error")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from([
+    "The minister said Iran had supplied drones to Russia.", "“We never sent weapons,” he said.", "Hello!",
+    "Is this true?", "Exports rose by 4.5 % in May, the agency reported.", "\u00a0", "  ", "\r\n", "\n\n", "U.S.",
+    "Ukraine said that Russia ordered 2,000 drones.", "Tehran denied it again on Monday", "(Photo: Reuters)",
+]), min_size=1, max_size=12))
+def test_spans_always_hold_the_claim_words_in_text_order(pieces):
+    text = " ".join(pieces)
+    claims = load_extractor("rules").extract(text).claims
+    spans = locate_spans(text, claims)
+    assert len(spans) == len(claims)
+    previous_end = 0
+    for claim, span in zip(claims, spans):
+        if span is None:
+            continue
+        assert same_words(text[span["start"]:span["end"]], claim.text)
+        assert span["start"] >= previous_end  # in text order, never overlapping
+        previous_end = span["end"]

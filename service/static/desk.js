@@ -373,7 +373,7 @@ function textClaimItem(claim, position) {
   const summaryText = summarise(claim.matches.map((m) => (m.stance || {}).label || "neutral"));
   const worth = claim.check_worthiness;
   const children = [
-    el("p", { class: "worthiness" },
+    el("h3", { class: "worthiness" },
       el("strong", {}, `Check-worthiness ${percent(worth)}`),
       el("span", { class: "meter", "aria-hidden": "true" }, el("span", { style: null, class: "meter-fill" })),
       ` · number ${position} in text order`),
@@ -478,7 +478,7 @@ function renderTimeline(body) {
     if (changed) changes.push(describeChange(body.claims[index - 1], claim));
     const date = claimDate(claim);
     const children = [
-      el("p", { class: "timeline-date" },
+      el("h3", { class: "timeline-date" },
         date ? el("time", { datetime: date }, date) : "Date unknown",
         claim.time_text ? ` (“${claim.time_text}”)` : ""),
     ];
