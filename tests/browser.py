@@ -57,10 +57,14 @@ def start_chromium():
 
 
 def save_screenshot(driver, path: Path, max_height: int = 2400) -> Path:
-    """A PNG of the whole page (up to ``max_height`` pixels tall) at the window's width."""
+    """A PNG of the whole page (up to ``max_height`` pixels tall) at the window's width, made smaller with pngquant
+    when it is installed."""
     height = min(max_height, int(driver.execute_script("return document.documentElement.scrollHeight")))
     driver.set_window_size(WINDOW[0], max(WINDOW[1], height))
     path.parent.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(path))
     driver.set_window_size(*WINDOW)
+    if shutil.which("pngquant"):  # a third of the size, no visible change (Debian's pngquant, when installed)
+        subprocess.run(["pngquant", "--quality", "60-85", "--force", "--skip-if-larger", "--output", str(path),
+                        str(path)], capture_output=True, timeout=60)
     return path

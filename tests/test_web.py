@@ -137,7 +137,7 @@ def test_typing_a_statement_renders_matches_grouped_by_source_with_labelled_badg
     summary = css(browser, "#results-body > .summary")[0].text.removeprefix("Summary: ").rstrip(".")
     assert SUMMARY.match(summary), summary
     assert sum(int(n) for n in re.findall(r"\d+", summary)) == len(groups)
-    assert "matches from" in css(browser, "#status")[0].text  # the live region announces the result
+    assert "matches from" in css(browser, "#status")[0].get_attribute("textContent")  # announced by the live region
     assert css(browser, "#status")[0].get_attribute("aria-live") == "polite"
     # every control is labelled; text, badges, links and buttons meet WCAG AA contrast
     assert browser.execute_script(UNLABELLED_SCRIPT) == []
@@ -153,9 +153,11 @@ def test_typing_a_statement_renders_matches_grouped_by_source_with_labelled_badg
     article = http_json("GET", server + f"/v1/articles/{match['source']['article_id']}")[1]
     assert css(first, "mark")[0].text == article["text"][match["span"]["start"]:match["span"]["end"]]
     assert toggle.get_attribute("aria-expanded") == "true"
-    toggle.click()
     browser.execute_script("window.scrollTo(0, 0)")
     save_screenshot(browser, screenshots / "statement.png")
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "false" and not first.find_element(
+        "css selector", ".article-region").is_displayed()
 
 
 def test_a_shared_link_runs_the_check_on_load(server, browser):

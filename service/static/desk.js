@@ -134,10 +134,15 @@ function showResults(...nodes) {
   section.hidden = nodes.length === 0;
 }
 
+/* While a request runs the submit button says so ("Checking…") and cannot be pressed twice. */
 function setBusy(form, busy) {
   if (!form) return;
   form.setAttribute("aria-busy", busy ? "true" : "false");
-  for (const button of form.querySelectorAll("button")) button.disabled = busy;
+  for (const button of form.querySelectorAll("button[type=submit]")) {
+    if (busy) button.dataset.label = button.textContent;
+    button.textContent = busy ? "Checking…" : button.dataset.label || button.textContent;
+    button.disabled = busy;
+  }
 }
 
 /* ---------- a claim with its speaker, voice, outlet, date, link and article ---------- */
@@ -280,8 +285,8 @@ function groupBySource(body) {
   return [...groups.values()];
 }
 
-/* "2 sources support, 1 refutes": one verdict per source. */
-function summarise(verdicts) {
+/* "2 sources support, 1 refutes": one verdict per source (``noun`` null: "2 support, 1 refutes"). */
+function summarise(verdicts, noun = ["source", "sources"]) {
   const counts = { supports: 0, refutes: 0, discusses: 0, neutral: 0 };
   for (const verdict of verdicts) counts[verdict in counts ? verdict : "neutral"] += 1;
   const phrases = {
@@ -292,8 +297,8 @@ function summarise(verdicts) {
   for (const [kind, [one, many]] of Object.entries(phrases)) {
     const count = counts[kind];
     if (!count) continue;
-    const noun = parts.length ? "" : ` ${plural(count, "source", "sources")}`;
-    parts.push(`${count}${noun} ${plural(count, one, many)}`);
+    const counted = parts.length || !noun ? "" : ` ${plural(count, noun[0], noun[1])}`;
+    parts.push(`${count}${counted} ${plural(count, one, many)}`);
   }
   return parts.join(", ");
 }
@@ -314,7 +319,7 @@ function renderStatementResults(body) {
       el("h3", { id: headingId }, group.source.outlet || group.source.title || "Outlet not named"),
       el("p", { class: "verdict" }, "Verdict of this source: ",
         badge(group.verdict, group.confidence !== undefined ? `(${percent(group.confidence)} sure)` : "")),
-      sourceLine(group.source, { withoutOutlet: Boolean(group.source.outlet || group.source.title) }),
+      sourceLine(group.source, { withoutOutlet: true }),
       el("ol", { class: "matches" }, group.matches.map((m) => matchItem(m))));
   });
   showResults(el("p", { class: "summary" }, el("strong", {}, "Summary: "), `${summary}.`), ...sections);
@@ -370,7 +375,7 @@ function selectInText(span) {
 }
 
 function textClaimItem(claim, position) {
-  const summaryText = summarise(claim.matches.map((m) => (m.stance || {}).label || "neutral"));
+  const summaryText = summarise(claim.matches.map((m) => (m.stance || {}).label || "neutral"), null);
   const worth = claim.check_worthiness;
   const children = [
     el("h3", { class: "worthiness" },
@@ -387,7 +392,7 @@ function textClaimItem(claim, position) {
   }
   if (claim.matches.length) {
     children.push(el("p", { class: "summary" }, el("strong", {}, "Said before: "),
-      `${claim.matches.length} ${plural(claim.matches.length, "match", "matches")}; ${summaryText}.`));
+      `${claim.matches.length} ${plural(claim.matches.length, "match", "matches")}: ${summaryText}.`));
     children.push(el("ol", { class: "matches" }, claim.matches.map((m) => matchItem(m, { withSource: true }))));
   } else {
     children.push(el("p", { class: "muted" }, "Nothing similar has been said in the stored articles."));
