@@ -11,6 +11,7 @@ import re
 import threading
 from typing import TYPE_CHECKING, Any, Protocol, Sequence
 
+from .engine import EngineError
 from .extraction import ExtractedClaim
 
 if TYPE_CHECKING:
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
 DEFAULT_MIN_CHECK_WORTHINESS = 0.5  # when the model names no decision threshold of its own
 MAX_CHECKED_CLAIMS = 50  # claims checked per request (the most check-worthy); the rest are counted as omitted
+MAX_TEXT_CLAIMS = 3000  # claims scored per request: a 200,000-character article holds about 1,500 sentences
 
 
 class CheckWorthinessScorer(Protocol):
@@ -50,13 +52,15 @@ def check_text(
     """The text's claims in text order, each with its check-worthiness, its matches and their stance summary.
 
     Only claims scoring at least ``min_check_worthiness`` (default: the model's decision threshold) are returned;
-    of those, the ``MAX_CHECKED_CLAIMS``
-    most check-worthy are checked and the rest are counted in ``omitted``.
+    of those, the ``MAX_CHECKED_CLAIMS`` most check-worthy are checked and the rest are counted in ``omitted``.
     """
+    extracted = engine.extractor.extract(text).claims
+    if len(extracted) > MAX_TEXT_CLAIMS:
+        raise EngineError(422, "too_many_claims", f"the text holds {len(extracted)} claims; at most "
+                          f"{MAX_TEXT_CLAIMS} are scored per request: send it in parts")
     model = checkworthiness_model(engine)
     threshold = (getattr(model, "threshold", DEFAULT_MIN_CHECK_WORTHINESS) if min_check_worthiness is None
                  else min_check_worthiness)
-    extracted = engine.extractor.extract(text).claims
     scores = model.score([c.text for c in extracted]) if extracted else []
     kept = [(claim, float(score)) for claim, score in zip(extracted, scores) if score >= threshold]
     checked = sorted(kept, key=lambda pair: -pair[1])[:MAX_CHECKED_CLAIMS]

@@ -162,3 +162,11 @@ def test_spans_always_hold_the_claim_words_in_text_order(pieces):
         assert same_words(text[span["start"]:span["end"]], claim.text)
         assert span["start"] >= previous_end  # in text order, never overlapping
         previous_end = span["end"]
+
+
+def test_a_text_with_more_claims_than_the_limit_is_a_clear_422(client, monkeypatch):
+    from service import text_check
+
+    monkeypatch.setattr(text_check, "MAX_TEXT_CLAIMS", 1)
+    error = assert_error(client.post("/v1/check/text", json={"text": TRANSCRIPT}), 422, "too_many_claims")
+    assert error["message"] == "the text holds 5 claims; at most 1 are scored per request: send it in parts"

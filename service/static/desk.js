@@ -462,9 +462,11 @@ function claimDate(claim) {
 }
 
 function describeChange(previous, claim) {
-  const when = (c) => claimDate(c) || c.time_text || "an unknown date";
-  const verb = (c) => c.verb || VOICES[c.voice] || "said";
-  return `${verb(previous)} (${when(previous)}), then ${verb(claim)} (${when(claim)})`;
+  const verb = (c) => {  // "denied (2023-03-03)"; the outlet when the date is unknown
+    const when = claimDate(c) || (c.source || {}).outlet;
+    return `${c.verb || VOICES[c.voice] || "said"}${when ? ` (${when})` : ""}`;
+  };
+  return `${verb(previous)}, then ${verb(claim)}`;
 }
 
 function renderTimeline(body) {
