@@ -426,9 +426,25 @@ function renderTextResults(body, order) {
   showResults(el("p", { class: "summary" }, message), orderControl, list);
 }
 
+const EXAMPLE_TEXT = `Good evening, and thank you all for being here.
+
+The foreign minister said on Monday that Iran had supplied a small number of drones to Russia months before the war in Ukraine.
+
+We believe this conflict must end.
+
+Ukrainian President Volodymyr Zelensky said that Russia had ordered about 2,000 drones from Iran.
+
+Is anyone surprised?
+
+Iranian officials have long denied arming Russia in its war on Ukraine.`;
+
 function initTextMode() {
   const form = document.getElementById("text-form");
   const textarea = document.getElementById("text");
+  document.getElementById("example-text").addEventListener("click", () => {
+    textarea.value = EXAMPLE_TEXT;
+    textarea.focus();
+  });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = textarea.value;
