@@ -41,6 +41,10 @@ class CheckRequestSchema(Schema):
     k = fields.Int(validate=validate.Range(1, 50), metadata={"description": "How many matches at most (1..50, default 5)."})
     min_similarity = fields.Float(validate=validate.Range(0.0, 1.0), allow_nan=False,
                                   metadata={"description": "Cosine similarity below which a claim is not a match."})
+    min_check_worthiness = fields.Float(
+        validate=validate.Range(0.0, 1.0), allow_nan=False,
+        metadata={"description": "Only claims whose check-worthiness (probability that the claim is a verifiable "
+                                 "factual sentence worth checking) is at least this, 0..1; default: no filter."})
     filters = fields.Nested(CheckFiltersSchema)
     sources = fields.Bool(load_default=True,
                           metadata={"description": "Add a verdict per matched article (default true)."})
@@ -90,6 +94,9 @@ class ClaimSchema(Schema):
     context = fields.Nested(ContextSchema, allow_none=True, metadata={
         "description": "What the claim answers when its content is a reference (\"We strongly reject this "
                        "information\": the accusation before it); null otherwise."})
+    check_worthiness = fields.Float(allow_none=True, metadata={
+        "description": "Calibrated probability (0..1) that the claim is a verifiable factual sentence worth "
+                       "checking (models/checkworthiness); null only while an older store is being scored."})
 
 
 class ReportSchema(Schema):
