@@ -8,8 +8,7 @@ the stored claims as ``POST /v1/check`` checks one statement. Spans refer to the
 from __future__ import annotations
 
 import re
-import threading
-from typing import TYPE_CHECKING, Any, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from .engine import EngineError
 from .extraction import ExtractedClaim
@@ -17,33 +16,8 @@ from .extraction import ExtractedClaim
 if TYPE_CHECKING:
     from .engine import FactCheckEngine
 
-DEFAULT_MIN_CHECK_WORTHINESS = 0.5  # when the model names no decision threshold of its own
 MAX_CHECKED_CLAIMS = 50  # claims checked per request (the most check-worthy); the rest are counted as omitted
 MAX_TEXT_CLAIMS = 3000  # claims scored per request: a 200,000-character article holds about 1,500 sentences
-
-
-class CheckWorthinessScorer(Protocol):
-    threshold: float  # the shipped decision point
-
-    def score(self, texts: Sequence[str]) -> list[float]: ...
-
-
-_model_lock = threading.Lock()
-
-
-def checkworthiness_model(engine: "FactCheckEngine") -> CheckWorthinessScorer:
-    """The engine's check-worthiness model, loaded once on first use."""
-    model = getattr(engine, "checkworthiness", None)
-    if model is not None:
-        return model
-    with _model_lock:
-        model = getattr(engine, "checkworthiness", None)
-        if model is None:
-            from .checkworthiness import load_checkworthiness_model
-
-            model = load_checkworthiness_model(engine.config)
-            engine.checkworthiness = model
-    return model
 
 
 def check_text(
@@ -58,9 +32,8 @@ def check_text(
     if len(extracted) > MAX_TEXT_CLAIMS:
         raise EngineError(422, "too_many_claims", f"the text holds {len(extracted)} claims; at most "
                           f"{MAX_TEXT_CLAIMS} are scored per request: send it in parts")
-    model = checkworthiness_model(engine)
-    threshold = (getattr(model, "threshold", DEFAULT_MIN_CHECK_WORTHINESS) if min_check_worthiness is None
-                 else min_check_worthiness)
+    model = engine.checkworthiness
+    threshold = model.threshold if min_check_worthiness is None else min_check_worthiness
     scores = model.score([c.text for c in extracted]) if extracted else []
     kept = [(claim, float(score)) for claim, score in zip(extracted, scores) if score >= threshold]
     checked = sorted(kept, key=lambda pair: -pair[1])[:MAX_CHECKED_CLAIMS]

@@ -215,4 +215,5 @@ def test_a_pasted_transcript_gives_its_check_worthy_sentences_ranked(server, bro
     percents = [int(re.search(r"Check-worthiness (\d+) %", css(i, ".worthiness")[0].text).group(1)) for i in items]
     assert percents == sorted(percents, reverse=True)
     assert any(css(i, ".match .badge") for i in items)  # each sentence with its matches
+    browser.execute_script("document.getElementById('text').scrollTop = 0; window.scrollTo(0, 0)")
     save_screenshot(browser, screenshots / "text.png")
