@@ -217,3 +217,20 @@ def test_a_pasted_transcript_gives_its_check_worthy_sentences_ranked(server, bro
     assert any(css(i, ".match .badge") for i in items)  # each sentence with its matches
     browser.execute_script("document.getElementById('text').scrollTop = 0; window.scrollTo(0, 0)")
     save_screenshot(browser, screenshots / "text.png")
+
+
+def test_with_reads_closed_the_page_asks_for_a_key_and_uses_it(tmp_path_factory, browser):
+    with running_server(tmp_path_factory.mktemp("web-keys"), api_keys="desk-write-key-61f0",
+                        read_api_keys="desk-read-key-93c2", read_requires_key="true") as base:
+        browser.get(base + "/?" + urllib.parse.urlencode({"q": STATEMENT}))
+        wait_for(browser, lambda d: css(d, "#error:not([hidden])"))
+        assert css(browser, "#error")[0].text == ("Error: This service needs an API key. Enter it under “API key” "
+                                                  "at the bottom of the page and try again.")
+        css(browser, ".api-key summary")[0].click()
+        css(browser, "#api-key")[0].send_keys("desk-read-key-93c2")
+        css(browser, "#statement-form button[type=submit]")[0].click()
+        wait_for(browser, lambda d: css(d, ".source-group"))
+        assert css(browser, "#error")[0].get_attribute("hidden") is not None
+        browser.refresh()  # the key is kept for the tab's session
+        wait_for(browser, lambda d: css(d, ".source-group") or css(d, "#error:not([hidden])"))
+        assert css(browser, ".source-group")
