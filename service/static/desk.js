@@ -147,6 +147,7 @@ function setBusy(form, busy) {
 
 /* ---------- a claim with its speaker, voice, outlet, date, link and article ---------- */
 const articleCache = new Map();
+let articleRegions = 0;
 
 async function loadArticle(articleId) {
   if (!articleCache.has(articleId)) {
@@ -203,7 +204,8 @@ function articleExcerpt(article, span) {
 function articleToggle(claim) {
   const source = claim.source || {};
   if (!source.article_id || !claim.span) return null;
-  const regionId = `article-${claim.claim_id}-${Math.random().toString(36).slice(2, 8)}`;
+  articleRegions += 1;  // one claim can be shown twice (text mode): ids stay unique
+  const regionId = `article-region-${articleRegions}`;
   const region = el("div", { id: regionId, class: "article-region", hidden: true });
   const button = el("button", { type: "button", class: "secondary", "aria-expanded": "false", "aria-controls": regionId },
     "Show in its article");
@@ -380,7 +382,7 @@ function textClaimItem(claim, position) {
   const children = [
     el("h3", { class: "worthiness" },
       el("strong", {}, `Check-worthiness ${percent(worth)}`),
-      el("span", { class: "meter", "aria-hidden": "true" }, el("span", { style: null, class: "meter-fill" })),
+      el("span", { class: "meter", "aria-hidden": "true" }, el("span", { class: "meter-fill" })),
       ` · number ${position} in text order`),
     el("blockquote", { class: "claim-text" }, claim.text),
     speakerLine(claim),
