@@ -49,11 +49,13 @@ def create_app(config: Config | None = None, engine: FactCheckEngine | None = No
     api.ma_plugin.converter.add_attribute_function(document_configured_limits(config))
     init_observability(app)  # first: request id and timing wrap every other hook
     init_security(app, api)
-    from .api import articles, check, claims, speakers, stance, system
+    from .api import articles, check, check_text, claims, speakers, stance, system
+    from .web import web
 
-    for module in (check, articles, claims, speakers, stance, system):
+    for module in (check, check_text, articles, claims, speakers, stance, system):
         api.register_blueprint(module.blp)
     document_cross_field_rules(api.spec.components.schemas)
+    app.register_blueprint(web)
     _register_docs_assets(app)
     register_error_handlers(app)
     return app

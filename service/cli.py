@@ -95,6 +95,8 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
 
             return create_app(config.with_overrides(ingest_seeds_on_start=False))
 
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    logging.getLogger(__name__).info("the fact-check desk: http://%s:%d/ (API reference: /docs)", host, args.port)
     try:
         FactCheckServer().run()
     finally:
@@ -166,7 +168,7 @@ def render_check(result: dict) -> str:
 
 def cmd_reindex(args: argparse.Namespace, config: Config) -> int:
     engine = _engine(config, allow_model_change=args.reembed)  # --reembed is how a model change is applied
-    print(json.dumps(engine.reindex(reembed=args.reembed)))
+    print(json.dumps(engine.reindex(reembed=args.reembed, rescore=args.rescore)))
     engine.close()
     return 0
 
@@ -214,6 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     reindex = sub.add_parser("reindex", help="rebuild the FAISS index from the store")
     reindex.add_argument("--reembed", action="store_true", help="re-encode every claim with the configured model")
+    reindex.add_argument("--rescore", action="store_true",
+                         help="score every claim's check-worthiness again (after a check-worthiness model change)")
     reindex.set_defaults(func=cmd_reindex)
 
     stats = sub.add_parser("stats", help="counts, index and models")

@@ -32,6 +32,8 @@ class Config:
     # polarity rules), "polarity" (rules) or a local CrossEncoder NLI directory
     stance_model: str = "fact"
     stance_related_threshold: float = 0.45  # similarity under which stance is neutral
+    # Check-worthiness sentence classifier (service/checkworthiness.py): a directory with model.int8.onnx
+    checkworthiness_model: Path = PROJECT_ROOT / "models" / "checkworthiness"
     extractor: str = "spacy"  # claim extraction: spacy (parser + NER + rules) or rules
     default_k: int = 5
     default_min_similarity: float = 0.35
@@ -91,7 +93,7 @@ class Config:
                 continue
             values[f.name] = _coerce(f.type, raw, f.name)
         values.update(overrides)
-        for key in ("data_dir", "seeds_dir"):
+        for key in ("data_dir", "seeds_dir", "checkworthiness_model"):
             if key in values:
                 values[key] = Path(values[key]).expanduser().resolve()
         return cls(**values)

@@ -13,6 +13,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .checkworthiness import CheckWorthinessModel, load_checkworthiness_model
 from .config import Config
 from .embeddings import Embedder, make_embedder
 from .extraction import Extractor, content_hash, load_extractor, normalise
@@ -52,6 +53,7 @@ class FactCheckEngine:
         stance_model: StanceModel | None = None,
         extractor: Extractor | None = None,
         allow_model_change: bool = False,
+        checkworthiness: CheckWorthinessModel | None = None,
     ) -> None:
         """``allow_model_change``: open a store whose embeddings came from another model, for ``reindex(reembed)``."""
         self.config = config
@@ -64,6 +66,8 @@ class FactCheckEngine:
         self.embedder = embedder or make_embedder(config)
         self.stance_model = stance_model or load_stance_model(config, self.embedder)
         self.extractor = extractor or load_extractor(config.extractor)
+        self.checkworthiness = checkworthiness or load_checkworthiness_model(config)
+        self.score_unscored_claims()  # claims stored before the column existed
         self._sync_lock = threading.Lock()
         self._last_save = time.monotonic()
         self._rebuild_thread: threading.Thread | None = None  # builds the next index while readers use this one
@@ -226,9 +230,15 @@ class FactCheckEngine:
     def save_index(self) -> None:
         self._maybe_save(force=True)
 
-    def reindex(self, reembed: bool = False, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-        """Rebuild the index from the store; with ``reembed``, re-encode every claim with the current model."""
+    def reindex(self, reembed: bool = False, progress: Callable[[int], None] | None = None,
+                rescore: bool = False) -> dict[str, Any]:
+        """Rebuild the index from the store; with ``reembed``, re-encode every claim with the current model.
+
+        Claims without a check-worthiness score get one; with ``rescore`` every claim is scored again (after a
+        change of the check-worthiness model).
+        """
         started = time.perf_counter()
+        scored = self.score_unscored_claims(rescore=rescore)
         if reembed:
             for ids, texts in self.store.all_claim_texts():
                 self.store.replace_embeddings(ids, self.embedder.encode(texts))
@@ -240,8 +250,23 @@ class FactCheckEngine:
             self._build_index()
         self.retriever.rebuild()
         self.sync_index()
-        return {"claims": self.index.size, "generation": self.index.generation,
+        return {"claims": self.index.size, "generation": self.index.generation, "check_worthiness_scored": scored,
                 "seconds": round(time.perf_counter() - started, 3)}
+
+    def score_unscored_claims(self, rescore: bool = False, progress: Callable[[int], None] | None = None) -> int:
+        """Give every claim without a check-worthiness score its score (all claims with ``rescore``); how many."""
+        batches = self.store.all_claim_texts(1_000) if rescore else self.store.unscored_claim_texts(1_000)
+        scored = 0
+        for ids, texts in batches:
+            if not scored:
+                log.info("check-worthiness: scoring %s stored claims", "all" if rescore else "unscored")
+            self.store.set_check_worthiness(ids, self.checkworthiness.score(texts))
+            scored += len(ids)
+            if progress:
+                progress(len(ids))
+        if scored:
+            log.info("check-worthiness: %d claims scored", scored)
+        return scored
 
     # --- ingestion -----------------------------------------------------------------------
     def ingest_article(
@@ -261,6 +286,7 @@ class FactCheckEngine:
         extracted = self.extractor.extract(text, published=as_date(published))
         published = published or extracted.stated_date
         vectors = self.embedder.encode([c.text for c in extracted.claims])
+        worthiness = self.checkworthiness.score([c.text for c in extracted.claims])
         claims = [
             NewClaim(
                 text=c.text, embedding=vector, span_start=c.start, span_end=c.end, speaker=c.speaker,
@@ -268,11 +294,11 @@ class FactCheckEngine:
                 voice=c.voice, polarity=c.polarity, speaker_organisation=c.speaker_organisation,
                 speaker_aliases=c.speaker_aliases, claim_date=c.date, time_text=c.time_text,
                 responds_to_index=c.responds_to_index, responds_to_text=c.responds_to_text,
-                resolved_text=c.resolved_text,
+                resolved_text=c.resolved_text, check_worthiness=score,
                 co_speakers=tuple(NewSpeaker(s.name, s.role, s.organisation, s.is_person, s.aliases)
                                   for s in c.co_speakers),
             )
-            for c, vector in zip(extracted.claims, vectors)
+            for c, vector, score in zip(extracted.claims, vectors, worthiness)
         ]
         article = {
             "id": article_id, "outlet": outlet, "title": title or extracted.title, "url": url,
@@ -291,14 +317,16 @@ class FactCheckEngine:
     def ingest_claims(self, records: Sequence[dict]) -> list[tuple[int, bool]]:
         """Bulk import of standalone claims (fact-check records); idempotent on external_id or text."""
         vectors = self.embedder.encode([r["text"] for r in records])
+        worthiness = self.checkworthiness.score([r["text"] for r in records])
         claims = [
             NewClaim(
-                text=r["text"], embedding=v, claimant=r.get("claimant"), rating=r.get("rating"),
+                text=r["text"], embedding=v, check_worthiness=score, claimant=r.get("claimant"),
+                rating=r.get("rating"),
                 source=r.get("source"), url=r.get("url"), published=_iso(r.get("published")),
                 external_id=r.get("external_id"), speaker=r.get("claimant"),
                 polarity=polarity_of(r["text"], "asserts", None), title=r.get("title"),
             )
-            for r, v in zip(records, vectors)
+            for r, v, score in zip(records, vectors, worthiness)
         ]
         results = self.store.add_standalone_claims(claims)
         self.sync_index()
@@ -515,6 +543,7 @@ def claim_view(row: dict) -> dict[str, Any]:
         "claim_id": int(row["id"]), "text": row["text"], "speaker": speaker, "verb": row.get("verb"),
         "voice": row.get("voice"), "polarity": row.get("polarity"), "rating": row.get("rating"),
         "external_id": row.get("external_id"), "source": source, "span": span, "context": context,
+        "check_worthiness": None if row.get("check_worthiness") is None else round(float(row["check_worthiness"]), 4),
     }
 
 

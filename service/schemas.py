@@ -86,6 +86,10 @@ class CheckRequestSchema(Schema):
     k = fields.Int(validate=validate.Range(1, 50), metadata={"description": "How many matches at most (1..50, default 5)."})
     min_similarity = fields.Float(validate=validate.Range(0.0, 1.0), allow_nan=False,
                                   metadata={"description": "Cosine similarity below which a claim is not a match."})
+    min_check_worthiness = fields.Float(
+        validate=validate.Range(0.0, 1.0), allow_nan=False,
+        metadata={"description": "Only claims whose check-worthiness (probability that the claim is a verifiable "
+                                 "factual sentence worth checking) is at least this, 0..1; default: no filter."})
     filters = fields.Nested(CheckFiltersSchema)
     sources = StrictBool(load_default=True,
                           metadata={"description": "Add a verdict per matched article (default true)."})
@@ -135,6 +139,9 @@ class ClaimSchema(Schema):
     context = fields.Nested(ContextSchema, allow_none=True, metadata={
         "description": "What the claim answers when its content is a reference (\"We strongly reject this "
                        "information\": the accusation before it); null otherwise."})
+    check_worthiness = fields.Float(allow_none=True, metadata={
+        "description": "Calibrated probability (0..1) that the claim is a verifiable factual sentence worth "
+                       "checking (models/checkworthiness); null only while an older store is being scored."})
 
 
 class ReportSchema(Schema):
@@ -174,6 +181,41 @@ class CheckResponseSchema(Schema):
     summary = fields.Nested(StanceSummarySchema)
     sources = fields.List(fields.Nested(SourceVerdictSchema),
                           metadata={"description": "One verdict per article among the matches, best match first."})
+
+
+class TextCheckRequestSchema(Schema):
+    text = fields.Str(required=True, validate=configured_max_length("max_article_chars"),
+                      metadata={"description": "A draft, transcript or press release (up to the article limit)."})
+    k = fields.Int(validate=validate.Range(1, 10), metadata={"description": "Matches per claim (1..10, default 5)."})
+    min_check_worthiness = fields.Float(validate=validate.Range(0.0, 1.0), allow_nan=False, metadata={
+        "description": "Claims scoring below this are left out (0..1; default: the model's decision threshold)."})
+
+
+class TextSpeakerSchema(Schema):
+    name = fields.Str()
+    role = fields.Str(allow_none=True)
+    organisation = fields.Str(allow_none=True)
+
+
+class TextClaimSchema(Schema):
+    text = fields.Str(metadata={"description": "The claim: a sentence, or the quoted words of a quotation."})
+    span = fields.Nested(SpanSchema, allow_none=True,
+                         metadata={"description": "Character span in the text as sent; null if it cannot be placed."})
+    speaker = fields.Nested(TextSpeakerSchema, allow_none=True, metadata={"description": "Who the text says said it."})
+    verb = fields.Str(allow_none=True, metadata={"description": "The reporting verb (said, denied, ...)."})
+    voice = fields.Str(allow_none=True)
+    check_worthiness = fields.Float(metadata={
+        "description": "Calibrated probability that the sentence holds a verifiable factual claim worth checking."})
+    matches = fields.List(fields.Nested(MatchSchema), metadata={"description": "As in POST /v1/check."})
+    summary = fields.Nested(StanceSummarySchema)
+
+
+class TextCheckResponseSchema(Schema):
+    claims = fields.List(fields.Nested(TextClaimSchema),
+                         metadata={"description": "The check-worthy claims in text order."})
+    sentences = fields.Int(metadata={"description": "How many claims extraction found in the text (all scores)."})
+    omitted = fields.Int(metadata={
+        "description": "Check-worthy claims left out because only the 50 most check-worthy are checked."})
 
 
 class ArticleRequestSchema(Schema):

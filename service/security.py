@@ -36,10 +36,12 @@ from .errors import error_response
 
 log = logging.getLogger(__name__)
 
-PUBLIC_PATHS = {"/healthz", "/readyz", "/openapi.json", "/docs"}
-PUBLIC_PREFIXES = ("/docs/",)
+# The web page's HTML and files are open; the JSON calls it makes need a key like any other client's.
+PUBLIC_PATHS = {"/healthz", "/readyz", "/openapi.json", "/docs", "/", "/speakers/<int:speaker_id>"}
+PUBLIC_PREFIXES = ("/docs/", "/static/")
 METRICS_PATH = "/metrics"
-READ_ONLY_POSTS = {"/v1/check", "/v1/stance"}  # POST, but they compute an answer and store nothing
+# POST, but they compute an answer and store nothing
+READ_ONLY_POSTS = {"/v1/check", "/v1/check/text", "/v1/stance"}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 REALM = "factcheck"
 CORS_ALLOW_HEADERS = ["Authorization", "X-API-Key", "Content-Type", "X-Request-ID"]

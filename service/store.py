@@ -86,7 +86,10 @@ ADDED_COLUMNS = {  # table -> (column, type) added when missing
     "claims": [("claim_date", "TEXT"), ("time_text", "TEXT"), ("title", "TEXT"),
                # what the claim answers: the antecedent claim of the same article (or only its text, when it is a
                # sentence that is no claim), and the claim with its reference resolved
-               ("responds_to_claim_id", "BIGINT"), ("responds_to_text", "TEXT"), ("resolved_text", "TEXT")],
+               ("responds_to_claim_id", "BIGINT"), ("responds_to_text", "TEXT"), ("resolved_text", "TEXT"),
+               # probability (0..1) that the claim is a check-worthy factual sentence (service/checkworthiness.py);
+               # NULL until scored: at ingestion, or by the backfill when the service opens an older store
+               ("check_worthiness", "REAL")],
 }
 
 
@@ -95,7 +98,7 @@ CLAIM_COLUMNS = """
     c.claimant, c.rating, c.source AS claim_source, c.url AS claim_url, c.published AS claim_published,
     c.external_id, c.claim_date, c.time_text, s.id AS speaker_id, s.name AS speaker_name, s.role AS speaker_role,
     s.organisation AS speaker_organisation, c.title AS claim_title,
-    c.responds_to_claim_id, c.responds_to_text, c.resolved_text,
+    c.responds_to_claim_id, c.responds_to_text, c.resolved_text, c.check_worthiness,
     a.outlet, a.title, a.url AS article_url, a.published AS article_published
 """
 CLAIM_JOINS = "FROM claims c LEFT JOIN speakers s ON s.id = c.speaker_id LEFT JOIN articles a ON a.id = c.article_id"
@@ -160,6 +163,7 @@ class NewClaim:
     responds_to_index: int | None = None  # the antecedent's position among the claims stored with this one
     responds_to_text: str | None = None  # the antecedent claim's or sentence's text
     resolved_text: str | None = None  # the claim with its reference replaced by what it refers to
+    check_worthiness: float | None = None  # probability that it is a check-worthy factual sentence
 
 
 @dataclass(frozen=True)
@@ -177,9 +181,11 @@ class SearchFilters:
     speakers: tuple[str, ...] = ()
     published_after: str | None = None
     published_before: str | None = None
+    min_check_worthiness: float | None = None  # claims scored at least this (unscored claims are left out)
 
     def __bool__(self) -> bool:
-        return bool(self.outlets or self.speakers or self.published_after or self.published_before)
+        return bool(self.outlets or self.speakers or self.published_after or self.published_before
+                    or self.min_check_worthiness is not None)
 
 
 class Store(Protocol):
@@ -199,6 +205,9 @@ class Store(Protocol):
     def claim_ids_matching(self, filters: SearchFilters) -> np.ndarray: ...
     def all_embeddings(self, batch: int = 10_000) -> Iterator[tuple[np.ndarray, np.ndarray]]: ...
     def all_claim_documents(self, batch: int = 5_000) -> Iterator[list[tuple[int, str, str | None]]]: ...
+    def all_claim_texts(self, batch: int = 5_000) -> Iterator[tuple[list[int], list[str]]]: ...
+    def unscored_claim_texts(self, batch: int = 1_000) -> Iterator[tuple[list[int], list[str]]]: ...
+    def set_check_worthiness(self, ids: Sequence[int], scores: Sequence[float]) -> None: ...
     def embeddings_of(self, ids: Sequence[int]) -> dict[int, np.ndarray]: ...
     def changes_since(self, seq: int) -> list[tuple[int, int, str]]: ...
     def counts(self) -> dict[str, int]: ...
@@ -342,9 +351,9 @@ class SQLiteStore:
         return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
 
     def _migrate_speakers(self) -> None:
-        """Bring a database made before speakers were entities up to date; a no-op on a current one.
+        """Bring an older database up to date (added columns, speakers as entities); a no-op on a current one.
 
-        Adds the missing columns and tables, gives every speaker its name_key (merging rows whose names differ
+        Adds the missing columns (check_worthiness stays NULL until the engine's backfill scores it) and tables, gives every speaker its name_key (merging rows whose names differ
         only in spelling), links every claim's speaker in claim_speakers, then makes name_key unique.
         """
         with self._transaction() as conn:
@@ -353,6 +362,7 @@ class SQLiteStore:
                 for column, kind in columns:
                     if column not in present:
                         conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+            conn.execute("CREATE INDEX IF NOT EXISTS claims_check_worthiness ON claims(check_worthiness)")
             for statement in SPEAKER_SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
@@ -500,11 +510,12 @@ class SQLiteStore:
         cursor = conn.execute(
             "INSERT INTO claims(article_id, text, span_start, span_end, speaker_id, verb, voice, polarity, claimant, "
             "rating, source, url, published, external_id, text_hash, embedding, created_at, claim_date, time_text, "
-            f"title, responds_to_text, resolved_text) VALUES ({', '.join('?' * 22)})",
+            f"title, responds_to_text, resolved_text, check_worthiness) VALUES ({', '.join('?' * 23)})",
             (article_id, claim.text, claim.span_start, claim.span_end, speaker_ids[0] if speaker_ids else None,
              claim.verb, claim.voice, claim.polarity, claim.claimant, claim.rating, claim.source, claim.url,
              claim.published, claim.external_id, text_hash(claim.text), vector.tobytes(), utcnow(), claim.claim_date,
-             claim.time_text, claim.title, claim.responds_to_text, claim.resolved_text),
+             claim.time_text, claim.title, claim.responds_to_text, claim.resolved_text,
+             None if claim.check_worthiness is None else float(claim.check_worthiness)),
         )
         claim_id = int(cursor.lastrowid)
         conn.executemany("INSERT INTO claim_speakers(claim_id, speaker_id, position) VALUES (?, ?, ?)",
@@ -594,6 +605,9 @@ class SQLiteStore:
         if filters.published_before:
             where.append(f"{published} <= ?")
             params.append(filters.published_before)
+        if filters.min_check_worthiness is not None:
+            where.append("c.check_worthiness >= ?")
+            params.append(float(filters.min_check_worthiness))
         sql = f"SELECT c.id {CLAIM_JOINS} WHERE " + " AND ".join(where or ["1=1"])
         rows = self._connection().execute(sql, params).fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
@@ -641,6 +655,24 @@ class SQLiteStore:
         """(ids, texts) in batches, for re-encoding every claim after a model change."""
         for rows in self._claim_batches("text", batch):
             yield [int(r[0]) for r in rows], [r[1] for r in rows]
+
+    def unscored_claim_texts(self, batch: int = 1_000) -> Iterator[tuple[list[int], list[str]]]:
+        """(ids, texts) of the claims without a check-worthiness score, in batches (keyset pagination)."""
+        conn = self._connection()
+        last = 0
+        while True:
+            rows = conn.execute("SELECT id, text FROM claims WHERE check_worthiness IS NULL AND id > ? ORDER BY id "
+                                "LIMIT ?", (last, batch)).fetchall()
+            if not rows:
+                return
+            last = int(rows[-1][0])
+            yield [int(r[0]) for r in rows], [r[1] for r in rows]
+
+    def set_check_worthiness(self, ids: Sequence[int], scores: Sequence[float]) -> None:
+        """Store check-worthiness scores; the vectors, the change log and so the index are untouched."""
+        with self._transaction() as conn:
+            conn.executemany("UPDATE claims SET check_worthiness = ? WHERE id = ?",
+                             [(float(s), int(i)) for i, s in zip(ids, scores)])
 
     def counts(self) -> dict[str, int]:
         conn = self._connection()

@@ -27,6 +27,7 @@ class Check(MethodView):
                 speakers=tuple(filters.get("speaker") or ()),
                 published_after=_iso(filters.get("published_after")),
                 published_before=_iso(filters.get("published_before")),
+                min_check_worthiness=body.get("min_check_worthiness"),
             ),
             include_sources=body["sources"],
         )
