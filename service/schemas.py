@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Callable
 
 from flask import current_app
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 
 def configured_max_length(setting: str) -> Callable[[str], None]:
@@ -132,11 +132,25 @@ class CheckResponseSchema(Schema):
 
 
 class ArticleRequestSchema(Schema):
-    text = fields.Str(required=True, validate=configured_max_length("max_article_chars"))
+    text = fields.Str(validate=configured_max_length("max_article_chars"),
+                      metadata={"description": "The article as plain text. Give either text or html."})
+    html = fields.Str(validate=validate.Length(1, error="Must not be empty."), metadata={
+        "description": "The article's HTML page: its main text and metadata (outlet, title, published date, URL, "
+                       "author from og: tags, JSON-LD NewsArticle, <title>, canonical link, byline) are extracted; "
+                       "fields given beside it win over the page's metadata."})
     outlet = fields.Str(validate=validate.Length(1, 200), allow_none=True)
     title = fields.Str(validate=validate.Length(1, 500), allow_none=True)
     url = fields.Url(require_tld=False, allow_none=True)
     published = fields.Date(allow_none=True)
+    author = fields.Str(validate=validate.Length(1, 200), allow_none=True)
+
+    @validates_schema
+    def text_or_html(self, data: dict, **_: object) -> None:
+        if "text" in data and "html" in data:
+            raise ValidationError("Give either 'text' or 'html', not both.")
+        if "text" not in data and "html" not in data:
+            message = ["Missing data: give 'text' (plain text) or 'html' (the article's page)."]
+            raise ValidationError({"text": message, "html": message})
 
 
 class ArticleSchema(Schema):
@@ -145,6 +159,7 @@ class ArticleSchema(Schema):
     title = fields.Str(allow_none=True)
     url = fields.Str(allow_none=True)
     published = fields.Str(allow_none=True)
+    author = fields.Str(allow_none=True, metadata={"description": "The byline, when the page names one."})
     text = fields.Str(metadata={"description": "The article text after boilerplate removal; claim spans refer to it."})
     extractor = fields.Str()
     created_at = fields.Str()
@@ -162,6 +177,15 @@ class ClaimRecordSchema(Schema):
     external_id = fields.Str(validate=validate.Length(1, 200), allow_none=True)
     title = fields.Str(validate=validate.Length(1, 500), allow_none=True,
                        metadata={"description": "The fact-check's headline; searched together with the text."})
+    claimant_role = fields.Str(validate=validate.Length(1, 200), allow_none=True,
+                               metadata={"description": "The claimant's job title or role."})
+    claimant_is_person = fields.Bool(load_default=True,
+                                     metadata={"description": "False when the claimant is an organisation."})
+    claim_date = fields.Date(allow_none=True, metadata={"description": "When the claim itself was made."})
+    rating_value = fields.Float(allow_none=True, allow_nan=False,
+                                metadata={"description": "The numeric rating, on worst_rating..best_rating."})
+    best_rating = fields.Float(allow_none=True, allow_nan=False)
+    worst_rating = fields.Float(allow_none=True, allow_nan=False)
 
 
 def configured_bulk_limit(value: list) -> None:
@@ -171,7 +195,21 @@ def configured_bulk_limit(value: list) -> None:
 
 
 class ClaimsBulkRequestSchema(Schema):
+    """The bulk format, or a schema.org ClaimReview document (one ClaimReview, a list, or a DataFeed), which is
+    mapped to the bulk format first; a review that cannot be mapped is a 422 naming its field."""
+
     claims = fields.List(fields.Nested(ClaimRecordSchema), required=True, validate=configured_bulk_limit)
+
+    @pre_load(pass_collection=True)
+    def from_claimreview(self, data: object, **_: object) -> object:
+        from .claimreview import ClaimReviewError, claimreview_records, is_claimreview_document
+
+        if not is_claimreview_document(data):
+            return data
+        try:
+            return {"claims": claimreview_records(data)}
+        except ClaimReviewError as error:
+            raise ValidationError({error.path: [error.message]}) from error
 
 
 class BulkResultItemSchema(Schema):
@@ -318,3 +356,64 @@ class SpeakerClaimSchema(ClaimSchema):
 class SpeakerClaimsResponseSchema(Schema):
     speaker = fields.Nested(SpeakerEntitySchema)
     claims = fields.List(fields.Nested(SpeakerClaimSchema))
+
+
+# --- listings -----------------------------------------------------------------------------------------------
+class ListingArgsSchema(Schema):
+    limit = fields.Int(load_default=20, validate=validate.Range(1, 100), metadata={"description": "Page size, 1..100."})
+    cursor = fields.Str(validate=validate.Length(1, 500),
+                        metadata={"description": "next_cursor of the previous page, with the same filters."})
+    outlet = fields.List(fields.Str(validate=validate.Length(1, 200)), validate=validate.Length(max=50),
+                         metadata={"description": "Only these outlets (repeatable, case-insensitive)."})
+    speaker = fields.List(fields.Str(validate=validate.Length(1, 200)), validate=validate.Length(max=50),
+                          metadata={"description": "Only claims (articles with a claim) of a speaker whose name "
+                                                   "or alias contains this (repeatable)."})
+    since = fields.Date(metadata={"description": "Only items published on or after this date."})
+    until = fields.Date(metadata={"description": "Only items published on or before this date."})
+
+    @validates_schema
+    def dates_in_order(self, data: dict, **_: object) -> None:
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            raise ValidationError("since is later than until.", "since")
+
+
+class ClaimListingArgsSchema(ListingArgsSchema):
+    rated = fields.Bool(metadata={"description": "true: only fact-check records with a rating; false: only unrated."})
+
+
+class ArticleSummarySchema(Schema):
+    id = fields.Str()
+    outlet = fields.Str(allow_none=True)
+    title = fields.Str(allow_none=True)
+    url = fields.Str(allow_none=True)
+    published = fields.Str(allow_none=True)
+    author = fields.Str(allow_none=True)
+    extractor = fields.Str(allow_none=True)
+    created_at = fields.Str(metadata={"description": "When the service stored it (the listing's order)."})
+    claims = fields.Int(metadata={"description": "How many claims were extracted from it."})
+
+
+class ArticleListSchema(Schema):
+    articles = fields.List(fields.Nested(ArticleSummarySchema))
+    next_cursor = fields.Str(allow_none=True, metadata={"description": "Pass as cursor for the next page; null on "
+                                                                       "the last page."})
+
+
+class NumericRatingSchema(Schema):
+    value = fields.Float()
+    best = fields.Float(allow_none=True)
+    worst = fields.Float(allow_none=True)
+
+
+class ClaimRecordViewSchema(ClaimSchema):
+    created_at = fields.Str(allow_none=True, metadata={"description": "When the service stored it."})
+    date = fields.Str(allow_none=True, metadata={"description": "The claim's own date (YYYY-MM-DD or YYYY-MM)."})
+    time_text = fields.Str(allow_none=True, metadata={"description": "The time expression as written."})
+    numeric_rating = fields.Nested(NumericRatingSchema, allow_none=True,
+                                   metadata={"description": "A fact-check's numeric rating on its scale."})
+
+
+class ClaimListSchema(Schema):
+    claims = fields.List(fields.Nested(ClaimRecordViewSchema))
+    next_cursor = fields.Str(allow_none=True, metadata={"description": "Pass as cursor for the next page; null on "
+                                                                       "the last page."})
