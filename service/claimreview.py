@@ -42,13 +42,19 @@ def is_claimreview_document(data: Any) -> bool:
     return isinstance(data, dict) and "claims" not in data and bool({"@type", "@context", "@graph"} & set(data))
 
 
-def claimreview_records(document: Any) -> list[dict[str, Any]]:
-    """The bulk-import records of a ClaimReview document; ClaimReviewError for the first one that cannot map."""
+def claimreview_records(document: Any, max_text_chars: int | None = None) -> list[dict[str, Any]]:
+    """The bulk-import records of a ClaimReview document; ClaimReviewError for the first one that cannot map
+    (or whose claimReviewed is longer than ``max_text_chars``)."""
     reviews = list(_reviews(document, ""))
     if not reviews:
         raise ClaimReviewError("@type", "no ClaimReview found: expected a ClaimReview, a list of them, or a "
                                         "DataFeed whose dataFeedElement items hold them")
-    return [record_of(review, path) for review, path in reviews]
+    records = [record_of(review, path) for review, path in reviews]
+    for record, (_, path) in zip(records, reviews):
+        if max_text_chars is not None and len(record["text"]) > max_text_chars:
+            raise ClaimReviewError(f"{path}.claimReviewed" if path else "claimReviewed",
+                                   f"longer than maximum length {max_text_chars}")
+    return records
 
 
 def _reviews(node: Any, path: str) -> Any:

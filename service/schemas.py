@@ -207,7 +207,7 @@ class ClaimsBulkRequestSchema(Schema):
         if not is_claimreview_document(data):
             return data
         try:
-            return {"claims": claimreview_records(data)}
+            return {"claims": claimreview_records(data, current_app.config["FACTCHECK"].max_statement_chars)}
         except ClaimReviewError as error:
             raise ValidationError({error.path: [error.message]}) from error
 

@@ -15,6 +15,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from service.config import PROJECT_ROOT
 
@@ -370,3 +372,36 @@ def test_listing_filters_and_cursor_errors(server):
     for query in ("limit=0", "limit=101", "since=2022-11-02&until=2022-11-01", "rated=maybe"):
         status, error, _ = http("GET", server + f"/v1/claims?{query}")
         assert status == 422 and error["error"]["code"] == "validation_error", query
+
+
+# --- hostile input -----------------------------------------------------------------------------------------------
+SCHEMA_KEYS = st.sampled_from(["@type", "@context", "@graph", "claimReviewed", "itemReviewed", "author", "name",
+                               "jobTitle", "reviewRating", "alternateName", "ratingValue", "bestRating", "url",
+                               "datePublished", "headline", "dataFeedElement", "item"])
+SCHEMA_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30)
+    | st.sampled_from(["ClaimReview", "DataFeed", "DataFeedItem", "Claim", "Rating", "Person", "2022-11-05"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(SCHEMA_KEYS | st.text(max_size=6), inner, max_size=6),
+    max_leaves=25)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(document=st.dictionaries(SCHEMA_KEYS, SCHEMA_VALUES, max_size=8) | st.lists(SCHEMA_VALUES, max_size=3))
+def test_any_claimreview_shaped_document_is_stored_whole_or_refused_with_a_422(client, engine, document):
+    before = engine.store.counts()["claims"]
+    response = client.post("/v1/claims", data=json.dumps(document), content_type="application/ld+json")
+    body = response.get_json()
+    assert response.status_code in (200, 422), body
+    if response.status_code == 422:
+        assert body["error"]["code"] == "validation_error" and body["error"]["details"]
+        assert engine.store.counts()["claims"] == before
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cursor=st.text(min_size=1, max_size=80) | st.binary(min_size=1, max_size=60).map(
+    lambda raw: __import__("base64").urlsafe_b64encode(raw).decode()))
+def test_any_cursor_not_given_by_a_page_is_refused_with_a_4xx(client, cursor):
+    for path in ("/v1/claims", "/v1/articles"):
+        response = client.get(path, query_string={"cursor": cursor})
+        assert response.status_code in (400, 422), response.get_json()
+        assert response.get_json()["error"]["code"] in ("invalid_cursor", "validation_error")

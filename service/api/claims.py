@@ -18,9 +18,12 @@ from . import ROW_ID, json_blueprint, listing_filters, listing_page
 blp = json_blueprint("claims", __name__, url_prefix="/v1/claims", description="Claims and fact-check records")
 
 JSONLD = "application/ld+json"
-JSONLD_BODY = {"description": "A schema.org ClaimReview, a list of them, or a DataFeed whose dataFeedElement items "
-                              "hold them (DataFeedItem items with their item too).",
-               "schema": {"type": "object"}}
+JSONLD_BODY = {"schema": {"type": "object", "description": (
+    "A schema.org ClaimReview, a list of them, or a DataFeed whose dataFeedElement items hold them (DataFeedItem "
+    "items with their item too).")}}
+JSONLD_CLAIM = {"schema": {"type": "object", "description": (
+    "With Accept: application/ld+json: a schema.org ClaimReview for a rated fact-check record, else a schema.org "
+    "Claim with the article it appeared in (appearance).")}}
 
 
 @blp.route("")
@@ -59,10 +62,8 @@ class Claims(MethodView):
 @blp.route(f"/<{ROW_ID}:claim_id>")
 class ClaimById(MethodView):
     @blp.response(200, ClaimRecordViewSchema)
-    @blp.doc(responses={"200": {"content": {JSONLD: {
-        "description": "With Accept: application/ld+json: a schema.org ClaimReview for a rated fact-check record, "
-                       "else a schema.org Claim with the article it appeared in (appearance).",
-        "schema": {"type": "object"}}}}})
+    @blp.doc(responses={"200": {"description": "The claim; as schema.org JSON-LD with Accept: application/ld+json",
+                                "content": {"application/json": {"schema": ClaimRecordViewSchema}, JSONLD: JSONLD_CLAIM}}})
     def get(self, claim_id: int) -> dict | Response:
         """One claim with its speaker and source; as schema.org JSON-LD with ``Accept: application/ld+json``."""
         engine = current_engine()
