@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+JSON_LD = re.compile(r"<script[^>]+type=[\"']application/ld\+json[\"'][^>]*>(.*?)</script>", re.I | re.S)
+ARTICLE_TYPES = {"Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting", "Report"}
 TITLE_ELEMENT = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 TITLE_SEPARATOR = re.compile(r"\s+[|\u2013\u2014-]\s+")
 MARKUP = re.compile(r"<\s*(?:!doctype|html|head|body|article|main|div|p|section|h[1-6])\b", re.I)
@@ -67,14 +69,39 @@ def read_page(html: str, url: str | None = None) -> Page:
     if len(text) < MIN_ARTICLE_CHARS:
         raise PageError("empty_page", "no article text found in the page (only navigation, boilerplate or nothing)")
     title = _clean(document.title)
+    site = _clean(document.sitename)
+    if site and title and site.casefold() == title.casefold():  # the headline taken for the site name
+        site = None
     return Page(
         text=text,
         title=title,
-        outlet=_clean(document.sitename) or outlet_from_title(html, title),
+        outlet=site or outlet_from_title(html, title),
         published=_date(document.date),
-        url=_clean(document.url) or url,
+        url=_clean(document.url) or url or url_from_json_ld(html),
         author=_clean(document.author),
     )
+
+
+def url_from_json_ld(html: str) -> str | None:
+    """The article's own URL from a JSON-LD NewsArticle (``url``, else ``mainEntityOfPage``), which trafilatura's
+    metadata does not read; None when the page has none."""
+    import json
+
+    for block in JSON_LD.findall(html)[:20]:
+        try:
+            data = json.loads(block)
+        except ValueError:
+            continue
+        nodes = data if isinstance(data, list) else data.get("@graph", [data]) if isinstance(data, dict) else []
+        for node in nodes if isinstance(nodes, list) else []:
+            types = node.get("@type") if isinstance(node, dict) else None
+            if not set(types if isinstance(types, list) else [types]) & ARTICLE_TYPES:
+                continue
+            page = node.get("mainEntityOfPage")
+            for candidate in (node.get("url"), page.get("@id") if isinstance(page, dict) else page):
+                if isinstance(candidate, str) and candidate.startswith(("http://", "https://")):
+                    return candidate.strip()
+    return None
 
 
 def outlet_from_title(html: str, headline: str | None) -> str | None:
@@ -85,10 +112,11 @@ def outlet_from_title(html: str, headline: str | None) -> str | None:
     found = TITLE_ELEMENT.search(html)
     if not found or not headline:
         return None
-    parts = TITLE_SEPARATOR.split(" ".join(entities.unescape(found.group(1)).split()))
-    if len(parts) < 2 or " ".join(parts[:-1]).casefold() != headline.casefold():
+    title = " ".join(entities.unescape(found.group(1)).split())
+    separators = list(TITLE_SEPARATOR.finditer(title))
+    if not separators or title[:separators[-1].start()].casefold() != headline.casefold():
         return None
-    outlet = parts[-1].strip()
+    outlet = title[separators[-1].end():].strip()
     return outlet if 0 < len(outlet.split()) <= 6 else None
 
 

@@ -49,7 +49,8 @@ def claim_dates(client, article: dict) -> dict[str, str | None]:
      "2022-11-05", "https://www.themoscowtimes.com/2022/11/05/iran-admits-sending-drones-to-russia-a79301", None,
      "on Saturday", "2022-11-05"),
     ("jsonld_newsarticle.html", "Kyiv Daily", "Tehran: Kyiv failed to provide evidence of Russian use of Iranian drones",
-     "2022-11-01", None, "Olena Kovalenko", "on Monday", "2022-10-31"),
+     "2022-11-01", "https://kyivdaily.example/world/2022/11/01/tehran-kyiv-evidence-drones", "Olena Kovalenko",
+     "on Monday", "2022-10-31"),
     ("byline_only.html", "Gulf Wire", "Iran will not be 'indifferent' if its drones are used in Ukraine",
      "2022-10-24", None, "Karim Haddad", "on Monday", "2022-10-24"),
 ])
@@ -357,6 +358,9 @@ def test_listing_filters_and_cursor_errors(server):
     status, body, _ = http("GET", server + "/v1/claims?speaker=Amir%20Abdollahian&limit=100")
     assert status == 200 and len(timeline) >= 2
     assert {c["claim_id"] for c in body["claims"]} == {c["claim_id"] for c in timeline}
+    # the ClaimReview's claimant and the person quoted in the article page are one speaker entity
+    assert any(c["source"]["article_id"] is None and c["rating"] == "False" for c in timeline)
+    assert any(c["source"]["outlet"] == "The Moscow Times" for c in timeline)
     status, body, _ = http("GET", server + "/v1/articles?outlet=the%20moscow%20times&since=2022-11-01&until=2022-11-30")
     assert status == 200 and [a["outlet"] for a in body["articles"]] == ["The Moscow Times"]
     assert http("GET", server + "/v1/articles?until=2022-10-31&outlet=The%20Moscow%20Times")[1]["articles"] == []
