@@ -41,6 +41,13 @@ def list_claims(engine: "FactCheckEngine", filters: ListingFilters, limit: int,
     """``{"claims": [...], "next_cursor"}``: one page of claims as /v1/claims/<id> shows them."""
     from .engine import claim_view
 
+    rows, next_cursor = claim_page(engine, filters, limit, cursor)
+    return {"claims": [listed_claim(row, claim_view(row)) for row in rows], "next_cursor": next_cursor}
+
+
+def claim_page(engine: "FactCheckEngine", filters: ListingFilters, limit: int,
+               cursor: str | None = None) -> tuple[list[dict], str | None]:
+    """One page of stored claim rows (``Store.list_claims``) and the cursor of the next page (None on the last)."""
     after = None
     if cursor:
         (after,) = decode_cursor(cursor, "claims", _filters_dict(filters), (int,))
@@ -49,7 +56,7 @@ def list_claims(engine: "FactCheckEngine", filters: ListingFilters, limit: int,
     next_cursor = None
     if len(rows) > limit:
         next_cursor = encode_cursor("claims", [int(page[-1]["id"])], _filters_dict(filters))
-    return {"claims": [listed_claim(row, claim_view(row)) for row in page], "next_cursor": next_cursor}
+    return page, next_cursor
 
 
 def article_summary(row: dict) -> dict[str, Any]:

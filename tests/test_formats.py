@@ -282,6 +282,29 @@ def test_an_article_claim_is_a_schema_org_claim_with_its_appearance(server):
     assert schema_org_violations(document) == []
 
 
+def test_rated_claims_page_out_as_a_claimreview_datafeed_that_imports_back_unchanged(server):
+    elements, url = [], server + "/v1/claims?rated=true&outlet=Desk%20Fact%20Check&limit=1"
+    while url:
+        request = urllib.request.Request(url, headers={"Accept": "application/ld+json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert response.headers.get_content_type() == "application/ld+json"
+            feed = json.loads(response.read())
+            link = response.headers.get("Link")
+        assert feed["@type"] == "DataFeed" and len(feed["dataFeedElement"]) == 1
+        assert schema_org_violations(feed) == []
+        elements += feed["dataFeedElement"]
+        url = link[1:link.index(">")] if link else None
+    assert [e["url"] for e in elements] == [e["url"] for e in reversed(
+        [FEED["dataFeedElement"][0], FEED["dataFeedElement"][1]["item"][0]])]  # newest first
+    assert all(e["@type"] == "ClaimReview" for e in elements)
+    status, again, _ = http("POST", server + "/v1/claims", {"@context": "https://schema.org", "@type": "DataFeed",
+                                                           "dataFeedElement": elements},
+                            content_type="application/ld+json")
+    assert status == 200 and again["created"] == 0 and again["existing"] == 2
+    status, error, _ = http("GET", server + "/v1/claims?cursor=nope", accept="application/ld+json")
+    assert status == 400 and error["error"]["code"] == "invalid_cursor"
+
+
 @pytest.mark.parametrize("document, field", [
     ({**FEED, "dataFeedElement": [FEED["dataFeedElement"][0],
                                   {k: v for k, v in FEED["dataFeedElement"][0].items() if k != "claimReviewed"}]},

@@ -9,7 +9,8 @@ from flask_smorest import abort
 
 from ..claimreview import jsonld_of
 from ..extensions import current_engine
-from ..listings import list_claims, listed_claim
+from ..cursors import CursorError
+from ..listings import claim_page, list_claims, listed_claim
 from ..schemas import (
     ClaimListingArgsSchema, ClaimListSchema, ClaimRecordViewSchema, ClaimsBulkRequestSchema, ClaimsBulkResponseSchema,
 )
@@ -21,6 +22,8 @@ JSONLD = "application/ld+json"
 JSONLD_BODY = {"schema": {"type": "object", "description": (
     "A schema.org ClaimReview, a list of them, or a DataFeed whose dataFeedElement items hold them (DataFeedItem "
     "items with their item too).")}}
+JSONLD_FEED = {"schema": {"type": "object", "description": (
+    "A schema.org DataFeed whose dataFeedElement items are ClaimReviews (rated fact-check records) and Claims.")}}
 JSONLD_CLAIM = {"schema": {"type": "object", "description": (
     "With Accept: application/ld+json: a schema.org ClaimReview for a rated fact-check record, else a schema.org "
     "Claim with the article it appeared in (appearance).")}}
@@ -30,9 +33,15 @@ JSONLD_CLAIM = {"schema": {"type": "object", "description": (
 class Claims(MethodView):
     @blp.arguments(ClaimListingArgsSchema, location="query")
     @blp.response(200, ClaimListSchema)
-    def get(self, args: dict) -> dict:
+    @blp.doc(responses={"200": {"description": "One page of claims; as a schema.org DataFeed with Accept: "
+                                               "application/ld+json (the next page in a Link header, rel=next)",
+                                "content": {"application/json": {"schema": ClaimListSchema}, JSONLD: JSONLD_FEED}}})
+    def get(self, args: dict) -> dict | Response:
         """Claims (extracted and imported), newest first, one page at a time: pass next_cursor back as cursor for
-        the next page (with the same filters); null on the last page."""
+        the next page (with the same filters); null on the last page. With ``Accept: application/ld+json``, the
+        page as a schema.org DataFeed of ClaimReviews (rated records) and Claims, the next page in a Link header."""
+        if wants_jsonld():
+            return claims_feed(listing_filters(args), args)
         return listing_page(list_claims, listing_filters(args), args)
 
     @blp.arguments(ClaimsBulkRequestSchema)
@@ -84,3 +93,20 @@ def wants_jsonld() -> bool:
     (``*/*`` alone keeps plain JSON)."""
     quality = {mimetype: q for mimetype, q in request.accept_mimetypes}
     return quality.get(JSONLD, 0) > 0 and quality[JSONLD] >= quality.get("application/json", 0)
+
+
+def claims_feed(filters: object, args: dict) -> Response:
+    """A page of claims as a schema.org DataFeed (``application/ld+json``); the next page in ``Link: rel=next``."""
+    try:
+        rows, next_cursor = claim_page(current_engine(), filters, args["limit"], args.get("cursor"))
+    except CursorError as error:
+        abort(400, message=str(error), code="invalid_cursor")
+    feed = {"@context": "https://schema.org", "@type": "DataFeed", "dataFeedElement": [
+        {key: value for key, value in jsonld_of(row, url_for("claims.ClaimById", claim_id=int(row["id"]),
+                                                               _external=True)).items() if key != "@context"}
+        for row in rows]}
+    response = Response(json.dumps(feed, ensure_ascii=False), status=200, mimetype=JSONLD)
+    if next_cursor:
+        query = {**request.args.to_dict(flat=False), "cursor": [next_cursor]}
+        response.headers["Link"] = f'<{url_for("claims.Claims", _external=True, **query)}>; rel="next"'
+    return response
