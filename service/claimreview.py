@@ -42,19 +42,30 @@ def is_claimreview_document(data: Any) -> bool:
     return isinstance(data, dict) and "claims" not in data and bool({"@type", "@context", "@graph"} & set(data))
 
 
-def claimreview_records(document: Any, max_text_chars: int | None = None) -> list[dict[str, Any]]:
-    """The bulk-import records of a ClaimReview document; ClaimReviewError for the first one that cannot map
-    (or whose claimReviewed is longer than ``max_text_chars``)."""
+# Where each record field comes from in a ClaimReview, to name the field when a mapped value does not validate.
+SOURCE_FIELDS = {
+    "text": "claimReviewed", "claimant": "itemReviewed.author.name", "claimant_role": "itemReviewed.author.jobTitle",
+    "claim_date": "itemReviewed.datePublished", "rating": "reviewRating.alternateName",
+    "rating_value": "reviewRating.ratingValue", "best_rating": "reviewRating.bestRating",
+    "worst_rating": "reviewRating.worstRating", "source": "author.name", "url": "url", "external_id": "url",
+    "published": "datePublished", "title": "headline",
+}
+
+
+def claimreview_records(document: Any) -> list[tuple[str, dict[str, Any]]]:
+    """``(path, record)`` for every ClaimReview of a document, in document order; ClaimReviewError for the first
+    one that cannot be mapped. ``path`` locates the review in the document ("dataFeedElement.1")."""
     reviews = list(_reviews(document, ""))
     if not reviews:
         raise ClaimReviewError("@type", "no ClaimReview found: expected a ClaimReview, a list of them, or a "
                                         "DataFeed whose dataFeedElement items hold them")
-    records = [record_of(review, path) for review, path in reviews]
-    for record, (_, path) in zip(records, reviews):
-        if max_text_chars is not None and len(record["text"]) > max_text_chars:
-            raise ClaimReviewError(f"{path}.claimReviewed" if path else "claimReviewed",
-                                   f"longer than maximum length {max_text_chars}")
-    return records
+    return [(path, record_of(review, path)) for review, path in reviews]
+
+
+def source_path(review_path: str, record_field: str) -> str:
+    """The ClaimReview field (with the review's path) a record field was mapped from."""
+    name = SOURCE_FIELDS.get(record_field, record_field)
+    return f"{review_path}.{name}" if review_path else name
 
 
 def _reviews(node: Any, path: str) -> Any:

@@ -202,14 +202,21 @@ class ClaimsBulkRequestSchema(Schema):
 
     @pre_load(pass_collection=True)
     def from_claimreview(self, data: object, **_: object) -> object:
-        from .claimreview import ClaimReviewError, claimreview_records, is_claimreview_document
+        from .claimreview import ClaimReviewError, claimreview_records, is_claimreview_document, source_path
 
         if not is_claimreview_document(data):
             return data
         try:
-            return {"claims": claimreview_records(data, current_app.config["FACTCHECK"].max_statement_chars)}
+            reviews = claimreview_records(data)
         except ClaimReviewError as error:
             raise ValidationError({error.path: [error.message]}) from error
+        record_schema = ClaimRecordSchema()
+        for path, record in reviews:  # a mapped value that does not validate is named by its ClaimReview field
+            errors = record_schema.validate(record)
+            if errors:
+                field, messages = next(iter(errors.items()))
+                raise ValidationError({source_path(path, field): messages})
+        return {"claims": [record for _, record in reviews]}
 
 
 class BulkResultItemSchema(Schema):

@@ -312,6 +312,9 @@ def test_rated_claims_page_out_as_a_claimreview_datafeed_that_imports_back_uncha
     ({k: v for k, v in FEED["dataFeedElement"][0].items() if k != "reviewRating"}, "reviewRating"),
     ([{**FEED["dataFeedElement"][0], "datePublished": "last week"}], "0.datePublished"),
     ({"@context": "https://schema.org", "@type": "NewsArticle", "headline": "x"}, "@type"),
+    ({**FEED["dataFeedElement"][0], "url": "not a url"}, "url"),
+    ({**FEED["dataFeedElement"][0], "claimReviewed": "Iran sent drones. " * 200}, "claimReviewed"),
+    ({**FEED["dataFeedElement"][0], "itemReviewed": {"author": {"name": "x" * 300}}}, "itemReviewed.author.name"),
 ])
 def test_a_claimreview_that_cannot_be_mapped_is_a_422_naming_the_field_and_stores_nothing(server, document, field):
     before = http("GET", server + "/v1/stats")[1]["claims"]

@@ -72,7 +72,7 @@ def test_listings_on_postgres_return_every_item_once_while_another_replica_write
 
 def test_claimreview_and_page_metadata_are_stored_on_postgres(make_engine, tmp_path, postgres):
     engine = make_engine(tmp_path / "pg", database_url=postgres.create_database())
-    (first, created), _ = engine.ingest_claims(claimreview_records(FEED))
+    (first, created), _ = engine.ingest_claims([record for _, record in claimreview_records(FEED)])
     assert created
     review = jsonld_of(engine.store.claim_record(first), f"https://factcheck.example/v1/claims/{first}")
     assert review["reviewRating"] == FEED["dataFeedElement"][0]["reviewRating"]
