@@ -390,6 +390,8 @@ def test_listing_filters_and_cursor_errors(server):
     status, body, _ = http("GET", server + "/v1/articles?outlet=the%20moscow%20times&since=2022-11-01&until=2022-11-30")
     assert status == 200 and [a["outlet"] for a in body["articles"]] == ["The Moscow Times"]
     assert http("GET", server + "/v1/articles?until=2022-10-31&outlet=The%20Moscow%20Times")[1]["articles"] == []
+    quoted = http("GET", server + "/v1/articles?speaker=Amirabdollahian&speaker=nobody%20at%20all")[1]["articles"]
+    assert [a["outlet"] for a in quoted] == ["The Moscow Times"]  # the only page quoting him, by an alias spelling
 
     first = http("GET", server + "/v1/claims?limit=2")[1]
     for cursor in ("not-a-cursor", "eyJ2IjoxfQ", "%00%01", first["next_cursor"][:-3]):
