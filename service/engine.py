@@ -276,6 +276,7 @@ class FactCheckEngine:
         title: str | None = None,
         url: str | None = None,
         published: date | str | None = None,
+        author: str | None = None,
     ) -> IngestResult:
         """Extract, embed and store one article; the same text again changes nothing."""
         if not normalise(text):
@@ -302,7 +303,7 @@ class FactCheckEngine:
         ]
         article = {
             "id": article_id, "outlet": outlet, "title": title or extracted.title, "url": url,
-            "published": _iso(published), "raw_text": text, "text": extracted.text,
+            "published": _iso(published), "author": author, "raw_text": text, "text": extracted.text,
             "extractor": getattr(self.extractor, "name", type(self.extractor).__name__),
         }
         try:
@@ -313,6 +314,31 @@ class FactCheckEngine:
             raise exc
         self.sync_index()
         return IngestResult(article_id, created=True)
+
+    def ingest_html(
+        self,
+        html: str,
+        url: str | None = None,
+        outlet: str | None = None,
+        title: str | None = None,
+        published: date | str | None = None,
+        author: str | None = None,
+    ) -> IngestResult:
+        """Ingest an article's HTML page: its main text, with the page's metadata where no field is given.
+
+        The page's published date resolves the claims' relative dates ("on Saturday")."""
+        from .pages import PageError, read_page
+
+        try:
+            page = read_page(html, url)
+        except PageError as error:
+            raise EngineError(422, error.code, error.message) from error
+        if len(page.text) > self.config.max_article_chars:
+            raise EngineError(422, "article_too_long",
+                              f"the page's text is {len(page.text)} characters, over {self.config.max_article_chars}")
+        return self.ingest_article(page.text, outlet=outlet or page.outlet, title=title or page.title,
+                                   url=url or page.url, published=published or page.published,
+                                   author=author or page.author)
 
     def ingest_claims(self, records: Sequence[dict]) -> list[tuple[int, bool]]:
         """Bulk import of standalone claims (fact-check records); idempotent on external_id or text."""
@@ -325,6 +351,10 @@ class FactCheckEngine:
                 source=r.get("source"), url=r.get("url"), published=_iso(r.get("published")),
                 external_id=r.get("external_id"), speaker=r.get("claimant"),
                 polarity=polarity_of(r["text"], "asserts", None), title=r.get("title"),
+                speaker_role=r.get("claimant_role"), claim_date=_iso(r.get("claim_date")),
+                speaker_is_person=r.get("claimant_is_person", True),
+                rating_value=r.get("rating_value"), best_rating=r.get("best_rating"),
+                worst_rating=r.get("worst_rating"),
             )
             for r, v, score in zip(records, vectors, worthiness)
         ]

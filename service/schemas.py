@@ -5,7 +5,7 @@ import re
 from typing import Any, Callable
 
 from flask import current_app
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 # Patterns the validators apply and the OpenAPI document states, in the subset of regular expressions that
 # Python and ECMA-262 (JSON Schema) read alike: explicit character lists, never \s, \w or \W.
@@ -184,8 +184,8 @@ class CheckResponseSchema(Schema):
 
 
 class TextCheckRequestSchema(Schema):
-    text = fields.Str(required=True, validate=configured_max_length("max_article_chars"),
-                      metadata={"description": "A draft, transcript or press release (up to the article limit)."})
+    text = Text("max_article_chars", required=True,
+                metadata={"description": "A draft, transcript or press release (up to the article limit)."})
     k = fields.Int(validate=validate.Range(1, 10), metadata={"description": "Matches per claim (1..10, default 5)."})
     min_check_worthiness = fields.Float(validate=validate.Range(0.0, 1.0), allow_nan=False, metadata={
         "description": "Claims scoring below this are left out (0..1; default: the model's decision threshold)."})
@@ -219,11 +219,24 @@ class TextCheckResponseSchema(Schema):
 
 
 class ArticleRequestSchema(Schema):
-    text = Text("max_article_chars", required=True)
+    text = Text("max_article_chars", metadata={"description": "The article as plain text. Give either text or html."})
+    html = fields.Str(validate=[validate.Length(1, error="Must not be empty."), NON_BLANK_CHECK], metadata={
+        "description": "The article's HTML page: its main text and metadata (outlet, title, published date, URL, "
+                       "author from og: tags, JSON-LD NewsArticle, <title>, canonical link, byline) are extracted; "
+                       "fields given beside it win over the page's metadata."})
     outlet = fields.Str(validate=validate.Length(1, 200), allow_none=True)
     title = fields.Str(validate=validate.Length(1, 500), allow_none=True)
     url = http_url(allow_none=True)
     published = fields.Date(allow_none=True)
+    author = fields.Str(validate=validate.Length(1, 200), allow_none=True)
+
+    @validates_schema
+    def text_or_html(self, data: dict, **_: object) -> None:
+        if "text" in data and "html" in data:
+            raise ValidationError("Give either 'text' or 'html', not both.")
+        if "text" not in data and "html" not in data:
+            message = ["Missing data: give 'text' (plain text) or 'html' (the article's page)."]
+            raise ValidationError({"text": message, "html": message})
 
 
 class ArticleSchema(Schema):
@@ -232,6 +245,7 @@ class ArticleSchema(Schema):
     title = fields.Str(allow_none=True)
     url = fields.Str(allow_none=True)
     published = fields.Str(allow_none=True)
+    author = fields.Str(allow_none=True, metadata={"description": "The byline, when the page names one."})
     text = fields.Str(metadata={"description": "The article text after boilerplate removal; claim spans refer to it."})
     extractor = fields.Str()
     created_at = fields.Str()
@@ -249,6 +263,15 @@ class ClaimRecordSchema(Schema):
     external_id = fields.Str(validate=validate.Length(1, 200), allow_none=True)
     title = fields.Str(validate=validate.Length(1, 500), allow_none=True,
                        metadata={"description": "The fact-check's headline; searched together with the text."})
+    claimant_role = fields.Str(validate=validate.Length(1, 200), allow_none=True,
+                               metadata={"description": "The claimant's job title or role."})
+    claimant_is_person = fields.Bool(load_default=True,
+                                     metadata={"description": "False when the claimant is an organisation."})
+    claim_date = fields.Date(allow_none=True, metadata={"description": "When the claim itself was made."})
+    rating_value = fields.Float(allow_none=True, allow_nan=False,
+                                metadata={"description": "The numeric rating, on worst_rating..best_rating."})
+    best_rating = fields.Float(allow_none=True, allow_nan=False)
+    worst_rating = fields.Float(allow_none=True, allow_nan=False)
 
 
 def configured_bulk_limit(value: list) -> None:
@@ -258,8 +281,29 @@ def configured_bulk_limit(value: list) -> None:
 
 
 class ClaimsBulkRequestSchema(Schema):
+    """The bulk format, or a schema.org ClaimReview document (one ClaimReview, a list, or a DataFeed), which is
+    mapped to the bulk format first; a review that cannot be mapped is a 422 naming its field."""
+
     claims = fields.List(fields.Nested(ClaimRecordSchema), required=True, validate=configured_bulk_limit)
     claims.limit_setting = "max_bulk_claims"  # 1..N items, stated in the OpenAPI document
+
+    @pre_load(pass_collection=True)
+    def from_claimreview(self, data: object, **_: object) -> object:
+        from .claimreview import ClaimReviewError, claimreview_records, is_claimreview_document, source_path
+
+        if not is_claimreview_document(data):
+            return data
+        try:
+            reviews = claimreview_records(data)
+        except ClaimReviewError as error:
+            raise ValidationError({error.path: [error.message]}) from error
+        record_schema = ClaimRecordSchema()
+        for path, record in reviews:  # a mapped value that does not validate is named by its ClaimReview field
+            errors = record_schema.validate(record)
+            if errors:
+                field, messages = next(iter(errors.items()))
+                raise ValidationError({source_path(path, field): messages})
+        return {"claims": [record for _, record in reviews]}
 
 
 class BulkResultItemSchema(Schema):
@@ -427,3 +471,63 @@ def document_cross_field_rules(components: dict[str, dict]) -> None:
     stance = components.get("StanceRequest")
     if stance is not None:  # exactly one of 'claims' and 'text'
         stance["oneOf"] = [{"required": ["claims"]}, {"required": ["text"]}]
+    article = components.get("ArticleRequest")
+    if article is not None:  # exactly one of 'text' and 'html'
+        article["oneOf"] = [{"required": ["text"]}, {"required": ["html"]}]
+
+
+# --- listings -----------------------------------------------------------------------------------------------
+class ListingArgsSchema(Schema):
+    limit = fields.Int(load_default=20, validate=validate.Range(1, 100), metadata={"description": "Page size, 1..100."})
+    cursor = fields.Str(validate=validate.Length(1, 500),
+                        metadata={"description": "next_cursor of the previous page, with the same filters."})
+    outlet = fields.List(fields.Str(validate=validate.Length(1, 200)), validate=validate.Length(max=50),
+                         metadata={"description": "Only these outlets (repeatable, case-insensitive)."})
+    speaker = fields.List(fields.Str(validate=validate.Length(1, 200)), validate=validate.Length(max=50),
+                          metadata={"description": "Only claims (articles with a claim) of a speaker whose name "
+                                                   "or alias contains this (repeatable)."})
+    since = fields.Date(metadata={"description": "Only items published on or after this date."})
+    until = fields.Date(metadata={"description": "Only items published on or before this date (before since: an "
+                                                 "empty page)."})
+
+
+class ClaimListingArgsSchema(ListingArgsSchema):
+    rated = fields.Bool(metadata={"description": "true: only fact-check records with a rating; false: only unrated."})
+
+
+class ArticleSummarySchema(Schema):
+    id = fields.Str()
+    outlet = fields.Str(allow_none=True)
+    title = fields.Str(allow_none=True)
+    url = fields.Str(allow_none=True)
+    published = fields.Str(allow_none=True)
+    author = fields.Str(allow_none=True)
+    extractor = fields.Str(allow_none=True)
+    created_at = fields.Str(metadata={"description": "When the service stored it (the listing's order)."})
+    claims = fields.Int(metadata={"description": "How many claims were extracted from it."})
+
+
+class ArticleListSchema(Schema):
+    articles = fields.List(fields.Nested(ArticleSummarySchema))
+    next_cursor = fields.Str(allow_none=True, metadata={"description": "Pass as cursor for the next page; null on "
+                                                                       "the last page."})
+
+
+class NumericRatingSchema(Schema):
+    value = fields.Float()
+    best = fields.Float(allow_none=True)
+    worst = fields.Float(allow_none=True)
+
+
+class ClaimRecordViewSchema(ClaimSchema):
+    created_at = fields.Str(allow_none=True, metadata={"description": "When the service stored it."})
+    date = fields.Str(allow_none=True, metadata={"description": "The claim's own date (YYYY-MM-DD or YYYY-MM)."})
+    time_text = fields.Str(allow_none=True, metadata={"description": "The time expression as written."})
+    numeric_rating = fields.Nested(NumericRatingSchema, allow_none=True,
+                                   metadata={"description": "A fact-check's numeric rating on its scale."})
+
+
+class ClaimListSchema(Schema):
+    claims = fields.List(fields.Nested(ClaimRecordViewSchema))
+    next_cursor = fields.Str(allow_none=True, metadata={"description": "Pass as cursor for the next page; null on "
+                                                                       "the last page."})

@@ -53,6 +53,7 @@ CREATE TABLE IF NOT EXISTS claims (
     created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS claims_article ON claims(article_id);
+CREATE INDEX IF NOT EXISTS articles_created ON articles(created_at, id);
 CREATE INDEX IF NOT EXISTS claims_speaker ON claims(speaker_id);
 CREATE UNIQUE INDEX IF NOT EXISTS claims_standalone_text ON claims(text_hash) WHERE article_id IS NULL;
 CREATE TABLE IF NOT EXISTS changes (
@@ -62,7 +63,7 @@ CREATE TABLE IF NOT EXISTS changes (
 );
 """
 
-# Speakers as entities (issue 4), added to databases made before it by ``_migrate_speakers``: one row per
+# Speakers as entities, added to databases made before them by ``_migrate_speakers``: one row per
 # person or body across articles (``name_key`` merges spelling variants), the names each was called by, and
 # every speaker of a claim ("Moscow and Tehran have denied ...": two rows; the first is claims.speaker_id).
 SPEAKER_SCHEMA = """
@@ -92,6 +93,11 @@ ADDED_COLUMNS = {  # table -> (column, type) added when missing
                ("check_worthiness", "REAL")],
 }
 
+# Newsroom formats: the page's byline, and a fact-check's numeric rating on its scale (schema.org Rating).
+ADDED_COLUMNS["articles"] = [("author", "TEXT")]
+ADDED_COLUMNS["claims"] = ADDED_COLUMNS["claims"] + [
+    ("rating_value", "DOUBLE PRECISION"), ("best_rating", "DOUBLE PRECISION"), ("worst_rating", "DOUBLE PRECISION")]
+
 
 CLAIM_COLUMNS = """
     c.id, c.article_id, c.text, c.span_start, c.span_end, c.verb, c.voice, c.polarity,
@@ -102,6 +108,11 @@ CLAIM_COLUMNS = """
     a.outlet, a.title, a.url AS article_url, a.published AS article_published
 """
 CLAIM_JOINS = "FROM claims c LEFT JOIN speakers s ON s.id = c.speaker_id LEFT JOIN articles a ON a.id = c.article_id"
+# What listings and the schema.org view show beside CLAIM_COLUMNS.
+RECORD_COLUMNS = """, c.created_at, c.rating_value, c.best_rating, c.worst_rating, s.is_person AS speaker_is_person,
+    a.author AS article_author"""
+ARTICLE_LIST_COLUMNS = ("a.id, a.outlet, a.title, a.url, a.published, a.author, a.extractor, a.created_at, "
+                        "(SELECT COUNT(*) FROM claims c WHERE c.article_id = a.id) AS claim_count")
 
 
 class StoreUnavailable(Exception):
@@ -164,6 +175,9 @@ class NewClaim:
     responds_to_text: str | None = None  # the antecedent claim's or sentence's text
     resolved_text: str | None = None  # the claim with its reference replaced by what it refers to
     check_worthiness: float | None = None  # probability that it is a check-worthy factual sentence
+    rating_value: float | None = None  # a fact-check's numeric rating, on the scale worst_rating..best_rating
+    best_rating: float | None = None
+    worst_rating: float | None = None
 
 
 @dataclass(frozen=True)
@@ -186,6 +200,18 @@ class SearchFilters:
     def __bool__(self) -> bool:
         return bool(self.outlets or self.speakers or self.published_after or self.published_before
                     or self.min_check_worthiness is not None)
+
+
+@dataclass(frozen=True)
+class ListingFilters:
+    """What a listing keeps: outlets (any, case ignored), speakers (any, by any of their names), publication dates
+    from ``since`` to ``until`` inclusive, and for claims whether they carry a fact-check rating."""
+
+    outlets: tuple[str, ...] = ()
+    speakers: tuple[str, ...] = ()
+    since: str | None = None
+    until: str | None = None
+    rated: bool | None = None
 
 
 class Store(Protocol):
@@ -215,6 +241,9 @@ class Store(Protocol):
     def get_meta(self, key: str) -> str | None: ...
     def set_meta(self, key: str, value: str) -> None: ...
     def search_speakers(self, query: str, limit: int = 20) -> list[dict]: ...
+    def list_articles(self, filters: ListingFilters, limit: int, after: tuple[str, str] | None = None) -> list[dict]: ...
+    def list_claims(self, filters: ListingFilters, limit: int, after: int | None = None) -> list[dict]: ...
+    def claim_record(self, claim_id: int) -> dict | None: ...
     def find_speaker(self, speaker_id: int) -> dict | None: ...
     def claims_of_speaker(self, speaker_id: int) -> list[dict]: ...
     def close(self) -> None: ...
@@ -321,9 +350,9 @@ class SQLiteStore:
         """Insert an article and all its claims in one transaction."""
         with self._transaction() as conn:
             conn.execute(
-                "INSERT INTO articles(id, outlet, title, url, published, raw_text, text, extractor, created_at) "
-                "VALUES (:id, :outlet, :title, :url, :published, :raw_text, :text, :extractor, :created_at)",
-                {**article, "created_at": utcnow()},
+                "INSERT INTO articles(id, outlet, title, url, published, author, raw_text, text, extractor, created_at) "
+                "VALUES (:id, :outlet, :title, :url, :published, :author, :raw_text, :text, :extractor, :created_at)",
+                {"author": None, **article, "created_at": utcnow()},
             )
             ids = [self._insert_claim(conn, claim, article["id"]) for claim in claims]
             links = [(ids[c.responds_to_index], claim_id) for c, claim_id in zip(claims, ids)
@@ -542,7 +571,11 @@ class SQLiteStore:
                 if existing is not None:
                     results.append((existing, False))
                 else:
-                    results.append((self._insert_claim(conn, claim, None), True))
+                    claim_id = self._insert_claim(conn, claim, None)
+                    if claim.rating_value is not None or claim.best_rating is not None or claim.worst_rating is not None:
+                        conn.execute("UPDATE claims SET rating_value = ?, best_rating = ?, worst_rating = ? WHERE id = ?",
+                                     (claim.rating_value, claim.best_rating, claim.worst_rating, claim_id))
+                    results.append((claim_id, True))
         return results
 
     def claims_by_ids(self, ids: Sequence[int]) -> dict[int, dict]:
@@ -673,6 +706,76 @@ class SQLiteStore:
         with self._transaction() as conn:
             conn.executemany("UPDATE claims SET check_worthiness = ? WHERE id = ?",
                              [(float(s), int(i)) for i, s in zip(ids, scores)])
+
+    # --- listings (keyset pagination, newest first) ------------------------------------
+    @staticmethod
+    def _speaker_clause(names: Sequence[str], claim_id: str) -> tuple[str, list[Any]]:
+        """SQL true when the claim ``claim_id`` has one of the named speakers (any of their names, spelling
+        variants ignored) or, for a fact-check record, such a claimant."""
+        clauses, params = [], []  # type: list[str], list[Any]
+        for name in names:
+            clauses.append(f"({claim_id} IN (SELECT cs.claim_id FROM claim_speakers cs JOIN speaker_aliases sa "
+                           "ON sa.speaker_id = cs.speaker_id WHERE sa.alias_key LIKE ?) OR "
+                           f"{claim_id} IN (SELECT id FROM claims WHERE LOWER(claimant) LIKE ?))")
+            params += [f"%{speaker_key(name) or name.lower()}%", f"%{name.lower()}%"]
+        return "(" + " OR ".join(clauses) + ")", params
+
+    def list_articles(self, filters: ListingFilters, limit: int, after: tuple[str, str] | None = None) -> list[dict]:
+        """Up to ``limit`` articles, newest ingested first, strictly after the keyset ``(created_at, id)``."""
+        where, params = [], []  # type: list[str], list[Any]
+        if after is not None:
+            where.append("(a.created_at < ? OR (a.created_at = ? AND a.id < ?))")
+            params += [after[0], after[0], after[1]]
+        if filters.outlets:
+            where.append(f"LOWER(a.outlet) IN ({','.join('?' * len(filters.outlets))})")
+            params += [o.lower() for o in filters.outlets]
+        if filters.speakers:
+            clause, speaker_params = self._speaker_clause(filters.speakers, "c.id")
+            where.append(f"a.id IN (SELECT c.article_id FROM claims c WHERE c.article_id IS NOT NULL AND {clause})")
+            params += speaker_params
+        if filters.since:
+            where.append("a.published >= ?")
+            params.append(filters.since)
+        if filters.until:
+            where.append("a.published <= ?")
+            params.append(filters.until)
+        sql = (f"SELECT {ARTICLE_LIST_COLUMNS} FROM articles a WHERE {' AND '.join(where or ['1=1'])} "
+               "ORDER BY a.created_at DESC, a.id DESC LIMIT ?")
+        return [dict(r) for r in self._connection().execute(sql, [*params, int(limit)])]
+
+    def list_claims(self, filters: ListingFilters, limit: int, after: int | None = None) -> list[dict]:
+        """Up to ``limit`` claims, newest first (ids only grow), with ids below ``after``."""
+        where, params = [], []  # type: list[str], list[Any]
+        if after is not None:
+            where.append("c.id < ?")
+            params.append(int(after))
+        if filters.outlets:
+            marks = ",".join("?" * len(filters.outlets))
+            where.append(f"(LOWER(a.outlet) IN ({marks}) OR LOWER(c.source) IN ({marks}))")
+            lowered = [o.lower() for o in filters.outlets]
+            params += lowered + lowered
+        if filters.speakers:
+            clause, speaker_params = self._speaker_clause(filters.speakers, "c.id")
+            where.append(clause)
+            params += speaker_params
+        published = "COALESCE(c.published, a.published)"
+        if filters.since:
+            where.append(f"{published} >= ?")
+            params.append(filters.since)
+        if filters.until:
+            where.append(f"{published} <= ?")
+            params.append(filters.until)
+        if filters.rated is not None:
+            where.append("c.rating IS NOT NULL" if filters.rated else "c.rating IS NULL")
+        sql = (f"SELECT {CLAIM_COLUMNS}{RECORD_COLUMNS} {CLAIM_JOINS} WHERE {' AND '.join(where or ['1=1'])} "
+               "ORDER BY c.id DESC LIMIT ?")
+        return [dict(r) for r in self._connection().execute(sql, [*params, int(limit)])]
+
+    def claim_record(self, claim_id: int) -> dict | None:
+        """One claim with everything a schema.org ClaimReview or Claim of it needs."""
+        row = self._connection().execute(
+            f"SELECT {CLAIM_COLUMNS}{RECORD_COLUMNS} {CLAIM_JOINS} WHERE c.id = ?", (int(claim_id),)).fetchone()
+        return dict(row) if row else None
 
     def counts(self) -> dict[str, int]:
         conn = self._connection()

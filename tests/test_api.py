@@ -51,7 +51,7 @@ def test_check_k_threshold_and_filters(seeded_client):
         "filters": {"outlet": ["The Moscow Times"], "speaker": ["Amir-Abdollahian"]}}).get_json()
     assert filtered["matches"]
     assert all(m["source"]["outlet"] == "The Moscow Times" for m in filtered["matches"])
-    # one speaker entity across articles (issue 4): the Moscow Times' "Amir-Abdollahian" is the canonical
+    # one speaker entity across articles: the Moscow Times' "Amir-Abdollahian" is the canonical
     # "Hossein Amirabdollahian" of the first article that named him
     assert all(m["speaker"]["name"] == "Hossein Amirabdollahian" for m in filtered["matches"])
 

@@ -321,7 +321,7 @@ def test_every_item_is_found_through_every_worker_at_once(run: Run):
     # Every worker's first answer to a check sent after the ingest response already had the item, so the item
     # was visible through every worker to any request sent after that response (a delay of zero) ...
     assert run.stale_answers == []
-    # ... and every worker was asked within the issue's bound (the answers' latency is the machine's load).
+    # ... and every worker was asked within the required bound (the answers' latency is the machine's load).
     assert sent[-1] < VISIBLE_WITHIN_S
 
 

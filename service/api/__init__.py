@@ -64,3 +64,27 @@ def json_blueprint(name: str, import_name: str, **kwargs: object) -> Blueprint:
     blueprint = JsonBlueprint(name, import_name, **kwargs)
     blueprint.before_request(require_json)
     return blueprint
+
+
+def listing_filters(args: dict) -> "ListingFilters":
+    """The listing filters of a request's query arguments."""
+    from ..store import ListingFilters
+
+    return ListingFilters(
+        outlets=tuple(args.get("outlet") or ()), speakers=tuple(args.get("speaker") or ()),
+        since=args["since"].isoformat() if args.get("since") else None,
+        until=args["until"].isoformat() if args.get("until") else None,
+        rated=args.get("rated"),
+    )
+
+
+def listing_page(lister: Any, filters: Any, args: dict) -> dict:
+    """One page of a listing; 400 ``invalid_cursor`` for a cursor that does not decode or fits other filters."""
+    from ..cursors import CursorError
+    from ..extensions import current_engine
+
+    try:
+        return lister(current_engine(), filters, args["limit"], args.get("cursor"))
+    except CursorError as error:
+        abort(400, message=str(error), code="invalid_cursor")
+    raise AssertionError("unreachable")
