@@ -401,9 +401,11 @@ def test_listing_filters_and_cursor_errors(server):
     assert status == 400 and "other filters" in error["error"]["message"]
     status, error, _ = http("GET", server + f"/v1/articles?cursor={first['next_cursor']}")
     assert status == 400 and "another listing" in error["error"]["message"]
-    for query in ("limit=0", "limit=101", "since=2022-11-02&until=2022-11-01", "rated=maybe"):
+    for query in ("limit=0", "limit=101", "rated=maybe"):
         status, error, _ = http("GET", server + f"/v1/claims?{query}")
         assert status == 422 and error["error"]["code"] == "validation_error", query
+    status, page, _ = http("GET", server + "/v1/claims?since=2022-11-02&until=2022-11-01")  # an empty range
+    assert status == 200 and page["claims"] == [] and page["next_cursor"] is None
 
 
 # --- hostile input -----------------------------------------------------------------------------------------------
