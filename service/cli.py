@@ -83,6 +83,7 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
             self.cfg.set("workers", args.workers)
             self.cfg.set("threads", args.threads)
             self.cfg.set("timeout", 120)
+            self.cfg.set("limit_request_line", 8190)  # gunicorn's largest: listings take repeatable filters in the query
             self.cfg.set("keepalive", args.keepalive)
             self.cfg.set("accesslog", None)  # the app writes one JSON access line per request
             self.cfg.set("errorlog", "-")

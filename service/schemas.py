@@ -265,7 +265,7 @@ class ClaimRecordSchema(Schema):
                        metadata={"description": "The fact-check's headline; searched together with the text."})
     claimant_role = fields.Str(validate=validate.Length(1, 200), allow_none=True,
                                metadata={"description": "The claimant's job title or role."})
-    claimant_is_person = fields.Bool(load_default=True,
+    claimant_is_person = StrictBool(load_default=True,
                                      metadata={"description": "False when the claimant is an organisation."})
     claim_date = fields.Date(allow_none=True, metadata={"description": "When the claim itself was made."})
     rating_value = fields.Float(allow_none=True, allow_nan=False,
@@ -481,9 +481,9 @@ class ListingArgsSchema(Schema):
     limit = fields.Int(load_default=20, validate=validate.Range(1, 100), metadata={"description": "Page size, 1..100."})
     cursor = fields.Str(validate=validate.Length(1, 500),
                         metadata={"description": "next_cursor of the previous page, with the same filters."})
-    outlet = fields.List(fields.Str(validate=validate.Length(1, 200)), validate=validate.Length(max=50),
-                         metadata={"description": "Only these outlets (repeatable, case-insensitive)."})
-    speaker = fields.List(fields.Str(validate=validate.Length(1, 200)), validate=validate.Length(max=50),
+    outlet = fields.List(fields.Str(validate=validate.Length(1, 100)), validate=validate.Length(max=10),
+                         metadata={"description": "Only these outlets (repeatable up to 10 times, case-insensitive)."})
+    speaker = fields.List(fields.Str(validate=validate.Length(1, 100)), validate=validate.Length(max=10),
                           metadata={"description": "Only claims (articles with a claim) of a speaker whose name "
                                                    "or alias contains this (repeatable)."})
     since = fields.Date(metadata={"description": "Only items published on or after this date."})
