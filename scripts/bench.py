@@ -245,8 +245,9 @@ def main() -> None:
     for kind in ("flat", "hnsw"):
         claims, vectors, with_bytes = memory[kind, True]
         _, _, without_bytes = memory[kind, False]
-        print(f"index memory ({kind}, serialized): {with_bytes / 2**20:.2f} MiB for {claims} claims with {vectors - claims} "
-              f"second vectors vs {without_bytes / 2**20:.2f} MiB without: {with_bytes / without_bytes:.3f}x")
+        print(f"index memory ({kind}, serialized): {with_bytes / 2**20:.2f} MiB for {claims} claims with "
+              f"{vectors - claims} second vectors vs {without_bytes / 2**20:.2f} MiB without: "
+              f"{with_bytes / without_bytes:.3f}x")
     print(f"HTTP p50 / floor p50: {percentile(http, 50) / percentile(timings['floor'], 50):.2f}; "
           f"HTTP p95 / floor p95: {percentile(http, 95) / percentile(timings['floor'], 95):.2f}")
 

@@ -86,7 +86,8 @@ class FactCheckEngine:
         index = VectorIndex.load(self.config.index_path)
         if (index is None or index.model != self.embedder.name or index.dim != self.embedder.dim
                 or index.second_vectors != self.config.index_resolved_text):
-            log.info("index missing, of an older layout, or built for another model or setting: rebuilding from the store")
+            log.info("index missing, of an older layout, or built for another model or setting: "
+                     "rebuilding from the store")
             self._build_index("flat")
             self._maybe_switch_index()
             return self.index

@@ -3,9 +3,9 @@
 Dense search over the FAISS index, fused with a BM25 ranking over each claim's text and title (a lexical index
 derived from the store and caught up from its change log, like the FAISS index). A claim that answers something
 is found by its resolved text too: a second vector in the FAISS index and a second BM25 document, and a claim
-scores as its better one. The fused score only decides
-the order and the candidate set: the similarity returned, and filtered on, stays the cosine similarity of
-statement and claim (of its closer vector). Social-media statements are cleaned first (links, @handles, #hashtags split into words).
+scores as its better one. The fused score only decides the order and the candidate set: the similarity returned,
+and filtered on, stays the cosine similarity of statement and claim (its closer vector). Social-media statements
+are cleaned first (links, @handles, #hashtags split into words).
 Tuned on CLEF CheckThat! 2020 task 2 (train), confirmed on its dev split: see scripts/evaluate_retrieval.py.
 """
 from __future__ import annotations
