@@ -3,6 +3,9 @@
     python scripts/bench.py [--articles 300] [--queries 200] [--fnc1 ../shared/data/fnc1]
 
 Articles are real news bodies from FNC-1 (plus the seeds); statements are FNC-1 headlines.
+The claims' resolved texts (a second vector per claim that answers something, FACTCHECK_INDEX_RESOLVED_TEXT) are
+measured against the same store without them: index memory (the serialized FAISS index, flat and HNSW), and
+/v1/check latency in process and over HTTP (two servers, one of each, taking turns per statement).
 """
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import csv
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -26,9 +30,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import faiss  # noqa: E402
+
 from service.config import Config  # noqa: E402
 from service.engine import FactCheckEngine  # noqa: E402
+from service.index import make_index  # noqa: E402
 from service.ingest import ingest_paths  # noqa: E402
+from service.retrieval import Retriever  # noqa: E402
 from service.stance import Stance, load_stance_model  # noqa: E402
 
 csv.field_size_limit(10**8)
@@ -82,57 +90,94 @@ def bench_ingestion(engine: FactCheckEngine, bodies: list[str]) -> dict:
             "encode_claims_per_s": len(claims) / encode_s}
 
 
+def index_memory(engine: FactCheckEngine) -> dict:
+    """Bytes of the serialized FAISS index over the store, with and without the resolved texts' vectors."""
+    figures: dict = {}
+    for kind in ("flat", "hnsw"):
+        for second in (True, False):
+            index = make_index(kind, engine.embedder.dim, engine.embedder.name, second, **engine._index_params())
+            index.build(engine.store.all_index_vectors(second=second))
+            figures[kind, second] = (index.size, index.vectors, int(faiss.serialize_index(index._index).nbytes))
+    return figures
+
+
+def without_resolved_texts(engine: FactCheckEngine) -> tuple:
+    """An index and a retriever over the same store without the claims' resolved texts."""
+    index = make_index(engine.index.kind, engine.embedder.dim, engine.embedder.name, False, **engine._index_params())
+    index.build(engine.store.all_index_vectors(second=False))
+    index.generation = engine.index.generation
+    retriever = Retriever(engine.config.with_overrides(index_resolved_text=False), engine.store, engine.embedder)
+    retriever.rebuild()
+    return index, retriever
+
+
 def bench_in_process(engine: FactCheckEngine, statements: list[str], k: int, baseline=None) -> dict:  # noqa: ANN001
-    """Floor, search only, with stance, with stance and per-source verdicts (and with the baseline stance model):
-    the variants take turns per statement, so that a change in machine load falls on all of them alike."""
+    """Floor, search only, with stance, with stance and per-source verdicts (and with the baseline stance model,
+    and without the resolved texts): the variants take turns per statement, so that a change in machine load falls
+    on all of them alike."""
     model, no_stance = engine.stance_model, NoStance()
     variants = {
         "floor": lambda s: engine.index.search(engine.embedder.encode([s])[0], k),
         "check_search_only": lambda s: engine.check(s, k=k, min_similarity=0.0, include_sources=False),
         "check_with_stance": lambda s: engine.check(s, k=k, min_similarity=0.0, include_sources=False),
         "check_with_sources": lambda s: engine.check(s, k=k, min_similarity=0.0),
+        "check_without_resolved_texts": lambda s: engine.check(s, k=k, min_similarity=0.0),
     }
     if baseline is not None:
         variants["check_with_baseline_stance"] = variants["check_with_stance"]
     chosen = {"check_search_only": no_stance, "check_with_baseline_stance": baseline}
+    full = (engine.index, engine.retriever)
+    plain = without_resolved_texts(engine)
     timings: dict[str, list[float]] = {name: [] for name in variants}
     for number, statement in enumerate(statements):
         names = list(variants)
         for name in names[number % len(names):] + names[:number % len(names)]:
             engine.stance_model = chosen.get(name) or model
+            engine.index, engine.retriever = plain if name == "check_without_resolved_texts" else full
             started = time.perf_counter()
             variants[name](statement)
             timings[name].append(time.perf_counter() - started)
     engine.stance_model = model
+    engine.index, engine.retriever = full
     return timings
 
 
-def bench_http(data_dir: Path, statements: list[str], k: int, workers: int, stance_model: str) -> list[float]:
-    port = free_port()
-    env = {**os.environ, "FACTCHECK_DATA_DIR": str(data_dir), "FACTCHECK_LOG_LEVEL": "WARNING",
-           "FACTCHECK_STANCE_MODEL": stance_model}
-    process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--no-seeds",
-                                "--workers", str(workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+def bench_http(data_dirs: dict[str, tuple[Path, dict[str, str]]], statements: list[str], k: int, workers: int,
+               stance_model: str) -> dict[str, list[float]]:
+    """/v1/check latency of one server per variant (its data directory and FACTCHECK_* settings), all running at
+    once and taking turns per statement."""
+    processes, urls = [], {}
     try:
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(url + "/readyz", timeout=5)
-                break
-            except OSError:
-                time.sleep(0.5)
-        for statement in statements[:10]:  # warm-up
-            post_json(url + "/v1/check", {"statement": statement, "k": k})
-        latencies = []
-        for statement in statements:
-            started = time.perf_counter()
-            post_json(url + "/v1/check", {"statement": statement, "k": k, "min_similarity": 0.0})
-            latencies.append(time.perf_counter() - started)
+        for name, (data_dir, settings) in data_dirs.items():
+            port = free_port()
+            env = {**os.environ, "FACTCHECK_DATA_DIR": str(data_dir), "FACTCHECK_LOG_LEVEL": "WARNING",
+                   "FACTCHECK_STANCE_MODEL": stance_model, **settings}
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--no-seeds", "--workers",
+                 str(workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                start_new_session=True))
+            urls[name] = f"http://127.0.0.1:{port}"
+        for url in urls.values():
+            for _ in range(480):
+                try:
+                    urllib.request.urlopen(url + "/readyz", timeout=5)
+                    break
+                except OSError:
+                    time.sleep(0.5)
+            for statement in statements[:10]:  # warm-up
+                post_json(url + "/v1/check", {"statement": statement, "k": k})
+        latencies: dict[str, list[float]] = {name: [] for name in urls}
+        names = list(urls)
+        for number, statement in enumerate(statements):
+            for name in names[number % len(names):] + names[:number % len(names)]:
+                started = time.perf_counter()
+                post_json(urls[name] + "/v1/check", {"statement": statement, "k": k, "min_similarity": 0.0})
+                latencies[name].append(time.perf_counter() - started)
         return latencies
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        for process in processes:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
 
 
 def main() -> None:
@@ -149,7 +194,7 @@ def main() -> None:
 
     bodies, statements = load_fnc1(args.fnc1, args.articles, args.queries, args.seed)
     with tempfile.TemporaryDirectory() as tmp:
-        config = Config.from_env(data_dir=Path(tmp), stance_model=args.stance_model)
+        config = Config.from_env(data_dir=Path(tmp) / "data", stance_model=args.stance_model)
         engine = FactCheckEngine(config)
         list(ingest_paths(engine, [ROOT / "seeds"]))
         engine.embedder.encode(statements[:5])  # warm-up
@@ -158,8 +203,13 @@ def main() -> None:
         if args.baseline_stance and args.baseline_stance != args.stance_model:
             baseline = load_stance_model(config.with_overrides(stance_model=args.baseline_stance), engine.embedder)
         timings = bench_in_process(engine, statements, args.k, baseline)
+        memory = index_memory(engine)
         engine.close()
-        http = bench_http(Path(tmp), statements, args.k, workers=1, stance_model=args.stance_model)
+        shutil.copytree(Path(tmp) / "data", Path(tmp) / "plain")
+        both = bench_http({"resolved": (Path(tmp) / "data", {"FACTCHECK_INDEX_RESOLVED_TEXT": "1"}),
+                           "plain": (Path(tmp) / "plain", {"FACTCHECK_INDEX_RESOLVED_TEXT": "0"})},
+                          statements, args.k, workers=1, stance_model=args.stance_model)
+        http = both["resolved"]
 
     ms = lambda values, q: 1000 * percentile(values, q)  # noqa: E731
     print(f"machine: {os.cpu_count()} cores; torch threads {__import__('torch').get_num_threads()}")
@@ -185,6 +235,19 @@ def main() -> None:
     sources_cost = median(timings["check_with_sources"]) - median(timings["check_with_stance"])
     print(f"per-source verdicts cost: {1000 * sources_cost:+.2f} ms at p50")
     print(f"HTTP /v1/check (gunicorn, 1 worker): p50 {ms(http, 50):.2f} ms, p95 {ms(http, 95):.2f} ms")
+    plain = both["plain"]
+    print(f"HTTP /v1/check without resolved texts (FACTCHECK_INDEX_RESOLVED_TEXT=0, same store, same run): "
+          f"p50 {ms(plain, 50):.2f} ms, p95 {ms(plain, 95):.2f} ms; with / without at p50: "
+          f"{percentile(http, 50) / percentile(plain, 50):.3f}")
+    inner, outer = timings["check_with_sources"], timings["check_without_resolved_texts"]
+    print(f"engine.check without resolved texts: p50 {ms(outer, 50):.2f} ms; with / without at p50: "
+          f"{median(inner) / median(outer):.3f}")
+    for kind in ("flat", "hnsw"):
+        claims, vectors, with_bytes = memory[kind, True]
+        _, _, without_bytes = memory[kind, False]
+        print(f"index memory ({kind}, serialized): {with_bytes / 2**20:.2f} MiB for {claims} claims with "
+              f"{vectors - claims} second vectors vs {without_bytes / 2**20:.2f} MiB without: "
+              f"{with_bytes / without_bytes:.3f}x")
     print(f"HTTP p50 / floor p50: {percentile(http, 50) / percentile(timings['floor'], 50):.2f}; "
           f"HTTP p95 / floor p95: {percentile(http, 95) / percentile(timings['floor'], 95):.2f}")
 

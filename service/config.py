@@ -57,6 +57,9 @@ class Config:
     retrieval_depth: int = 20  # candidates taken from each of the dense and the lexical search
     clean_statements: bool = True  # search without links, @/# marks, tweet signatures; hashtags split into words
     collapse_duplicates: bool = True  # a claim stored twice (same source, same words) shows once, the first stored
+    # a claim that answers something is also searched by its resolved text ("Nasser Kanani: We strongly reject the
+    # information that ..."): a second vector in the FAISS index and a second BM25 document, both for the claim
+    index_resolved_text: bool = True
     seeds_dir: Path = PROJECT_ROOT / "seeds"
     ingest_seeds_on_start: bool = False
     log_level: str = "INFO"

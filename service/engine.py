@@ -19,6 +19,7 @@ from .embeddings import Embedder, make_embedder
 from .extraction import Extractor, content_hash, load_extractor, normalise
 from .extraction.dates import as_date
 from .extraction.attribution import polarity_of
+from .extraction.references import answered_content
 from .index import VectorIndex, choose_kind, make_index, set_search_threads
 from .reports import DEPTH_PER_FACT, group_reports, reported_by
 from .retrieval import Retriever
@@ -85,11 +86,14 @@ class FactCheckEngine:
         once; the approximate one is then built in the background and swapped in (see ``_maybe_switch_index``).
         """
         if not self._check_model_matches_store():  # another model's vectors: reindex(reembed=True) fills it
-            self.index = make_index("flat", self.embedder.dim, self.embedder.name)
+            self.index = make_index("flat", self.embedder.dim, self.embedder.name, self.config.index_resolved_text)
             return self.index
+        self.embed_resolved_texts()
         index = VectorIndex.load(self.config.index_path)
-        if index is None or index.model != self.embedder.name or index.dim != self.embedder.dim:
-            log.info("index missing or built for another model: rebuilding from the store")
+        if (index is None or index.model != self.embedder.name or index.dim != self.embedder.dim
+                or index.second_vectors != self.config.index_resolved_text):
+            log.info("index missing, of an older layout, or built for another model or setting: "
+                     "rebuilding from the store")
             self._build_index("flat")
             self._maybe_switch_index()
             return self.index
@@ -101,6 +105,20 @@ class FactCheckEngine:
             self._build_index("flat")
             self._maybe_switch_index()
         return self.index
+
+    def embed_resolved_texts(self, batch: int = 256) -> int:
+        """Encode the resolved texts that have no vector yet (a store from before they were indexed, or after a
+        model change); the change log carries them to every process's index. The number encoded."""
+        if not self.config.index_resolved_text:
+            return 0
+        done = 0
+        while missing := self.store.claims_missing_second_vector(batch):
+            ids, texts = zip(*missing)
+            self.store.set_resolved_embeddings(list(ids), self.embedder.encode(list(texts)))
+            done += len(ids)
+        if done:
+            log.info("index: encoded the resolved text of %d stored claims", done)
+        return done
 
     def _check_model_matches_store(self) -> bool:
         stored = self.store.get_meta("embedding_model")
@@ -130,15 +148,19 @@ class FactCheckEngine:
     def _build_index(self, kind: str | None = None) -> VectorIndex:
         """Build an index of ``kind`` (default: the one wanted at the store's size) from the stored embeddings."""
         kind = kind or self._wanted_kind(self.store.counts()["claims"])
-        index = make_index(kind, self.embedder.dim, self.embedder.name, **self._index_params())
+        index = self._new_index(kind)
         generation = self.store.generation()
-        index.build(self.store.all_embeddings())
+        index.build(self.store.all_index_vectors(second=index.second_vectors))
         index.generation = generation
         with self._save_lock:
             index.save(self.config.index_path)
         self.index = index
         # Changes made while building are applied by the next sync (replaying one is harmless).
         return index
+
+    def _new_index(self, kind: str) -> VectorIndex:
+        return make_index(kind, self.embedder.dim, self.embedder.name, self.config.index_resolved_text,
+                          **self._index_params())
 
     def _apply_changes(self, index: VectorIndex) -> int:
         """Apply the change log past ``index.generation`` to ``index``; the caller holds ``_sync_lock``."""
@@ -148,9 +170,8 @@ class FactCheckEngine:
         added = [claim_id for _, claim_id, op in changes if op == "add"]
         deleted = {claim_id for _, claim_id, op in changes if op == "delete"}
         index.remove(deleted)
-        vectors = self.store.embeddings_of([i for i in added if i not in deleted])
-        if vectors:  # add replaces a claim already present, so a replayed change is harmless
-            index.add(np.fromiter(vectors.keys(), dtype=np.int64), np.vstack(list(vectors.values())))
+        # add replaces a claim already present (all its vectors), so a replayed change is harmless
+        index.add(*self.store.index_vectors_of([i for i in added if i not in deleted], second=index.second_vectors))
         index.generation = changes[-1][0]
         return len(changes)
 
@@ -185,9 +206,9 @@ class FactCheckEngine:
         """Build ``kind`` from the store while readers use the current index; catch up, then swap atomically."""
         started = time.perf_counter()
         try:
-            index = make_index(kind, self.embedder.dim, self.embedder.name, **self._index_params())
+            index = self._new_index(kind)
             index.generation = self.store.generation()  # writes from here on are replayed below
-            index.build(self.store.all_embeddings())
+            index.build(self.store.all_index_vectors(second=index.second_vectors))
             with self._sync_lock:
                 self._apply_changes(index)
             with self._save_lock:
@@ -232,7 +253,8 @@ class FactCheckEngine:
 
     def reindex(self, reembed: bool = False, progress: Callable[[int], None] | None = None,
                 rescore: bool = False) -> dict[str, Any]:
-        """Rebuild the index from the store; with ``reembed``, re-encode every claim with the current model.
+        """Rebuild the index from the store; with ``reembed``, re-encode every claim (and resolved text) with the
+        current model.
 
         Claims without a check-worthiness score get one; with ``rescore`` every claim is scored again (after a
         change of the check-worthiness model).
@@ -240,12 +262,14 @@ class FactCheckEngine:
         started = time.perf_counter()
         scored = self.score_unscored_claims(rescore=rescore)
         if reembed:
+            self.store.clear_resolved_embeddings()
             for ids, texts in self.store.all_claim_texts():
                 self.store.replace_embeddings(ids, self.embedder.encode(texts))
                 if progress:
                     progress(len(ids))
             self.store.set_meta("embedding_model", self.embedder.name)
             self.store.set_meta("embedding_dim", str(self.embedder.dim))
+        self.embed_resolved_texts()
         with self._sync_lock:
             self._build_index()
         self.retriever.rebuild()
@@ -286,8 +310,12 @@ class FactCheckEngine:
             return IngestResult(article_id, created=False)
         extracted = self.extractor.extract(text, published=as_date(published))
         published = published or extracted.stated_date
-        vectors = self.embedder.encode([c.text for c in extracted.claims])
-        worthiness = self.checkworthiness.score([c.text for c in extracted.claims])
+        texts = [c.text for c in extracted.claims]
+        resolved = [i for i, c in enumerate(extracted.claims) if c.resolved_text and c.resolved_text != c.text]
+        encoded = self.embedder.encode(texts + [extracted.claims[i].resolved_text for i in resolved])
+        vectors = encoded[:len(texts)]
+        resolved_vectors = dict(zip(resolved, encoded[len(texts):]))
+        worthiness = self.checkworthiness.score(texts)
         claims = [
             NewClaim(
                 text=c.text, embedding=vector, span_start=c.start, span_end=c.end, speaker=c.speaker,
@@ -295,11 +323,12 @@ class FactCheckEngine:
                 voice=c.voice, polarity=c.polarity, speaker_organisation=c.speaker_organisation,
                 speaker_aliases=c.speaker_aliases, claim_date=c.date, time_text=c.time_text,
                 responds_to_index=c.responds_to_index, responds_to_text=c.responds_to_text,
-                resolved_text=c.resolved_text, check_worthiness=score,
+                resolved_text=c.resolved_text, resolved_embedding=resolved_vectors.get(position),
+                check_worthiness=score,
                 co_speakers=tuple(NewSpeaker(s.name, s.role, s.organisation, s.is_person, s.aliases)
                                   for s in c.co_speakers),
             )
-            for c, vector, score in zip(extracted.claims, vectors, worthiness)
+            for position, (c, vector, score) in enumerate(zip(extracted.claims, vectors, worthiness))
         ]
         article = {
             "id": article_id, "outlet": outlet, "title": title or extracted.title, "url": url,
@@ -411,7 +440,7 @@ class FactCheckEngine:
         inputs = [
             StanceInput(text=rows[i]["text"], similarity=s, polarity=rows[i]["polarity"] or "positive",
                         voice=rows[i]["voice"], verb=rows[i].get("verb"), vector=vectors.get(i),
-                        context=rows[i].get("responds_to_text"))
+                        context=answered_content(rows[i].get("responds_to_text")))
             for i, s in hits
         ]
         stances = self.stance_model.classify(statement, inputs, statement_vector) if inputs else []
@@ -495,7 +524,8 @@ class FactCheckEngine:
         counts = self.store.counts()
         return {
             **counts,
-            "index": {"type": self.index.kind, "size": self.index.size, "generation": self.index.generation,
+            "index": {"type": self.index.kind, "size": self.index.size, "vectors": self.index.vectors,
+                      "second_vectors": self.index.second_vectors, "generation": self.index.generation,
                       "store_generation": self.store.generation(), "params": self.index.params(),
                       "configured": self.config.index_type, "auto_threshold": self.config.index_auto_threshold,
                       "rebuilding": self._rebuild_kind},

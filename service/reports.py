@@ -32,9 +32,30 @@ def _copies(row: dict, vector: np.ndarray | None, group: Sequence[Hit], rows: Ma
     return any(i in vectors and float(np.dot(vectors[i], vector)) >= min_similarity for i, _ in group)
 
 
+def _joinable(first: Sequence[Hit], second: Sequence[Hit], rows: Mapping[int, dict],
+              vectors: Mapping[int, np.ndarray], min_similarity: float) -> bool:
+    """Whether two groups are copies of one fact: the same speaker and polarity (each group has one), no article in
+    both, and some claim of one a copy of some claim of the other."""
+    a, b = rows[first[0][0]], rows[second[0][0]]
+    if not a["article_id"] or not b["article_id"] or a["speaker_id"] != b["speaker_id"]:
+        return False
+    if (a["polarity"] or "positive") != (b["polarity"] or "positive"):
+        return False
+    if {rows[i]["article_id"] for i, _ in first} & {rows[j]["article_id"] for j, _ in second}:
+        return False
+    return any(i in vectors and j in vectors and float(np.dot(vectors[i], vectors[j])) >= min_similarity
+               for i, _ in first for j, _ in second)
+
+
 def group_reports(hits: Sequence[Hit], rows: Mapping[int, dict], vectors: Mapping[int, np.ndarray],
                   min_similarity: float) -> list[list[Hit]]:
-    """The hits (best first) as groups of copies, each group in rank order, groups in order of their best copy."""
+    """The hits (best first) as groups of copies, each group in rank order, groups in order of their best copy.
+
+    Each hit joins the first group it is a copy of; then groups that turn out to be copies of each other are
+    merged, so that the result does not depend on the order in which the copies came (a copy close only to a
+    copy ranked below it would otherwise stand alone).
+    """
+    rank = {claim_id: position for position, (claim_id, _) in enumerate(hits)}
     groups: list[list[Hit]] = []
     for claim_id, similarity in hits:
         row = rows[claim_id]
@@ -44,6 +65,15 @@ def group_reports(hits: Sequence[Hit], rows: Mapping[int, dict], vectors: Mappin
             groups.append([(claim_id, similarity)])
         else:
             group.append((claim_id, similarity))
+    merged = True
+    while merged:
+        merged = False
+        for a, b in ((a, b) for a in range(len(groups)) for b in range(a + 1, len(groups))):
+            if _joinable(groups[a], groups[b], rows, vectors, min_similarity):
+                groups[a] = sorted(groups[a] + groups[b], key=lambda hit: rank[hit[0]])
+                del groups[b]
+                merged = True
+                break
     return groups
 
 

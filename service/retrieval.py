@@ -1,9 +1,11 @@
 """Candidate retrieval: the claims to show for a statement, best first, each with its cosine similarity.
 
 Dense search over the FAISS index, fused with a BM25 ranking over each claim's text and title (a lexical index
-derived from the store and caught up from its change log, like the FAISS index). The fused score only decides
-the order and the candidate set: the similarity returned, and filtered on, stays the cosine similarity of
-statement and claim. Social-media statements are cleaned first (links, @handles, #hashtags split into words).
+derived from the store and caught up from its change log, like the FAISS index). A claim that answers something
+is found by its resolved text too: a second vector in the FAISS index and a second BM25 document, and a claim
+scores as its better one. The fused score only decides the order and the candidate set: the similarity returned,
+and filtered on, stays the cosine similarity of statement and claim (its closer vector). Social-media statements
+are cleaned first (links, @handles, #hashtags split into words).
 Tuned on CLEF CheckThat! 2020 task 2 (train), confirmed on its dev split: see scripts/evaluate_retrieval.py.
 """
 from __future__ import annotations
@@ -122,7 +124,8 @@ def duplicate_key(row: dict) -> tuple[str, str]:
 class LexicalIndex:
     """BM25 (Okapi; k1, b) over tokenized claim documents, keyed by claim id, in memory.
 
-    Postings are compact arrays; a removed claim leaves a dead row that searches skip, and the arrays are
+    A claim has one row per document (its text; its resolved text where that differs) and scores as its best row.
+    Postings are compact arrays; a removed claim leaves dead rows that searches skip, and the arrays are
     compacted once dead rows outnumber live ones.
     """
 
@@ -137,7 +140,10 @@ class LexicalIndex:
         self._rows: list[array] = []  # per term: rows containing it ('i')
         self._freqs: list[array] = []  # per term: its count in each of those rows ('f')
         self._df: list[int] = []  # per term: live rows containing it
-        self._row_of: dict[int, int] = {}  # claim id -> row
+        self._row_of: dict[int, int] = {}  # claim id -> its first row
+        self._more_rows: dict[int, list[int]] = {}  # claim id -> its further rows (a resolved text)
+        self._more_cache: tuple[np.ndarray, np.ndarray] | None = None  # (further rows, their claim's first row)
+        self._live_rows = 0
         self._claim_ids = array("q")  # per row
         self._lengths = array("f")  # per row: tokens
         self._alive = array("b")  # per row: 1 live, 0 removed
@@ -161,43 +167,54 @@ class LexicalIndex:
             self._clear()
             self.generation = 0
 
-    def add(self, documents: Iterable[tuple[int, str]]) -> int:
-        """Index (claim id, document) pairs; a claim already present is replaced."""
+    def add(self, documents: Iterable[tuple[int, str | Sequence[str]]]) -> int:
+        """Index (claim id, document or documents) pairs; a claim already present is replaced. A claim with
+        several documents scores as its best one."""
         added = 0
         with self._lock:
-            for claim_id, document in documents:
+            for claim_id, texts in documents:
                 claim_id = int(claim_id)
                 if claim_id in self._row_of:
                     self._remove_one(claim_id)
-                counts = Counter(tokenize(document))
-                row = len(self._claim_ids)
-                for term, count in counts.items():
-                    term_id = self._term_ids.get(term)
-                    if term_id is None:
-                        term_id = self._term_ids[term] = len(self._rows)
-                        self._rows.append(array("i"))
-                        self._freqs.append(array("f"))
-                        self._df.append(0)
-                    self._rows[term_id].append(row)
-                    self._freqs[term_id].append(count)
-                    self._df[term_id] += 1
-                    self._row_terms.append(term_id)
-                length = sum(counts.values())
-                self._claim_ids.append(claim_id)
-                self._lengths.append(length)
-                self._alive.append(1)
-                self._row_terms_end.append(len(self._row_terms))
-                self._row_of[claim_id] = row
-                self._total_length += length
-                added += 1
+                for number, document in enumerate((texts,) if isinstance(texts, str) else texts):
+                    row = self._add_row(claim_id, document)
+                    if number == 0:
+                        self._row_of[claim_id] = row
+                        added += 1
+                    else:
+                        self._more_rows.setdefault(claim_id, []).append(row)
+                        self._more_cache = None
         return added
+
+    def _add_row(self, claim_id: int, document: str) -> int:
+        counts = Counter(tokenize(document))
+        row = len(self._claim_ids)
+        for term, count in counts.items():
+            term_id = self._term_ids.get(term)
+            if term_id is None:
+                term_id = self._term_ids[term] = len(self._rows)
+                self._rows.append(array("i"))
+                self._freqs.append(array("f"))
+                self._df.append(0)
+            self._rows[term_id].append(row)
+            self._freqs[term_id].append(count)
+            self._df[term_id] += 1
+            self._row_terms.append(term_id)
+        length = sum(counts.values())
+        self._claim_ids.append(claim_id)
+        self._lengths.append(length)
+        self._alive.append(1)
+        self._row_terms_end.append(len(self._row_terms))
+        self._total_length += length
+        self._live_rows += 1
+        return row
 
     def remove(self, claim_ids: Iterable[int]) -> int:
         removed = 0
         with self._lock:
             for claim_id in claim_ids:
                 removed += self._remove_one(int(claim_id))
-            if removed and len(self._claim_ids) - len(self._row_of) > max(len(self._row_of), 1000):
+            if removed and len(self._claim_ids) - self._live_rows > max(self._live_rows, 1000):
                 self._compact()
         return removed
 
@@ -205,11 +222,16 @@ class LexicalIndex:
         row = self._row_of.pop(claim_id, None)
         if row is None:
             return 0
-        start = self._row_terms_end[row - 1] if row else 0
-        for term_id in self._row_terms[start:self._row_terms_end[row]]:
-            self._df[term_id] -= 1
-        self._alive[row] = 0
-        self._total_length -= self._lengths[row]
+        more = self._more_rows.pop(claim_id, [])
+        if more:
+            self._more_cache = None
+        for dead in (row, *more):
+            start = self._row_terms_end[dead - 1] if dead else 0
+            for term_id in self._row_terms[start:self._row_terms_end[dead]]:
+                self._df[term_id] -= 1
+            self._alive[dead] = 0
+            self._total_length -= self._lengths[dead]
+            self._live_rows -= 1
         return 1
 
     def _compact(self) -> None:
@@ -234,7 +256,20 @@ class LexicalIndex:
         del ends, starts, terms, kept_terms
         del alive
         self._alive = array("b", b"\x01" * len(live))
-        self._row_of = {int(c): r for r, c in enumerate(self._claim_ids)}
+        self._row_of, self._more_rows, self._more_cache = {}, {}, None
+        for row, claim_id in enumerate(self._claim_ids):  # a claim's first row stays its first
+            if claim_id in self._row_of:
+                self._more_rows.setdefault(claim_id, []).append(row)
+            else:
+                self._row_of[claim_id] = row
+
+    def _further_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every claim's further rows and, for each, the claim's first row."""
+        if self._more_cache is None:
+            pairs = [(row, self._row_of[c]) for c, rows in self._more_rows.items() for row in rows]
+            more = np.asarray([p[0] for p in pairs], dtype=np.int64)
+            self._more_cache = (more, np.asarray([p[1] for p in pairs], dtype=np.int64))
+        return self._more_cache
 
     def _query_terms(self, text: str) -> set[int]:
         """Term ids of the query's words; an unknown run-together word ('georgesoros', a lower-case hashtag)
@@ -266,7 +301,7 @@ class LexicalIndex:
         """The ``k`` best claims by BM25 as (claim id, score), best first, and the scores of the claims in
         ``also`` (0 where no query word occurs); only claims in ``allowed_ids`` when it is given."""
         with self._lock:
-            n = len(self._row_of)
+            n = self._live_rows
             term_ids = self._query_terms(text)
             if n == 0 or k <= 0:
                 return [], {int(i): 0.0 for i in also}
@@ -284,6 +319,10 @@ class LexicalIndex:
                 scores[rows] += idf * freqs * (self.k1 + 1.0) / (freqs + norm)
                 del rows, freqs
             del lengths
+            if self._more_rows:  # a claim scores as its best row, kept on its first row
+                more, first = self._further_rows()
+                np.maximum.at(scores, first, scores[more])
+                scores[more] = 0.0
             claim_ids = np.frombuffer(self._claim_ids, dtype=np.int64)
             usable = np.frombuffer(self._alive, dtype=np.int8).astype(bool) & (scores > 0)
             if allowed_ids is not None:
@@ -316,6 +355,7 @@ class Retriever:
                              f"use one of {', '.join(RETRIEVAL_MODES)}")
         self.config, self.store, self.embedder = config, store, embedder
         self.lexical = LexicalIndex() if config.retrieval_mode == "fused" else None
+        self.resolved_texts = config.index_resolved_text
         self._built = False
         self._lock = threading.Lock()
 
@@ -328,7 +368,8 @@ class Retriever:
             self.lexical.reset()
             generation = self.store.generation()
             for batch in self.store.all_claim_documents():
-                self.lexical.add((claim_id, claim_document(text, title)) for claim_id, text, title in batch)
+                self.lexical.add((claim_id, self.documents(text, title, resolved))
+                                 for claim_id, text, title, resolved in batch)
             self.lexical.generation = generation
             self._built = True
         self.sync()  # changes made while building
@@ -351,10 +392,17 @@ class Retriever:
             added = [claim_id for _, claim_id, op in changes if op == "add" and claim_id not in deleted]
             self.lexical.remove(deleted)
             rows = self.store.claims_by_ids(added)
-            self.lexical.add((claim_id, claim_document(row["text"], row.get("claim_title")))
+            self.lexical.add((claim_id, self.documents(row["text"], row.get("claim_title"), row.get("resolved_text")))
                              for claim_id, row in rows.items())
             self.lexical.generation = changes[-1][0]
         return len(changes)
+
+    def documents(self, text: str, title: str | None, resolved_text: str | None) -> list[str]:
+        """A claim's BM25 documents: its text, and its resolved text where that differs (when configured)."""
+        documents = [claim_document(text, title)]
+        if self.resolved_texts and resolved_text and resolved_text != text:
+            documents.append(claim_document(resolved_text, title))
+        return documents
 
     # --- search ------------------------------------------------------------------------------
     def query_text(self, statement: str) -> str:
@@ -379,8 +427,9 @@ class Retriever:
             top, of_dense = self.lexical.search(query, depth, allowed_ids, also=order)
             lexical = {**of_dense, **dict(top)}
             missing = [claim_id for claim_id in lexical if claim_id not in similarity]
-            for claim_id, claim_vector in self.store.embeddings_of(missing).items():
-                similarity[claim_id] = float(np.dot(claim_vector, vector))
+            ids, vectors, _ = self.store.index_vectors_of(missing, second=index.second_vectors)
+            for claim_id, score in zip(ids.tolist(), (vectors @ vector).tolist() if len(ids) else []):
+                similarity[claim_id] = max(similarity.get(claim_id, -1.0), score)  # its closer vector
             best = max(lexical.values(), default=0.0)
             weight = self.config.lexical_weight / best if best > 0 else 0.0
             fused = {claim_id: s + weight * lexical.get(claim_id, 0.0) for claim_id, s in similarity.items()}

@@ -320,7 +320,10 @@ class ClaimsBulkResponseSchema(Schema):
 
 class IndexStatsSchema(Schema):
     type = fields.Str(metadata={"description": "index kind in use: flat (exact), hnsw or ivf (approximate)"})
-    size = fields.Int()
+    size = fields.Int(metadata={"description": "claims in the index"})
+    vectors = fields.Int(metadata={"description": "vectors in the index: one per claim, plus one per claim whose "
+                                                  "resolved text differs from its text"})
+    second_vectors = fields.Bool(metadata={"description": "FACTCHECK_INDEX_RESOLVED_TEXT: resolved texts indexed"})
     generation = fields.Int()
     store_generation = fields.Int()
     params = fields.Dict(metadata={"description": "the kind's parameters (m, ef_search, nlist, nprobe, ...)"})

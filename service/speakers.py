@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .extraction.references import answered_content
 from .stance import StanceInput
 from .stance.claim_model import attributed_content
 
@@ -52,7 +53,7 @@ def _pair_stance(engine: "FactCheckEngine", previous: dict, current: dict, vecto
     similarity = float(np.dot(before, after)) if before is not None and after is not None else 0.0
     claim = StanceInput(text=current["text"], similarity=similarity, polarity=current["polarity"] or "positive",
                         voice=current["voice"], verb=current.get("verb"), vector=after,
-                        context=current.get("responds_to_text"))
+                        context=answered_content(current.get("responds_to_text")))
     # The earlier claim's content is the statement; an earlier denial ("denied that P") turns the label round.
     statement, governed = attributed_content(previous["text"], previous.get("verb"))
     denied = governed and previous.get("voice") == "denies"

@@ -88,10 +88,14 @@ ADDED_COLUMNS = {  # table -> (column, type) added when missing
                # what the claim answers: the antecedent claim of the same article (or only its text, when it is a
                # sentence that is no claim), and the claim with its reference resolved
                ("responds_to_claim_id", "BIGINT"), ("responds_to_text", "TEXT"), ("resolved_text", "TEXT"),
+               # the resolved text's embedding, the claim's second vector in the index (where the text differs)
+               ("resolved_embedding", "BLOB"),
                # probability (0..1) that the claim is a check-worthy factual sentence (service/checkworthiness.py);
                # NULL until scored: at ingestion, or by the backfill when the service opens an older store
                ("check_worthiness", "REAL")],
 }
+# A claim has a second vector when its resolved text says something its own words do not.
+NEEDS_SECOND_VECTOR = "resolved_text IS NOT NULL AND resolved_text <> text"
 
 # Newsroom formats: the page's byline, and a fact-check's numeric rating on its scale (schema.org Rating).
 ADDED_COLUMNS["articles"] = [("author", "TEXT")]
@@ -174,6 +178,7 @@ class NewClaim:
     responds_to_index: int | None = None  # the antecedent's position among the claims stored with this one
     responds_to_text: str | None = None  # the antecedent claim's or sentence's text
     resolved_text: str | None = None  # the claim with its reference replaced by what it refers to
+    resolved_embedding: np.ndarray | None = None  # the resolved text's vector (where it differs from the text)
     check_worthiness: float | None = None  # probability that it is a check-worthy factual sentence
     rating_value: float | None = None  # a fact-check's numeric rating, on the scale worst_rating..best_rating
     best_rating: float | None = None
@@ -230,7 +235,14 @@ class Store(Protocol):
     def source_claims(self, article_ids: Sequence[str]) -> dict[str, dict]: ...
     def claim_ids_matching(self, filters: SearchFilters) -> np.ndarray: ...
     def all_embeddings(self, batch: int = 10_000) -> Iterator[tuple[np.ndarray, np.ndarray]]: ...
-    def all_claim_documents(self, batch: int = 5_000) -> Iterator[list[tuple[int, str, str | None]]]: ...
+    def all_index_vectors(self, second: bool = True,
+                          batch: int = 10_000) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]: ...
+    def index_vectors_of(self, ids: Sequence[int],
+                         second: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
+    def claims_missing_second_vector(self, batch: int = 1_000) -> list[tuple[int, str]]: ...
+    def set_resolved_embeddings(self, ids: Sequence[int], vectors: np.ndarray) -> None: ...
+    def clear_resolved_embeddings(self) -> None: ...
+    def all_claim_documents(self, batch: int = 5_000) -> Iterator[list[tuple[int, str, str | None, str | None]]]: ...
     def all_claim_texts(self, batch: int = 5_000) -> Iterator[tuple[list[int], list[str]]]: ...
     def unscored_claim_texts(self, batch: int = 1_000) -> Iterator[tuple[list[int], list[str]]]: ...
     def set_check_worthiness(self, ids: Sequence[int], scores: Sequence[float]) -> None: ...
@@ -376,6 +388,11 @@ class SQLiteStore:
 
     # --- speakers --------------------------------------------------------------------------
     @staticmethod
+    def _column_type(kind: str) -> str:
+        """A column type of ``ADDED_COLUMNS`` in this database's dialect."""
+        return kind
+
+    @staticmethod
     def _column_names(conn: sqlite3.Connection, table: str) -> set[str]:
         return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
 
@@ -390,7 +407,7 @@ class SQLiteStore:
                 present = self._column_names(conn, table)
                 for column, kind in columns:
                     if column not in present:
-                        conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+                        conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {self._column_type(kind)}")
             conn.execute("CREATE INDEX IF NOT EXISTS claims_check_worthiness ON claims(check_worthiness)")
             for statement in SPEAKER_SCHEMA.split(";"):
                 if statement.strip():
@@ -535,15 +552,19 @@ class SQLiteStore:
 
     def _insert_claim(self, conn: sqlite3.Connection, claim: NewClaim, article_id: str | None) -> int:
         vector = np.ascontiguousarray(claim.embedding, dtype=np.float32)
+        resolved = None
+        if claim.resolved_embedding is not None and claim.resolved_text and claim.resolved_text != claim.text:
+            resolved = np.ascontiguousarray(claim.resolved_embedding, dtype=np.float32).tobytes()
         speaker_ids = self._speaker_ids(conn, claim)
         cursor = conn.execute(
             "INSERT INTO claims(article_id, text, span_start, span_end, speaker_id, verb, voice, polarity, claimant, "
             "rating, source, url, published, external_id, text_hash, embedding, created_at, claim_date, time_text, "
-            f"title, responds_to_text, resolved_text, check_worthiness) VALUES ({', '.join('?' * 23)})",
+            f"title, responds_to_text, resolved_text, resolved_embedding, check_worthiness) "
+            f"VALUES ({', '.join('?' * 24)})",
             (article_id, claim.text, claim.span_start, claim.span_end, speaker_ids[0] if speaker_ids else None,
              claim.verb, claim.voice, claim.polarity, claim.claimant, claim.rating, claim.source, claim.url,
              claim.published, claim.external_id, text_hash(claim.text), vector.tobytes(), utcnow(), claim.claim_date,
-             claim.time_text, claim.title, claim.responds_to_text, claim.resolved_text,
+             claim.time_text, claim.title, claim.responds_to_text, claim.resolved_text, resolved,
              None if claim.check_worthiness is None else float(claim.check_worthiness)),
         )
         claim_id = int(cursor.lastrowid)
@@ -663,6 +684,46 @@ class SQLiteStore:
             ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
             yield ids, np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
 
+    def all_index_vectors(self, second: bool = True,
+                          batch: int = 10_000) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """(claim ids, vectors, slots) in batches for building the index: each claim's embedding (slot 0) and, with
+        ``second``, its resolved text's (slot 1) where it has one; a claim's vectors are always in one batch."""
+        for rows in self._claim_batches(_index_columns(second), batch):
+            yield _index_rows(rows)
+
+    def index_vectors_of(self, ids: Sequence[int], second: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(claim ids, vectors, slots) of these claims, as ``all_index_vectors`` gives them (absent ones left out)."""
+        conn = self._connection()
+        rows: list = []
+        for chunk_start in range(0, len(ids), 500):
+            chunk = [int(i) for i in ids[chunk_start:chunk_start + 500]]
+            marks = ",".join("?" * len(chunk))
+            rows += conn.execute(f"SELECT id, {_index_columns(second)} FROM claims WHERE id IN ({marks})",
+                                 chunk).fetchall()
+        return _index_rows(rows)
+
+    def claims_missing_second_vector(self, batch: int = 1_000) -> list[tuple[int, str]]:
+        """Up to ``batch`` (claim id, resolved text) of claims whose resolved text differs from their text and has
+        no embedding yet (claims stored before resolved texts were embedded, or after a model change)."""
+        rows = self._connection().execute(
+            f"SELECT id, resolved_text FROM claims WHERE {NEEDS_SECOND_VECTOR} AND resolved_embedding IS NULL "
+            "ORDER BY id LIMIT ?", (batch,)).fetchall()
+        return [(int(r[0]), r[1]) for r in rows]
+
+    def set_resolved_embeddings(self, ids: Sequence[int], vectors: np.ndarray) -> None:
+        """Store resolved texts' embeddings; each claim gets an 'add' in the change log, so that every process's
+        index and lexical index take up its second vector on their next catch-up."""
+        rows = [(np.asarray(v, dtype=np.float32).tobytes(), int(i)) for i, v in zip(ids, vectors)]
+        with self._transaction() as conn:
+            conn.executemany("UPDATE claims SET resolved_embedding = ? WHERE id = ?", rows)
+            conn.executemany("INSERT INTO changes(claim_id, op) SELECT id, 'add' FROM claims WHERE id = ?",
+                             [(i,) for _, i in rows])  # a claim deleted meanwhile gets none
+
+    def clear_resolved_embeddings(self) -> None:
+        """Forget every resolved text's embedding (after a model change: they are encoded again)."""
+        with self._transaction() as conn:
+            conn.execute("UPDATE claims SET resolved_embedding = NULL WHERE resolved_embedding IS NOT NULL")
+
     def embeddings_of(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
         conn = self._connection()
         found: dict[int, np.ndarray] = {}
@@ -679,10 +740,10 @@ class SQLiteStore:
             conn.executemany("UPDATE claims SET embedding = ? WHERE id = ?",
                              [(np.asarray(v, dtype=np.float32).tobytes(), int(i)) for i, v in zip(ids, vectors)])
 
-    def all_claim_documents(self, batch: int = 5_000) -> Iterator[list[tuple[int, str, str | None]]]:
-        """(claim id, text, title) of every claim in batches, for rebuilding the lexical index."""
-        for rows in self._claim_batches("text, title", batch):
-            yield [(int(r[0]), r[1], r[2]) for r in rows]
+    def all_claim_documents(self, batch: int = 5_000) -> Iterator[list[tuple[int, str, str | None, str | None]]]:
+        """(claim id, text, title, resolved text) of every claim in batches, for rebuilding the lexical index."""
+        for rows in self._claim_batches("text, title, resolved_text", batch):
+            yield [(int(r[0]), r[1], r[2], r[3]) for r in rows]
 
     def all_claim_texts(self, batch: int = 5_000) -> Iterator[tuple[list[int], list[str]]]:
         """(ids, texts) in batches, for re-encoding every claim after a model change."""
@@ -826,6 +887,26 @@ class CachedCounts:
         low, high = sorted((counted_at, generation))
         moved = sum(1 if op == "add" else -1 for seq, _, op in self.store.changes_since(low) if seq <= high)
         return counts["claims"] + (moved if generation >= counted_at else -moved)
+
+
+def _index_columns(second: bool) -> str:
+    """The embedding columns the index is built from: the claim's, and its resolved text's where it needs one."""
+    return f"embedding, CASE WHEN {NEEDS_SECOND_VECTOR} THEN resolved_embedding END" if second else "embedding"
+
+
+def _index_rows(rows: Sequence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows (id, embedding[, resolved text's embedding or NULL]) as index input: claim ids, vectors, slots."""
+    ids: list[int] = []
+    blobs: list[bytes] = []
+    slots: list[int] = []
+    for row in rows:
+        for slot, blob in enumerate(row[1:]):
+            if blob is not None:
+                ids.append(int(row[0]))
+                blobs.append(blob)
+                slots.append(slot)
+    vectors = np.vstack([np.frombuffer(b, dtype=np.float32) for b in blobs]) if blobs else np.zeros((0, 0), np.float32)
+    return np.asarray(ids, dtype=np.int64), vectors, np.asarray(slots, dtype=np.int64)
 
 
 def _public_speaker(row: dict) -> dict:

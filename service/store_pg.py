@@ -176,6 +176,10 @@ class PostgresStore(SQLiteStore):
         self._migrate_speakers()
 
     @staticmethod
+    def _column_type(kind: str) -> str:
+        return "BYTEA" if kind == "BLOB" else kind
+
+    @staticmethod
     def _column_names(conn: _Connection, table: str) -> set[str]:  # type: ignore[override]
         rows = conn.execute("SELECT column_name FROM information_schema.columns "
                             "WHERE table_schema = current_schema() AND table_name = ?", (table,))

@@ -395,7 +395,7 @@ def test_concurrent_index_saves_never_pair_one_index_with_another_state(tmp_path
     import faiss
     import numpy as np
 
-    from service.index import VectorIndex
+    from service.index import VectorIndex, claims_of_keys
 
     path = tmp_path / "index.faiss"
     savers = []
@@ -422,7 +422,7 @@ def test_concurrent_index_saves_never_pair_one_index_with_another_state(tmp_path
         loaded = VectorIndex.load(path)
         assert loaded is not None
         loads += 1
-        first_id = int(faiss.vector_to_array(loaded._index.id_map)[0])
+        first_id = int(claims_of_keys(faiss.vector_to_array(loaded._index.id_map))[0])
         mismatched += first_id // 100 != loaded.generation
     for thread in threads:
         thread.join()

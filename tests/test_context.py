@@ -2,8 +2,10 @@
 match of /v1/check. Real extractor, model, store and index (fixtures in conftest.py)."""
 from __future__ import annotations
 
+import json
 import sqlite3
 
+import faiss
 import numpy as np
 
 from service.extraction import content_hash, load_extractor
@@ -187,3 +189,87 @@ def test_both_extractors_link_the_same_seeds(seeded_engine):
               for r in seeded_engine.store.claims_of_article(content_hash(f.read_text(encoding="utf-8")))
               if r["responds_to_text"]}
     assert len(by_rules) == 12 and by_rules == stored
+
+
+CRIMEA = "Iranian personnel are on the ground in Crimea."
+
+
+def found_by(engine, statement: str, text: str, k: int = 10) -> dict | None:
+    return next((m for m in engine.check(statement, k=k)["matches"] if m["text"] == text), None)
+
+
+def test_a_store_from_before_second_vectors_gets_them_at_the_next_start(make_engine, embedder, tmp_path):
+    """The store and index as the previous version left them (no resolved_embedding column; one vector per claim,
+    labelled by claim id): the next start adds the column, encodes the resolved texts and rebuilds the index."""
+    data = tmp_path / "data"
+    first = make_engine(data)
+    list(ingest_paths(first, [SEEDS]))
+    referring = sum(1 for ids, _, slots in first.store.all_index_vectors() for s in slots if s == 1)
+    first.close()
+    with sqlite3.connect(data / "factcheck.sqlite3") as conn:
+        conn.execute("ALTER TABLE claims DROP COLUMN resolved_embedding")
+        rows = conn.execute("SELECT id, embedding FROM claims ORDER BY id").fetchall()
+        generation = conn.execute("SELECT MAX(seq) FROM changes").fetchone()[0]
+    old = faiss.IndexIDMap2(faiss.IndexFlatIP(embedder.dim))
+    old.add_with_ids(np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows]),
+                     np.array([r[0] for r in rows], dtype=np.int64))
+    faiss.write_index(old, str(data / "index.faiss"))
+    (data / "index.json").write_text(json.dumps({"generation": generation, "count": len(rows), "model": embedder.name,
+                                                 "dim": embedder.dim, "kind": "flat", "params": {}}))
+
+    engine = make_engine(data)
+    columns = {r[1] for r in sqlite3.connect(data / "factcheck.sqlite3").execute("PRAGMA table_info(claims)")}
+    assert "resolved_embedding" in columns
+    stats = engine.stats()["index"]
+    assert referring == 12 and stats["size"] == len(rows) and stats["vectors"] == len(rows) + referring
+    denial = found_by(engine, CRIMEA, "We strongly reject this information")
+    assert denial is not None and "Crimea" in denial["context"]["text"]
+    assert json.loads((data / "index.json").read_text())["second_vectors"] is True
+    assert engine.store.claims_missing_second_vector() == []
+
+
+def test_a_running_engine_takes_up_second_vectors_encoded_by_another(make_engine, tmp_path, monkeypatch):
+    """Claims stored without their resolved text's vector: the engine that encodes them writes them to the change
+    log, and an engine already running takes them up on its next catch-up."""
+    data = tmp_path / "data"
+    first = make_engine(data)
+    list(ingest_paths(first, [SEEDS]))
+    first.close()
+    with sqlite3.connect(data / "factcheck.sqlite3") as conn:
+        conn.execute("UPDATE claims SET resolved_embedding = NULL")
+    for name in ("index.faiss", "index.json"):
+        (data / name).unlink()
+    with monkeypatch.context() as patched:  # a process that does not encode them itself
+        patched.setattr(type(first), "embed_resolved_texts", lambda self, batch=256: 0)
+        running = make_engine(data)
+    assert running.index.vectors == running.index.size
+    assert found_by(running, CRIMEA, "We strongly reject this information") is None
+
+    started = make_engine(data)  # encodes the 12 missing vectors at its start
+    assert started.index.vectors == started.index.size + 12
+    denial = found_by(running, CRIMEA, "We strongly reject this information")  # check() catches up first
+    assert running.index.vectors == running.index.size + 12 and denial is not None
+    assert running.readiness()["ready"]
+
+
+def test_grouping_does_not_depend_on_the_order_in_which_copies_come():
+    """A copy close only to a copy ranked below it still joins the fact (the group it would join is merged)."""
+    from service.reports import group_reports
+
+    def unit(*values: float) -> np.ndarray:
+        vector = np.asarray(values, dtype=np.float32)
+        return vector / np.linalg.norm(vector)
+
+    rows = {i: {"article_id": article, "speaker_id": 7, "polarity": "positive"}
+            for i, article in [(1, "a"), (2, "b"), (3, "c"), (4, "d")]}
+    rows[4]["polarity"] = "negative"
+    # 1 and 3 are copies, 2 and 3 are copies, 1 and 2 are not; 4 is close to all but denies
+    vectors = {1: unit(1, 0, 0), 2: unit(0, 1, 0), 3: unit(1, 1, 0), 4: unit(1, 1, 0.1)}
+    for order in ([1, 2, 3, 4], [2, 1, 3, 4], [1, 4, 2, 3]):
+        hits = [(i, 1.0 - n / 10) for n, i in enumerate(order)]
+        groups = group_reports(hits, rows, vectors, 0.7)
+        assert sorted(sorted(i for i, _ in g) for g in groups) == [[1, 2, 3], [4]]
+        assert all([i for i, _ in g] == [i for i in order if i in {j for j, _ in g}] for g in groups)  # rank order
+    rows[3]["article_id"] = "a"  # a second claim of one article never joins: 1 and 2 stay apart
+    groups = group_reports([(1, 0.9), (2, 0.8), (3, 0.7)], rows, vectors, 0.7)
+    assert sorted(sorted(i for i, _ in g) for g in groups) == [[1], [2, 3]]

@@ -1,6 +1,7 @@
 """Index kinds (flat, hnsw, ivf) behind one interface, the automatic switch by collection size, ONNX embeddings."""
 from __future__ import annotations
 
+import json
 import threading
 
 import numpy as np
@@ -138,14 +139,14 @@ def test_readers_are_served_while_the_next_index_is_built(make_engine, seeded_en
     assert before and before[0]["source"]["article_id"] == kept
 
     started, release = threading.Event(), threading.Event()
-    all_embeddings = engine.store.all_embeddings
+    all_index_vectors = engine.store.all_index_vectors
 
-    def slow_all_embeddings(*args, **kwargs):
+    def slow_all_index_vectors(*args, **kwargs):
         started.set()
         assert release.wait(30)
-        yield from all_embeddings(*args, **kwargs)
+        yield from all_index_vectors(*args, **kwargs)
 
-    engine.store.all_embeddings = slow_all_embeddings
+    engine.store.all_index_vectors = slow_all_index_vectors
     engine.config = engine.config.with_overrides(index_auto_threshold=20, index_type="ivf")
     engine.sync_index()
     assert started.wait(10)
@@ -163,7 +164,7 @@ def test_readers_are_served_while_the_next_index_is_built(make_engine, seeded_en
     assert not ids & gone_ids
     added_ids = {c["claim_id"] for c in engine.article(added)["claims"]}
     assert added_ids and added_ids & ids
-    engine.store.all_embeddings = all_embeddings
+    engine.store.all_index_vectors = all_index_vectors
     engine.close()
     reopened = make_engine(index_type="ivf")  # the swapped index was saved: loaded, not rebuilt
     assert reopened.index.kind == "ivf" and not reopened._rebuild_thread
@@ -237,3 +238,75 @@ def test_switching_to_int8_vectors_needs_a_reembed(make_engine, seeded_engine, o
     statement = "We are not exporting weapons to either side of the conflict"
     assert switched.check(statement, k=1)["matches"][0]["similarity"] > 0.5
     switched.close()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_claim_with_two_vectors_is_found_by_either_and_returned_once(kind, seed_vectors, embedder, tmp_path):
+    """Second vectors (a claim's resolved text) are keyed to their claim: best vector per claim, each claim once,
+    filters and deletes by claim, sizes in claims, kept by save and load."""
+    ids, vectors = seed_vectors
+    texts = ["Iranian personnel are on the ground in Crimea to provide technical support to Russia",
+             "Iran provided missiles and drones to Russia to help the war in Ukraine",
+             "The ferry company said the new timetable starts on Monday"]
+    seconds = embedder.encode(texts)
+    owners = ids[[3, 10, 20]]  # three stored claims get a second vector each
+    all_ids = np.concatenate([ids, owners])
+    all_vectors = np.vstack([vectors, seconds])
+    slots = np.concatenate([np.zeros(len(ids), dtype=np.int64), np.ones(3, dtype=np.int64)])
+    index = make_index(kind, vectors.shape[1], embedder.name, ivf_nlist=4, ivf_nprobe=4)
+    index.build([(all_ids, all_vectors, slots)])
+    assert index.size == len(ids) and index.vectors == len(ids) + 3
+
+    def brute(query: np.ndarray, allowed=None) -> list[tuple[int, float]]:  # best of each claim's vectors
+        best: dict[int, float] = {}
+        for claim_id, score in zip(all_ids.tolist(), (all_vectors @ query).tolist()):
+            if allowed is None or claim_id in allowed:
+                best[claim_id] = max(best.get(claim_id, -2.0), score)
+        return sorted(best.items(), key=lambda item: -item[1])
+
+    for number, text in enumerate(texts):
+        query = embedder.encode([text])[0]
+        found = index.search(query, len(ids))
+        assert len({i for i, _ in found}) == len(found) == len(ids)  # every claim once
+        assert found[0][0] == owners[number] and found[0][1] == pytest.approx(1.0, abs=1e-5)
+        assert [i for i, _ in found[:5]] == [i for i, _ in brute(query)[:5]]
+        allowed = np.array([owners[number], ids[0], ids[1]])
+        filtered = index.search(query, 5, allowed)
+        assert [i for i, _ in filtered] == [i for i, _ in brute(query, set(allowed.tolist()))]
+
+    query = embedder.encode([texts[0]])[0]
+    path = tmp_path / "index.faiss"
+    index.generation = 7
+    index.save(path)
+    loaded = VectorIndex.load(path)
+    assert loaded.size == index.size and loaded.vectors == index.vectors and loaded.second_vectors
+    assert loaded.search(query, 5) == index.search(query, 5)
+
+    # a replayed change (the claim's vectors again) changes nothing; a claim re-added without its second vector
+    # loses it; a removed claim loses both vectors
+    index.add(owners[:1], vectors[[3]])
+    index.add(np.array([owners[0], owners[0]]), np.vstack([vectors[3], seconds[0]]), np.array([0, 1]))
+    index.add(np.array([owners[0], owners[0]]), np.vstack([vectors[3], seconds[0]]), np.array([0, 1]))
+    assert index.size == len(ids) and index.vectors == len(ids) + 3
+    assert index.search(query, 1)[0][0] == owners[0]
+    index.add(owners[:1], vectors[[3]])
+    assert index.size == len(ids) and index.vectors == len(ids) + 2
+    assert index.search(query, 1)[0][0] != owners[0]
+    assert index.remove([owners[1], 10**9]) == 1
+    assert index.size == len(ids) - 1 and index.vectors == len(ids)
+    assert owners[1] not in {i for i, _ in index.search(embedder.encode([texts[1]])[0], len(ids))}
+    assert index.search(query, 5, np.array([owners[1]])) == []
+
+
+def test_an_index_saved_before_second_vectors_is_not_loaded(seed_vectors, embedder, tmp_path):
+    """The older layout (labels = claim ids, one vector per claim) is refused, so the engine rebuilds."""
+    import faiss
+
+    ids, vectors = seed_vectors
+    old = faiss.IndexIDMap2(faiss.IndexFlatIP(vectors.shape[1]))
+    old.add_with_ids(vectors, ids)
+    path = tmp_path / "index.faiss"
+    faiss.write_index(old, str(path))
+    path.with_suffix(".json").write_text(json.dumps({"generation": 3, "count": len(ids), "model": embedder.name,
+                                                     "dim": vectors.shape[1], "kind": "flat", "params": {}}))
+    assert VectorIndex.load(path) is None

@@ -148,3 +148,24 @@ def test_two_servers_over_one_database_serve_each_others_writes(postgres, tmp_pa
     finally:
         for server in servers:
             server.stop()
+
+
+def test_a_database_from_before_second_vectors_gets_them_at_the_next_start(make_engine, tmp_path, pg_url):
+    """The resolved_embedding column is added in place (BYTEA) and filled; every replica's index takes them up."""
+    first = make_engine(tmp_path / "replica-1", database_url=pg_url)
+    list(ingest_paths(first, [SEEDS]))
+    first.close()
+    with first.store._transaction() as conn:  # the table as the previous version made it
+        conn.execute("ALTER TABLE claims DROP COLUMN resolved_embedding")
+    first.store.close()
+    other = make_engine(tmp_path / "replica-2", database_url=pg_url)  # migrates, encodes, builds its index
+    kind = other.store._connection().execute(
+        "SELECT data_type FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name = 'claims' AND column_name = 'resolved_embedding'").fetchone()[0]
+    assert kind == "bytea"
+    assert other.index.vectors == other.index.size + 12
+    restarted = make_engine(tmp_path / "replica-1", database_url=pg_url)  # its saved index catches up
+    assert restarted.index.vectors == restarted.index.size + 12 and restarted.readiness()["ready"]
+    matches = restarted.check("Iranian personnel are on the ground in Crimea.", k=10)["matches"]
+    denial = next(m for m in matches if m["text"] == "We strongly reject this information")
+    assert "Crimea" in denial["context"]["text"]

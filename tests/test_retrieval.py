@@ -71,6 +71,33 @@ def test_lexical_index_after_removals_and_compaction_scores_like_a_fresh_one():
         assert filtered and all(i % 3 == 0 for i, _ in filtered)
 
 
+def test_a_claim_with_two_documents_scores_as_its_best_and_leaves_with_both():
+    index = LexicalIndex()
+    index.add([(1, "We strongly reject this information"),
+               (2, ["The missile part is completely wrong.",
+                    "The missile part of the claim that Iran has provided missiles to Russia is completely wrong."]),
+               (3, "Iran supplied drones to Russia before the war."), (4, "Russia has missiles of its own.")])
+    assert index.size == 4 and index.ids() == {1, 2, 3, 4}
+    top, also = index.search("Iran provided missiles to Russia", 10, also=[2, 1])
+    assert [i for i, _ in top][0] == 2 and len({i for i, _ in top}) == len(top)  # once, by its better document
+    assert also[2] == dict(top)[2] > 0 and also[1] == 0.0
+    filtered, _ = index.search("missiles", 10, allowed_ids=np.array([2]))
+    assert [i for i, _ in filtered] == [2]
+
+    index.add([(2, "The missile part is completely wrong.")])  # replaced: its second document goes
+    top, _ = index.search("Iran provided missiles to Russia", 10)
+    assert 2 not in {i for i, _ in top[:1]}
+    assert index.remove([2, 3]) == 2 and index.ids() == {1, 4}
+    assert not {i for i, _ in index.search("missile wrong Iran drones", 10)[0]} & {2, 3}
+
+    many = LexicalIndex()  # compaction keeps each claim's documents together
+    many.add((i, [f"w{i} common", f"x{i} other"]) for i in range(1, 3001))
+    many.remove(range(1, 2500))
+    assert many.size == 501 and len(many._claim_ids) == 2 * 501
+    top, also = many.search("x2700", 5, also=[2700])
+    assert top == [(2700, also[2700])] and also[2700] > 0
+
+
 def test_lexical_index_follows_the_store_across_engines(make_engine):
     first = make_engine(**FAST)
     first.ingest_claims(RECORDS)

@@ -160,6 +160,12 @@ def content_of(text: str) -> tuple[str, str]:
     return connector, _clean(body)
 
 
+def answered_content(antecedent: str | None) -> str | None:
+    """What a referring claim answers, as its stance is judged: the antecedent's content without its attribution
+    ("there are Iranian personnel on the ground in Crimea ...", not "Kanani denied US accusations that ...")."""
+    return content_of(antecedent)[1] if antecedent else None
+
+
 def _clean(content: str) -> str:
     content = QUOTE_MARKS.sub("", TRAILING_ASIDE.sub("", ASIDE.sub(" ", content.strip().rstrip("."))))
     content = TRAILER.sub("", content.strip())
