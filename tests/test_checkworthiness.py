@@ -145,7 +145,8 @@ def test_an_old_postgres_store_is_migrated_and_scored(make_engine, tmp_path):
             conn.execute("ALTER TABLE claims DROP COLUMN check_worthiness")  # its index goes with it
         reopened = make_engine(tmp_path / "pg-2", database_url=url)
         assert reopened.wait_for_check_worthiness(timeout=300)
-        rows = {int(r[0]): r[1] for r in reopened.store._connection().execute("SELECT id, check_worthiness FROM claims")}
+        rows = {int(r[0]): r[1] for r in
+                reopened.store._connection().execute("SELECT id, check_worthiness FROM claims")}
         assert rows == pytest.approx(scores, abs=1e-6)
         cut = sorted(rows.values())[len(rows) // 2]
         kept = set(reopened.store.claim_ids_matching(SearchFilters(min_check_worthiness=cut)).tolist())
