@@ -4,7 +4,9 @@ One object wires the swappable parts together; the Flask app and the CLI both us
 """
 from __future__ import annotations
 
+import itertools
 import logging
+import random
 import threading
 import time
 from dataclasses import dataclass
@@ -68,7 +70,9 @@ class FactCheckEngine:
         self.stance_model = stance_model or load_stance_model(config, self.embedder)
         self.extractor = extractor or load_extractor(config.extractor)
         self.checkworthiness = checkworthiness or load_checkworthiness_model(config)
-        self.score_unscored_claims()  # claims stored before the column existed
+        self._scoring_lock = threading.Lock()
+        self._stop_scoring = threading.Event()
+        self._scoring_thread: threading.Thread | None = None
         self._sync_lock = threading.Lock()
         self._last_save = time.monotonic()
         self._rebuild_thread: threading.Thread | None = None  # builds the next index while readers use this one
@@ -77,6 +81,7 @@ class FactCheckEngine:
         self._save_lock = threading.Lock()
         self.retriever = Retriever(config, self.store, self.embedder)  # lexical index: built at the first sync
         self.index = self._open_index()
+        self._start_scoring_unscored_claims()  # claims stored before the check_worthiness column existed
 
     # --- index lifecycle ---------------------------------------------------------------
     def _open_index(self) -> VectorIndex:
@@ -277,20 +282,59 @@ class FactCheckEngine:
         return {"claims": self.index.size, "generation": self.index.generation, "check_worthiness_scored": scored,
                 "seconds": round(time.perf_counter() - started, 3)}
 
-    def score_unscored_claims(self, rescore: bool = False, progress: Callable[[int], None] | None = None) -> int:
-        """Give every claim without a check-worthiness score its score (all claims with ``rescore``); how many."""
-        batches = self.store.all_claim_texts(1_000) if rescore else self.store.unscored_claim_texts(1_000)
-        scored = 0
-        for ids, texts in batches:
-            if not scored:
-                log.info("check-worthiness: scoring %s stored claims", "all" if rescore else "unscored")
-            self.store.set_check_worthiness(ids, self.checkworthiness.score(texts))
-            scored += len(ids)
-            if progress:
-                progress(len(ids))
-        if scored:
-            log.info("check-worthiness: %d claims scored", scored)
-        return scored
+    def score_unscored_claims(self, rescore: bool = False, progress: Callable[[int], None] | None = None,
+                              start_after: int = 0) -> int:
+        """Give every claim without a check-worthiness score its score (all claims with ``rescore``); how many.
+
+        Claims are read from id ``start_after`` on, then from the first id up to it (processes scoring one store
+        at once start at different places and skip what another has scored); each batch is one transaction.
+        """
+        with self._scoring_lock:
+            if rescore:
+                batches = self.store.all_claim_texts(1_000)
+            else:
+                batches = itertools.chain(self.store.unscored_claim_texts(1_000, after=start_after),
+                                          self.store.unscored_claim_texts(1_000, until=start_after))
+            scored = 0
+            for ids, texts in batches:
+                if self._stop_scoring.is_set():
+                    break
+                if not scored:
+                    log.info("check-worthiness: scoring %s stored claims", "all" if rescore else "unscored")
+                self.store.set_check_worthiness(ids, self.checkworthiness.score(texts))
+                scored += len(ids)
+                if progress:
+                    progress(len(ids))
+            if scored:
+                log.info("check-worthiness: %d claims scored", scored)
+            return scored
+
+    def _start_scoring_unscored_claims(self) -> None:
+        """Score an older store's claims in the background, so that the service answers meanwhile (their
+        ``check_worthiness`` is null and ``min_check_worthiness`` leaves them out until they are scored)."""
+        first, last = self.store.unscored_claim_range()
+        if first is None:
+            return
+        start_after = random.randint(first - 1, last) if last > first else 0
+        self._scoring_thread = threading.Thread(target=self._score_in_background, args=(start_after,),
+                                                name="check-worthiness-backfill", daemon=True)
+        self._scoring_thread.start()
+
+    def _score_in_background(self, start_after: int) -> None:
+        try:
+            self.score_unscored_claims(start_after=start_after)
+        except Exception:  # the next start or `factcheck reindex` scores what is left
+            log.exception("check-worthiness: background scoring failed")
+        finally:
+            self.store.close()  # this thread's connection
+
+    def wait_for_check_worthiness(self, timeout: float | None = None) -> bool:
+        """Wait for the background scoring of an older store; False if it is still running after ``timeout``."""
+        thread = self._scoring_thread
+        if thread is not None:
+            thread.join(timeout)
+            return not thread.is_alive()
+        return True
 
     # --- ingestion -----------------------------------------------------------------------
     def ingest_article(
@@ -553,6 +597,9 @@ class FactCheckEngine:
                 "index_size": index_size, "store_claims": claims_then}
 
     def close(self) -> None:
+        self._stop_scoring.set()  # a background scoring stops after its batch; the next start resumes it
+        if self._scoring_thread is not None:
+            self._scoring_thread.join(60)
         self.save_index()
         self.store.close()
 

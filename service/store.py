@@ -244,7 +244,9 @@ class Store(Protocol):
     def clear_resolved_embeddings(self) -> None: ...
     def all_claim_documents(self, batch: int = 5_000) -> Iterator[list[tuple[int, str, str | None, str | None]]]: ...
     def all_claim_texts(self, batch: int = 5_000) -> Iterator[tuple[list[int], list[str]]]: ...
-    def unscored_claim_texts(self, batch: int = 1_000) -> Iterator[tuple[list[int], list[str]]]: ...
+    def unscored_claim_range(self) -> tuple[int | None, int | None]: ...
+    def unscored_claim_texts(self, batch: int = 1_000, after: int = 0,
+                             until: int | None = None) -> Iterator[tuple[list[int], list[str]]]: ...
     def set_check_worthiness(self, ids: Sequence[int], scores: Sequence[float]) -> None: ...
     def embeddings_of(self, ids: Sequence[int]) -> dict[int, np.ndarray]: ...
     def changes_since(self, seq: int) -> list[tuple[int, int, str]]: ...
@@ -750,13 +752,21 @@ class SQLiteStore:
         for rows in self._claim_batches("text", batch):
             yield [int(r[0]) for r in rows], [r[1] for r in rows]
 
-    def unscored_claim_texts(self, batch: int = 1_000) -> Iterator[tuple[list[int], list[str]]]:
-        """(ids, texts) of the claims without a check-worthiness score, in batches (keyset pagination)."""
+    def unscored_claim_range(self) -> tuple[int | None, int | None]:
+        """The least and the greatest id of the claims without a check-worthiness score (None, None: none)."""
+        row = self._connection().execute(
+            "SELECT MIN(id), MAX(id) FROM claims WHERE check_worthiness IS NULL").fetchone()
+        return (None, None) if row[0] is None else (int(row[0]), int(row[1]))
+
+    def unscored_claim_texts(self, batch: int = 1_000, after: int = 0,
+                             until: int | None = None) -> Iterator[tuple[list[int], list[str]]]:
+        """(ids, texts) of the claims without a check-worthiness score with ``after`` < id <= ``until``, in id
+        order and batches (keyset pagination: a claim scored meanwhile by another process is skipped)."""
         conn = self._connection()
-        last = 0
+        last = after
         while True:
-            rows = conn.execute("SELECT id, text FROM claims WHERE check_worthiness IS NULL AND id > ? ORDER BY id "
-                                "LIMIT ?", (last, batch)).fetchall()
+            rows = conn.execute("SELECT id, text FROM claims WHERE check_worthiness IS NULL AND id > ? AND id <= ? "
+                                "ORDER BY id LIMIT ?", (last, 2**62 if until is None else until, batch)).fetchall()
             if not rows:
                 return
             last = int(rows[-1][0])

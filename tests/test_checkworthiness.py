@@ -19,7 +19,8 @@ from service.config import PROJECT_ROOT, Config
 from service.engine import FactCheckEngine
 from service.store import SearchFilters
 
-from .conftest import SHARED_DATA, seed_text, test_config
+from .conftest import SHARED_DATA, seed_text
+from .conftest import test_config as config_for
 from .test_e2e import free_port, http
 
 MODEL_DIR = PROJECT_ROOT / "models" / "checkworthiness"
@@ -96,7 +97,7 @@ def _article_ids(engine: FactCheckEngine) -> list[str]:
 
 def _make_old_store(data_dir: Path, embedder) -> dict:  # noqa: ANN001
     """A store as an older version left it: no check_worthiness column. Returns the scores it had."""
-    engine = FactCheckEngine(test_config(data_dir), embedder=embedder)
+    engine = FactCheckEngine(config_for(data_dir), embedder=embedder)
     engine.ingest_article(seed_text("001"), outlet="Seed One")
     engine.ingest_claims([{"text": "Inflation reached 9.1 percent in June 2022.", "external_id": "old-1"}])
     scores = {int(r[0]): r[1] for r in engine.store._connection().execute("SELECT id, check_worthiness FROM claims")}
@@ -113,8 +114,9 @@ def _make_old_store(data_dir: Path, embedder) -> dict:  # noqa: ANN001
 
 def test_an_old_store_is_migrated_in_place_and_its_claims_scored_when_opened(tmp_path, embedder):
     old = _make_old_store(tmp_path / "data", embedder)
-    engine = FactCheckEngine(test_config(tmp_path / "data"), embedder=embedder)
+    engine = FactCheckEngine(config_for(tmp_path / "data"), embedder=embedder)
     try:
+        assert engine.wait_for_check_worthiness(timeout=300)  # scored in the background while serving
         rows = {int(r[0]): r[1] for r in engine.store._connection().execute("SELECT id, check_worthiness FROM claims")}
         assert rows.keys() == old["scores"].keys()
         assert rows == pytest.approx(old["scores"], abs=1e-6)
@@ -142,7 +144,9 @@ def test_an_old_postgres_store_is_migrated_and_scored(make_engine, tmp_path):
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("ALTER TABLE claims DROP COLUMN check_worthiness")  # its index goes with it
         reopened = make_engine(tmp_path / "pg-2", database_url=url)
-        rows = {int(r[0]): r[1] for r in reopened.store._connection().execute("SELECT id, check_worthiness FROM claims")}
+        assert reopened.wait_for_check_worthiness(timeout=300)
+        rows = {int(r[0]): r[1] for r in
+                reopened.store._connection().execute("SELECT id, check_worthiness FROM claims")}
         assert rows == pytest.approx(scores, abs=1e-6)
         cut = sorted(rows.values())[len(rows) // 2]
         kept = set(reopened.store.claim_ids_matching(SearchFilters(min_check_worthiness=cut)).tolist())
@@ -160,6 +164,19 @@ def test_reindex_scores_unscored_claims_and_rescores_all(engine):
     assert engine.reindex()["check_worthiness_scored"] == 3
     assert engine.reindex()["check_worthiness_scored"] == 0
     assert engine.reindex(rescore=True)["check_worthiness_scored"] == total
+
+
+def test_scoring_from_the_middle_of_the_store_wraps_around_to_every_claim(engine):
+    engine.ingest_article(seed_text("001"), outlet="Seed One")
+    scores = {int(r[0]): r[1] for r in engine.store._connection().execute("SELECT id, check_worthiness FROM claims")}
+    with engine.store._transaction() as conn:
+        conn.execute("UPDATE claims SET check_worthiness = NULL")
+    ids = sorted(scores)
+    assert engine.store.unscored_claim_range() == (ids[0], ids[-1])
+    assert engine.score_unscored_claims(start_after=ids[len(ids) // 2]) == len(ids)
+    assert engine.store.unscored_claim_range() == (None, None)
+    rows = {int(r[0]): r[1] for r in engine.store._connection().execute("SELECT id, check_worthiness FROM claims")}
+    assert rows == pytest.approx(scores, abs=1e-6)
 
 
 def test_the_filter_keeps_only_claims_scored_at_least_the_minimum(engine):
