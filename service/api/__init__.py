@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Request, request
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser, abort
 
 from ..errors import error_response
+
+if TYPE_CHECKING:
+    from ..store import ListingFilters
 
 JSON_METHODS = {"POST", "PUT", "PATCH"}
 # A stored id in a URL: beyond SQLite's (and PostgreSQL's bigint) range it names nothing, so the route answers 404.
@@ -66,7 +69,7 @@ def json_blueprint(name: str, import_name: str, **kwargs: object) -> Blueprint:
     return blueprint
 
 
-def listing_filters(args: dict) -> "ListingFilters":
+def listing_filters(args: dict) -> ListingFilters:
     """The listing filters of a request's query arguments."""
     from ..store import ListingFilters
 

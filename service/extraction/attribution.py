@@ -473,7 +473,7 @@ class Attributor:
             attribution = self._attribution(match.group(1), match.group(2), after)
             if attribution.speaker:
                 return attribution
-            quoted = re.search(rf"quoted (.{{1,60}}?) as saying", after)
+            quoted = re.search(r"quoted (.{1,60}?) as saying", after)
             if quoted:
                 return self._attribution(quoted.group(1), "said", after)
         match = re.match(rf"^\s*({NAME_WORD}{{1,8}}(?:spokesperson|spokesman|minister)?[\w\s’'.-]{{0,40}})$", after)
