@@ -31,7 +31,6 @@ import hashlib
 import json
 import re
 import sys
-import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -41,7 +40,7 @@ for path in (REPO_ROOT, Path(__file__).resolve().parent):
 
 import numpy as np  # noqa: E402
 
-from train_claim_stance import TOKENIZER_FILES, base_model_dir, batches, collate, log, write_jsonl  # noqa: E402
+from finetune import Plan, base_model_dir, export_int8, fine_tune, log, write_jsonl  # noqa: E402
 
 SPLITS = ("train", "tune", "validation_claimbuster", "validation_clef")
 # ClaimBuster debates (File_id) that CLEF 2020 transcribes too (CLEF names them a day later at times).
@@ -134,89 +133,17 @@ def tokenise(tokenizer, texts: list[str], max_length: int, cache: Path) -> dict:
 
 
 def train(args: argparse.Namespace, rows: list[dict]) -> Path:
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
+    from transformers import AutoTokenizer
 
-    torch.set_num_threads(args.threads)
-    final = args.work / "final"
-    if (final / "config.json").exists():
-        log(f"trained model found in {final}")
-        return final
-    base = base_model_dir()
-    tokenizer = AutoTokenizer.from_pretrained(str(base))
+    tokenizer = AutoTokenizer.from_pretrained(str(base_model_dir()))
     tokens = tokenise(tokenizer, [r["text"] for r in rows], args.max_length, args.work)
-    labels = torch.tensor([r["label"] for r in rows])
-    lengths = np.array([len(x) for x in tokens["ids"]])
-    torch.manual_seed(args.seed)
-    model = AutoModelForSequenceClassification.from_pretrained(
-        str(base), num_labels=2, id2label={0: "not_check_worthy", 1: "check_worthy"},
-        label2id={"not_check_worthy": 0, "check_worthy": 1})
-    plan = [b for epoch in range(args.epochs) for b in batches(lengths, args.batch_size, args.seed, epoch)]
-    plan = plan[: args.max_steps or None]
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-    schedule = get_linear_schedule_with_warmup(optimizer, int(0.06 * len(plan)), len(plan))
-    checkpoint = args.work / "checkpoint.pt"
-    step = 0
-    if checkpoint.exists():
-        state = torch.load(checkpoint, weights_only=False)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        schedule.load_state_dict(state["schedule"])
-        torch.set_rng_state(state["torch_rng"])
-        step = state["step"]
-        log(f"resuming at step {step} of {len(plan)}")
-    log(f"{len(rows)} sentences, {len(plan)} steps of {args.batch_size}, mean length {lengths.mean():.0f} tokens")
-    model.train()
-    started, running = time.perf_counter(), []
-    while step < len(plan):
-        ids, mask, types = collate(tokens, plan[step], tokenizer.pad_token_id)
-        out = model(input_ids=ids, attention_mask=mask, token_type_ids=types, labels=labels[plan[step]])
-        out.loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        schedule.step()
-        optimizer.zero_grad()
-        step += 1
-        running.append(out.loss.item())
-        if step % 25 == 0:
-            rate = (time.perf_counter() - started) / len(running)
-            log(f"step {step}/{len(plan)} loss {np.mean(running[-25:]):.4f} ({rate:.2f} s/step)")
-        stopping = args.stop_after and step >= args.stop_after and step < len(plan)
-        if step % args.checkpoint_every == 0 or step == len(plan) or stopping:
-            tmp = checkpoint.with_suffix(".tmp")
-            torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                        "schedule": schedule.state_dict(), "torch_rng": torch.get_rng_state(), "step": step}, tmp)
-            tmp.replace(checkpoint)
-        if stopping:
-            log(f"stopped after step {step}; run again to resume")
-            raise SystemExit(3)
-    model.save_pretrained(str(final))
-    tokenizer.save_pretrained(str(final))
-    return final
+    return fine_tune(args.work, tokenizer, tokens, [r["label"] for r in rows], ("not_check_worthy", "check_worthy"),
+                     Plan.from_args(args, log_every=25), what="sentences")
 
 
 def export(trained: Path, out: Path) -> Path:
     """Float32 ONNX graph of the classifier, then dynamic int8 weights (the shipped file)."""
-    import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    model = AutoModelForSequenceClassification.from_pretrained(str(trained)).eval()
-    tokenizer = AutoTokenizer.from_pretrained(str(trained))
-    sample = tokenizer(["A sentence.", "Another sentence here"], padding=True, return_tensors="pt")
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    axes = {name: {0: "batch", 1: "tokens"} for name in names} | {"logits": {0: "batch"}}
-    plain = trained / "model.onnx"
-    with torch.no_grad():
-        torch.onnx.export(model, (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"]),
-                          str(plain), input_names=names, output_names=["logits"], dynamic_axes=axes,
-                          opset_version=17, dynamo=False)
-    out.mkdir(parents=True, exist_ok=True)
-    quantize_dynamic(str(plain), str(out / "model.int8.onnx"), per_channel=True, weight_type=QuantType.QInt8)
-    for name in TOKENIZER_FILES:
-        if (trained / name).exists():
-            (out / name).write_bytes((trained / name).read_bytes())
-    return plain
+    return export_int8(trained, out, ["A sentence.", "Another sentence here"])
 
 
 def best_threshold(probabilities: np.ndarray, truth: np.ndarray) -> float:

@@ -15,9 +15,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import sys
-import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -29,27 +27,7 @@ import numpy as np  # noqa: E402
 
 import claim_stance_data  # noqa: E402
 from claim_stance_data import LABELS  # noqa: E402
-
-TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def base_model_dir() -> Path:
-    from service.embeddings import resolve_model_path
-
-    return Path(resolve_model_path("all-MiniLM-L6-v2"))
-
-
-def write_jsonl(path: Path, rows: list[dict]) -> None:
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
-
+from finetune import Plan, base_model_dir, export_int8, fine_tune, log, write_jsonl  # noqa: E402
 
 def pairs(args: argparse.Namespace) -> tuple[list[dict], list[dict]]:
     """Training and validation pairs, cached in the work directory (the augmentation parses with spaCy)."""
@@ -76,118 +54,18 @@ def tokenise(tokenizer, rows: list[dict], max_length: int, cache: Path) -> list[
     return json.loads(path.read_text())
 
 
-def batches(lengths: np.ndarray, batch_size: int, seed: int, epoch: int) -> list[np.ndarray]:
-    """Shuffled batches of similar length (little padding), in an order fixed by seed and epoch."""
-    rng = np.random.default_rng(seed * 1000 + epoch)
-    order = rng.permutation(len(lengths))
-    chunk = batch_size * 50
-    out = []
-    for start in range(0, len(order), chunk):
-        part = order[start:start + chunk]
-        part = part[np.argsort(lengths[part], kind="stable")]
-        out += [part[i:i + batch_size] for i in range(0, len(part), batch_size)]
-    return [out[i] for i in rng.permutation(len(out))]
-
-
-def collate(tokens: dict, index: np.ndarray, pad_id: int):  # noqa: ANN201
-    import torch
-
-    width = max(len(tokens["ids"][i]) for i in index)
-    ids = torch.full((len(index), width), pad_id, dtype=torch.long)
-    types = torch.zeros((len(index), width), dtype=torch.long)
-    mask = torch.zeros((len(index), width), dtype=torch.long)
-    for row, i in enumerate(index):
-        n = len(tokens["ids"][i])
-        ids[row, :n] = torch.tensor(tokens["ids"][i])
-        types[row, :n] = torch.tensor(tokens["types"][i])
-        mask[row, :n] = 1
-    return ids, mask, types
-
-
 def train(args: argparse.Namespace, train_rows: list[dict]) -> Path:
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
+    from transformers import AutoTokenizer
 
-    torch.set_num_threads(args.threads)
-    final = args.work / "final"
-    if (final / "config.json").exists():
-        log(f"trained model found in {final}")
-        return final
-    base = base_model_dir()
-    tokenizer = AutoTokenizer.from_pretrained(str(base))
+    tokenizer = AutoTokenizer.from_pretrained(str(base_model_dir()))
     tokens = tokenise(tokenizer, train_rows, args.max_length, args.work)
-    labels = torch.tensor([LABELS.index(r["label"]) for r in train_rows])
-    lengths = np.array([len(x) for x in tokens["ids"]])
-    torch.manual_seed(args.seed)
-    model = AutoModelForSequenceClassification.from_pretrained(
-        str(base), num_labels=len(LABELS), id2label=dict(enumerate(LABELS)),
-        label2id={label: i for i, label in enumerate(LABELS)})
-    plan = [b for epoch in range(args.epochs) for b in batches(lengths, args.batch_size, args.seed, epoch)]
-    plan = plan[: args.max_steps or None]
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-    schedule = get_linear_schedule_with_warmup(optimizer, int(0.06 * len(plan)), len(plan))
-    checkpoint = args.work / "checkpoint.pt"
-    step = 0
-    if checkpoint.exists():
-        state = torch.load(checkpoint, weights_only=False)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        schedule.load_state_dict(state["schedule"])
-        torch.set_rng_state(state["torch_rng"])
-        step = state["step"]
-        log(f"resuming at step {step} of {len(plan)}")
-    log(f"{len(train_rows)} pairs, {len(plan)} steps of {args.batch_size}, mean length {lengths.mean():.0f} tokens")
-    model.train()
-    started, running = time.perf_counter(), []
-    while step < len(plan):
-        ids, mask, types = collate(tokens, plan[step], tokenizer.pad_token_id)
-        out = model(input_ids=ids, attention_mask=mask, token_type_ids=types, labels=labels[plan[step]])
-        out.loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        schedule.step()
-        optimizer.zero_grad()
-        step += 1
-        running.append(out.loss.item())
-        if step % 50 == 0:
-            rate = (time.perf_counter() - started) / len(running)
-            log(f"step {step}/{len(plan)} loss {np.mean(running[-50:]):.4f} ({rate:.2f} s/step)")
-        stopping = args.stop_after and step >= args.stop_after and step < len(plan)
-        if step % args.checkpoint_every == 0 or step == len(plan) or stopping:
-            tmp = checkpoint.with_suffix(".tmp")
-            torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                        "schedule": schedule.state_dict(), "torch_rng": torch.get_rng_state(), "step": step}, tmp)
-            os.replace(tmp, checkpoint)
-        if stopping:
-            log(f"stopped after step {step}; run again to resume")
-            raise SystemExit(3)
-    model.save_pretrained(str(final))
-    tokenizer.save_pretrained(str(final))
-    return final
+    return fine_tune(args.work, tokenizer, tokens, [LABELS.index(r["label"]) for r in train_rows], LABELS,
+                     Plan.from_args(args), what="pairs")
 
 
 def export(trained: Path, out: Path) -> Path:
     """Float32 ONNX graph of the classifier, then dynamic int8 weights (the shipped file)."""
-    import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    model = AutoModelForSequenceClassification.from_pretrained(str(trained)).eval()
-    tokenizer = AutoTokenizer.from_pretrained(str(trained))
-    sample = tokenizer(["A claim.", "Another claim here"], ["A statement", "x"], padding=True, return_tensors="pt")
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    axes = {name: {0: "batch", 1: "tokens"} for name in names} | {"logits": {0: "batch"}}
-    plain = trained / "model.onnx"
-    with torch.no_grad():
-        torch.onnx.export(model, (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"]),
-                          str(plain), input_names=names, output_names=["logits"], dynamic_axes=axes,
-                          opset_version=17, dynamo=False)
-    out.mkdir(parents=True, exist_ok=True)
-    quantize_dynamic(str(plain), str(out / "model.int8.onnx"), per_channel=True, weight_type=QuantType.QInt8)
-    for name in TOKENIZER_FILES:
-        if (trained / name).exists():
-            (out / name).write_bytes((trained / name).read_bytes())
-    return plain
+    return export_int8(trained, out, [("A claim.", "A statement"), ("Another claim here", "x")])
 
 
 def tune_side_threshold(probabilities: np.ndarray, truth: np.ndarray) -> float:

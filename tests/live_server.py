@@ -38,8 +38,9 @@ def http_json(method: str, url: str, body: object | None = None, timeout: float 
 
 
 @contextmanager
-def running_server(data_dir: Path, workers: int = 1, **settings: str) -> Iterator[str]:
-    """Serve with the seeds ingested; yields the base URL once /readyz answers 200, stops the server after."""
+def running_server(data_dir: Path, workers: int = 1, seeds: bool = True, **settings: str) -> Iterator[str]:
+    """Serve (with the seeds ingested unless ``seeds`` is false); yields the base URL once /readyz answers 200,
+    stops the server after."""
     port = free_port()
     env = {**os.environ, "FACTCHECK_DATA_DIR": str(data_dir), "FACTCHECK_LOG_LEVEL": "WARNING",
            **{f"FACTCHECK_{name.upper()}": value for name, value in settings.items()}}
@@ -47,7 +48,7 @@ def running_server(data_dir: Path, workers: int = 1, **settings: str) -> Iterato
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", str(workers)],
+             "--workers", str(workers), *([] if seeds else ["--no-seeds"])],
             cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         base = f"http://127.0.0.1:{port}"

@@ -3,13 +3,10 @@ HTTP, the evaluation script and the training splits."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +18,8 @@ from service.store import SearchFilters
 
 from .conftest import SHARED_DATA, seed_text
 from .conftest import test_config as config_for
-from .test_e2e import free_port, http
+from .live_server import free_port, running_server
+from .test_e2e import http
 
 MODEL_DIR = PROJECT_ROOT / "models" / "checkworthiness"
 CHECK_WORTHY = [
@@ -190,32 +188,10 @@ def test_the_filter_keeps_only_claims_scored_at_least_the_minimum(engine):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
     """The real server (gunicorn) over a store holding one seed article."""
-    data_dir = tmp_path_factory.mktemp("checkworthiness")
-    port = free_port()
-    env = {**os.environ, "FACTCHECK_DATA_DIR": str(data_dir), "FACTCHECK_LOG_LEVEL": "WARNING"}
-    log = (data_dir / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-seeds"],
-        cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server exited: {(data_dir / 'server.log').read_text()[-3000:]}")
-        try:
-            if http("GET", base + "/readyz")[0] == 200:
-                break
-        except OSError:
-            pass
-        time.sleep(0.5)
-    else:
-        pytest.fail("server did not become ready in time")
-    status, _ = http("POST", base + "/v1/articles", {"text": seed_text("001"), "outlet": "Seed One"})
-    assert status in (200, 201)
-    yield base
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=30)
-    log.close()
+    with running_server(tmp_path_factory.mktemp("checkworthiness"), seeds=False) as base:
+        status, _ = http("POST", base + "/v1/articles", {"text": seed_text("001"), "outlet": "Seed One"})
+        assert status in (200, 201)
+        yield base
 
 
 def test_check_filters_on_check_worthiness_over_http(server):

@@ -13,7 +13,8 @@ import pytest
 
 from service.stance import CLAIM_MODEL_DIR
 from service.stance.base import StanceInput
-from service.stance.claim_model import MODEL_FILE, ClaimStanceClassifier, FactStanceModel, attributed_content
+from service.onnx_classifier import MODEL_FILE
+from service.stance.claim_model import ClaimStanceClassifier, FactStanceModel, attributed_content
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HARD_PAIRS = REPO_ROOT / "tests" / "data" / "hard_pairs.jsonl"

@@ -26,7 +26,7 @@ import pytest
 
 from service.config import PROJECT_ROOT
 
-from .test_e2e import free_port
+from .live_server import free_port
 
 WORKERS, THREADS, CLIENTS = 3, 2, 4
 ARTICLES_PER_CLIENT, CLAIMS_PER_BULK = 3, 4

@@ -2,27 +2,13 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from service.config import PROJECT_ROOT
-
 from .conftest import seed_text
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from .live_server import running_server
 
 
 def http(method: str, url: str, body: object | None = None, content_type: str = "application/json"):
@@ -38,31 +24,8 @@ def http(method: str, url: str, body: object | None = None, content_type: str = 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
-    data_dir: Path = tmp_path_factory.mktemp("e2e")
-    port = free_port()
-    env = {**os.environ, "FACTCHECK_DATA_DIR": str(data_dir), "FACTCHECK_LOG_LEVEL": "WARNING"}
-    log = (data_dir / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-        cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server exited: {(data_dir / 'server.log').read_text()[-3000:]}")
-        try:
-            if http("GET", base + "/readyz")[0] == 200:
-                break
-        except OSError:
-            pass
-        time.sleep(0.5)
-    else:
-        pytest.fail("server did not become ready in time")
-    yield base
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=30)
-    log.close()
+    with running_server(tmp_path_factory.mktemp("e2e"), workers=2) as base:
+        yield base
 
 
 def test_seeds_are_ingested_and_check_answers_over_http(server):

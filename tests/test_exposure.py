@@ -18,7 +18,7 @@ from service.config import PROJECT_ROOT
 from service.index import VectorIndex
 
 from .conftest import seed_text
-from .test_e2e import free_port
+from .live_server import free_port
 
 
 def image_environment(dockerfile: Path = PROJECT_ROOT / "Dockerfile") -> dict[str, str]:

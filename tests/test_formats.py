@@ -5,11 +5,9 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -20,7 +18,7 @@ from hypothesis import strategies as st
 
 from service.config import PROJECT_ROOT
 
-from .test_e2e import free_port
+from .live_server import running_server
 
 PAGES = Path(__file__).parent / "data" / "pages"
 BOILERPLATE = ("cookie", "Remind me later", "Read more", "Kremlin says the Russian army uses only", "Most read",
@@ -180,30 +178,8 @@ def http(method: str, url: str, body: object | None = None, content_type: str = 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
     """gunicorn with two workers on an empty data directory."""
-    data_dir: Path = tmp_path_factory.mktemp("formats")
-    port = free_port()
-    env = {**os.environ, "FACTCHECK_DATA_DIR": str(data_dir), "FACTCHECK_LOG_LEVEL": "WARNING"}
-    log = (data_dir / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
-         "--no-seeds"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server exited: {(data_dir / 'server.log').read_text()[-3000:]}")
-        try:
-            if http("GET", base + "/readyz")[0] == 200:
-                break
-        except OSError:
-            pass
-        time.sleep(0.5)
-    else:
-        pytest.fail("server did not become ready in time")
-    yield base
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=30)
-    log.close()
+    with running_server(tmp_path_factory.mktemp("formats"), workers=2, seeds=False) as base:
+        yield base
 
 
 def schema_org_violations(node: object, path: str = "$") -> list[str]:

@@ -12,7 +12,7 @@ from service.store import ListingFilters
 from service.store_pg import PostgresStore
 
 from .postgres import start_postgres
-from .test_e2e import free_port
+from .live_server import free_port
 from .test_formats import FEED, page
 
 

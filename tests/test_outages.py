@@ -16,7 +16,7 @@ from service.store_pg import PostgresStore
 
 from .postgres import start_postgres
 from .test_concurrency import Server, once
-from .test_e2e import free_port
+from .live_server import free_port
 
 FAST_S = 3.0
 STATEMENT = {"statement": "the new pier will open"}

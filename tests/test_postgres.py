@@ -14,7 +14,7 @@ from service.store_pg import PostgresStore, postgres_schema, to_psycopg
 
 from .conftest import SEEDS, seed_text
 from .postgres import start_postgres
-from .test_e2e import free_port
+from .live_server import free_port
 
 STATEMENTS = ("Iran sent drones to Russia before the invasion", "Iran supplied missiles to Russia",
               "Kyiv failed to provide evidence of Iranian drones")

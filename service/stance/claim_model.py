@@ -9,20 +9,18 @@ validation split; a side the model is not sure of (below ``side_threshold``) is 
 """
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
+from ..onnx_classifier import OnnxClassifier
 from .base import ArticleStance, SourceInput, Stance, StanceInput
 from .features import body_sentences
 
 LABELS = ("supports", "refutes", "neutral")
 SUPPORTS, REFUTES, NEUTRAL = range(3)
-MODEL_FILE = "model.int8.onnx"
-SETTINGS_FILE = "settings.json"
 DEFAULT_SIDE_THRESHOLD = 0.5
 # Reporting verbs whose complement is the content itself ("said Iran had supplied ...", "denied that ...").
 SPEECH_VERBS = frozenset({"said", "says", "say", "told", "added", "stated", "stressed", "insisted", "claimed",
@@ -83,45 +81,20 @@ def attributed_content(text: str, verb: str | None) -> tuple[str, bool]:
     return rest[0].upper() + rest[1:], True
 
 
-class ClaimStanceClassifier:
+class ClaimStanceClassifier(OnnxClassifier):
     """The shipped cross-encoder: (claim, statement) pairs -> logits over LABELS, through ONNX Runtime."""
+
+    training_script = "scripts/train_claim_stance.py"
+    labels = len(LABELS)
 
     def __init__(self, model_dir: str | Path, temperature: float | None = None, threads: int = 1,
                  model_file: str | Path | None = None) -> None:
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
-        directory = Path(model_dir)
-        graph = Path(model_file) if model_file else directory / MODEL_FILE
-        if not graph.is_file():
-            raise FileNotFoundError(f"no claim stance model at {graph}; run scripts/train_claim_stance.py")
-        settings_path = directory / SETTINGS_FILE
-        self.settings = json.loads(settings_path.read_text()) if settings_path.is_file() else {}
-        self.temperature = float(temperature if temperature is not None else self.settings.get("temperature", 1.0))
+        super().__init__(model_dir, threads, model_file, temperature)
         self.side_threshold = float(self.settings.get("side_threshold", DEFAULT_SIDE_THRESHOLD))
-        self.max_length = int(self.settings.get("max_length", 128))
-        self.tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
-        self.tokenizer.enable_truncation(self.max_length, strategy="longest_first")
-        self.tokenizer.no_padding()
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = max(1, threads)
-        options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
-        self._inputs = {i.name for i in self.session.get_inputs()}
 
     def logits(self, claims: Sequence[str], statements: Sequence[str]) -> np.ndarray:
-        """Raw logits (len(claims), 3), one pair per run.
-
-        Pairs are not batched: int8 activations are quantised with one scale per run, so a pair's answer would
-        depend on the pairs (and the padding) it was batched with.
-        """
-        out = np.zeros((len(claims), len(LABELS)), dtype=np.float32)
-        for row, encoding in enumerate(self.tokenizer.encode_batch(list(zip(claims, statements)))):
-            feeds = {"input_ids": np.asarray([encoding.ids], dtype=np.int64),
-                     "attention_mask": np.ones((1, len(encoding.ids)), dtype=np.int64),
-                     "token_type_ids": np.asarray([encoding.type_ids], dtype=np.int64)}
-            out[row] = self.session.run(["logits"], {k: v for k, v in feeds.items() if k in self._inputs})[0][0]
-        return out
+        """Raw logits (len(claims), 3), one pair per run."""
+        return self.run(list(zip(claims, statements)))
 
     def probabilities(self, claims: Sequence[str], statements: Sequence[str]) -> np.ndarray:
         """Calibrated probabilities (len(claims), 3) in LABELS order."""

@@ -1,0 +1,54 @@
+"""A classifier fine-tuned here (scripts/finetune.py) and shipped as int8 ONNX beside its tokenizer and settings,
+run by ONNX Runtime with the ``tokenizers`` library: no torch at query time."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+MODEL_FILE = "model.int8.onnx"
+SETTINGS_FILE = "settings.json"
+
+
+class OnnxClassifier:
+    """``model_dir`` holds ``model.int8.onnx``, ``tokenizer.json`` and ``settings.json`` (temperature, max length
+    and what the training script fitted). Inputs are run one per call: int8 activations are quantised with one
+    scale per run, so a batched input's answer would depend on the inputs (and the padding) it was batched with."""
+
+    training_script = "the training script"  # named when the model is missing
+    labels = 2
+    default_max_length = 128
+
+    def __init__(self, model_dir: str | Path, threads: int = 1, model_file: str | Path | None = None,
+                 temperature: float | None = None) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.directory = Path(model_dir)
+        graph = Path(model_file) if model_file else self.directory / MODEL_FILE
+        if not graph.is_file():
+            raise FileNotFoundError(f"no model at {graph}; run {self.training_script}")
+        settings_path = self.directory / SETTINGS_FILE
+        self.settings: dict = json.loads(settings_path.read_text()) if settings_path.is_file() else {}
+        self.temperature = float(temperature if temperature is not None else self.settings.get("temperature", 1.0))
+        self.max_length = int(self.settings.get("max_length", self.default_max_length))
+        self.tokenizer = Tokenizer.from_file(str(self.directory / "tokenizer.json"))
+        self.tokenizer.enable_truncation(self.max_length, strategy="longest_first")
+        self.tokenizer.no_padding()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = max(1, threads)
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in self.session.get_inputs()}
+
+    def run(self, inputs: Sequence[str] | Sequence[tuple[str, str]]) -> np.ndarray:
+        """Raw logits (len(inputs), labels) of single texts or text pairs, one input per run."""
+        out = np.zeros((len(inputs), self.labels), dtype=np.float32)
+        for row, encoding in enumerate(self.tokenizer.encode_batch(list(inputs))):
+            feeds = {"input_ids": np.asarray([encoding.ids], dtype=np.int64),
+                     "attention_mask": np.ones((1, len(encoding.ids)), dtype=np.int64),
+                     "token_type_ids": np.asarray([encoding.type_ids], dtype=np.int64)}
+            out[row] = self.session.run(["logits"], {k: v for k, v in feeds.items() if k in self._inputs})[0][0]
+        return out
