@@ -639,27 +639,8 @@ class SQLiteStore:
 
     def claim_ids_matching(self, filters: SearchFilters) -> np.ndarray:
         """Ids of the claims that pass the context filters, for a filtered index search."""
-        where, params = [], []  # type: list[str], list[Any]
-        if filters.outlets:
-            marks = ",".join("?" * len(filters.outlets))
-            where.append(f"(LOWER(a.outlet) IN ({marks}) OR LOWER(c.source) IN ({marks}))")
-            lowered = [o.lower() for o in filters.outlets]
-            params += lowered + lowered
-        if filters.speakers:
-            clauses = []
-            for name in filters.speakers:
-                # any speaker of the claim, by any of its names, spelling variants ignored
-                clauses.append("(c.id IN (SELECT cs.claim_id FROM claim_speakers cs JOIN speaker_aliases sa "
-                               "ON sa.speaker_id = cs.speaker_id WHERE sa.alias_key LIKE ?) OR LOWER(c.claimant) LIKE ?)")
-                params += [f"%{speaker_key(name) or name.lower()}%", f"%{name.lower()}%"]
-            where.append("(" + " OR ".join(clauses) + ")")
-        published = "COALESCE(c.published, a.published)"
-        if filters.published_after:
-            where.append(f"{published} >= ?")
-            params.append(filters.published_after)
-        if filters.published_before:
-            where.append(f"{published} <= ?")
-            params.append(filters.published_before)
+        where, params = claim_filter_clauses(filters.outlets, filters.speakers, filters.published_after,
+                                             filters.published_before)
         if filters.min_check_worthiness is not None:
             where.append("c.check_worthiness >= ?")
             params.append(float(filters.min_check_worthiness))
@@ -778,18 +759,6 @@ class SQLiteStore:
                              [(float(s), int(i)) for i, s in zip(ids, scores)])
 
     # --- listings (keyset pagination, newest first) ------------------------------------
-    @staticmethod
-    def _speaker_clause(names: Sequence[str], claim_id: str) -> tuple[str, list[Any]]:
-        """SQL true when the claim ``claim_id`` has one of the named speakers (any of their names, spelling
-        variants ignored) or, for a fact-check record, such a claimant."""
-        clauses, params = [], []  # type: list[str], list[Any]
-        for name in names:
-            clauses.append(f"({claim_id} IN (SELECT cs.claim_id FROM claim_speakers cs JOIN speaker_aliases sa "
-                           "ON sa.speaker_id = cs.speaker_id WHERE sa.alias_key LIKE ?) OR "
-                           f"{claim_id} IN (SELECT id FROM claims WHERE LOWER(claimant) LIKE ?))")
-            params += [f"%{speaker_key(name) or name.lower()}%", f"%{name.lower()}%"]
-        return "(" + " OR ".join(clauses) + ")", params
-
     def list_articles(self, filters: ListingFilters, limit: int, after: tuple[str, str] | None = None) -> list[dict]:
         """Up to ``limit`` articles, newest ingested first, strictly after the keyset ``(created_at, id)``."""
         where, params = [], []  # type: list[str], list[Any]
@@ -800,7 +769,7 @@ class SQLiteStore:
             where.append(f"LOWER(a.outlet) IN ({','.join('?' * len(filters.outlets))})")
             params += [o.lower() for o in filters.outlets]
         if filters.speakers:
-            clause, speaker_params = self._speaker_clause(filters.speakers, "c.id")
+            clause, speaker_params = speaker_clause(filters.speakers)
             where.append(f"a.id IN (SELECT c.article_id FROM claims c WHERE c.article_id IS NOT NULL AND {clause})")
             params += speaker_params
         if filters.since:
@@ -819,22 +788,9 @@ class SQLiteStore:
         if after is not None:
             where.append("c.id < ?")
             params.append(int(after))
-        if filters.outlets:
-            marks = ",".join("?" * len(filters.outlets))
-            where.append(f"(LOWER(a.outlet) IN ({marks}) OR LOWER(c.source) IN ({marks}))")
-            lowered = [o.lower() for o in filters.outlets]
-            params += lowered + lowered
-        if filters.speakers:
-            clause, speaker_params = self._speaker_clause(filters.speakers, "c.id")
-            where.append(clause)
-            params += speaker_params
-        published = "COALESCE(c.published, a.published)"
-        if filters.since:
-            where.append(f"{published} >= ?")
-            params.append(filters.since)
-        if filters.until:
-            where.append(f"{published} <= ?")
-            params.append(filters.until)
+        clauses, filter_params = claim_filter_clauses(filters.outlets, filters.speakers, filters.since, filters.until)
+        where += clauses
+        params += filter_params
         if filters.rated is not None:
             where.append("c.rating IS NOT NULL" if filters.rated else "c.rating IS NULL")
         sql = (f"SELECT {CLAIM_COLUMNS}{RECORD_COLUMNS} {CLAIM_JOINS} WHERE {' AND '.join(where or ['1=1'])} "
@@ -896,6 +852,41 @@ class CachedCounts:
         low, high = sorted((counted_at, generation))
         moved = sum(1 if op == "add" else -1 for seq, _, op in self.store.changes_since(low) if seq <= high)
         return counts["claims"] + (moved if generation >= counted_at else -moved)
+
+
+def speaker_clause(names: Sequence[str]) -> tuple[str, list[Any]]:
+    """SQL true when claim ``c`` has one of the named speakers (any of their names, spelling variants ignored)
+    or, for a fact-check record, such a claimant."""
+    clauses, params = [], []  # type: list[str], list[Any]
+    for name in names:
+        clauses.append("(c.id IN (SELECT cs.claim_id FROM claim_speakers cs JOIN speaker_aliases sa "
+                       "ON sa.speaker_id = cs.speaker_id WHERE sa.alias_key LIKE ?) OR LOWER(c.claimant) LIKE ?)")
+        params += [f"%{speaker_key(name) or name.lower()}%", f"%{name.lower()}%"]
+    return "(" + " OR ".join(clauses) + ")", params
+
+
+def claim_filter_clauses(outlets: Sequence[str], speakers: Sequence[str], since: str | None,
+                         until: str | None) -> tuple[list[str], list[Any]]:
+    """WHERE clauses (over ``CLAIM_JOINS``) and their parameters for claims of these outlets (the article's or a
+    fact-check's source, case ignored) and speakers, published from ``since`` to ``until`` (inclusive)."""
+    where, params = [], []  # type: list[str], list[Any]
+    if outlets:
+        marks = ",".join("?" * len(outlets))
+        where.append(f"(LOWER(a.outlet) IN ({marks}) OR LOWER(c.source) IN ({marks}))")
+        lowered = [o.lower() for o in outlets]
+        params += lowered + lowered
+    if speakers:
+        clause, speaker_params = speaker_clause(speakers)
+        where.append(clause)
+        params += speaker_params
+    published = "COALESCE(c.published, a.published)"
+    if since:
+        where.append(f"{published} >= ?")
+        params.append(since)
+    if until:
+        where.append(f"{published} <= ?")
+        params.append(until)
+    return where, params
 
 
 def _index_columns(second: bool) -> str:
