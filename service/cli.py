@@ -82,13 +82,11 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
     # Only what the configured backends run: with ONNX Runtime, the workers never load torch.
     import faiss  # noqa: F401
 
-    if config.embedding_backend == "torch":
+    if needs_torch(config):
         import sentence_transformers  # noqa: F401
-    else:
+    if config.embedding_backend != "torch":
         import onnxruntime  # noqa: F401
         import tokenizers  # noqa: F401
-    if needs_torch(config) and config.embedding_backend != "torch":
-        import sentence_transformers  # noqa: F401, F811 - a sentence-transformers stance model
 
     class FactCheckServer(BaseApplication):
         def load_config(self) -> None:

@@ -153,7 +153,9 @@ class OnnxExportMissing(RuntimeError):
 def default_onnx_dir() -> Path:
     """``FACTCHECK_ONNX_DIR``, else ``var/onnx`` in the project: one export for every data directory."""
     configured = os.environ.get("FACTCHECK_ONNX_DIR")
-    return Path(configured).expanduser().resolve() if configured else Path(__file__).resolve().parent.parent / "var" / "onnx"
+    if configured:
+        return Path(configured).expanduser().resolve()
+    return Path(__file__).resolve().parent.parent / "var" / "onnx"
 
 
 def export_folder_name(model: str) -> str:
