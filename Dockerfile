@@ -1,4 +1,5 @@
-# Production image of the fact-check API: CPU-only torch, models inside the image, gunicorn, non-root.
+# Production image of the fact-check API: CPU-only torch, models (and the embedding model's ONNX export) inside
+# the image, gunicorn, non-root.
 #   buildah bud --isolation chroot --format docker -t factcheck .   (or: docker build -t factcheck .)
 # (--format docker: buildah's default OCI format drops HEALTHCHECK.)
 # BASE_IMAGE: any Debian-based image with Python 3.11+ and venv (a local debootstrap base works:
@@ -36,6 +37,10 @@ RUN set -eux; \
     rm -rf /app/wheels /app/*.egg-info; \
     /opt/venv/bin/python -c "import torch; assert torch.version.cuda is None, torch.__version__; print('torch', torch.__version__)"; \
     /opt/venv/bin/python -c "from service.embeddings import resolve_model_path; print(resolve_model_path('all-MiniLM-L6-v2'))"
+# The ONNX export of the embedding model (the default backend) into the image, read-only to the service:
+# /app/var/onnx (FACTCHECK_ONNX_DIR below). The service never exports; without it, it would refuse to start.
+RUN /opt/venv/bin/factcheck export-embedder \
+    && /opt/venv/bin/factcheck export-embedder | grep -q "up to date"
 
 # Final stage. The service user owns /data and its home (gunicorn puts its control socket in ~/.gunicorn);
 # /app and /opt/venv stay root's and read-only to it.
@@ -48,6 +53,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     TRANSFORMERS_OFFLINE=1 \
     PATH=/opt/venv/bin:$PATH \
     FACTCHECK_DATA_DIR=/data \
+    FACTCHECK_ONNX_DIR=/app/var/onnx \
     FACTCHECK_SEEDS_DIR=/app/seeds \
     FACTCHECK_HOST=0.0.0.0 \
     FACTCHECK_PORT=8000 \

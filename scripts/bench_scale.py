@@ -209,8 +209,9 @@ def filtered_search_figures(index, vectors: np.ndarray, ids: np.ndarray, queries
 def encode_figures(statements: list[str], batch_texts: list[str], export_dir: Path) -> dict:
     """Single-statement latency per backend (1 thread, backends interleaved statement by statement so that
     load from elsewhere hits all alike) and batch throughput, in one process."""
-    from service.embeddings import OnnxEmbedder, SentenceTransformerEmbedder
+    from service.embeddings import OnnxEmbedder, SentenceTransformerEmbedder, export_onnx, resolve_model_path
 
+    export_onnx(Path(resolve_model_path("all-MiniLM-L6-v2")), export_dir)  # a no-op when already exported
     backends = {"torch": SentenceTransformerEmbedder("all-MiniLM-L6-v2", threads=1),
                 "onnx": OnnxEmbedder(export_dir=export_dir, threads=1),
                 "onnx-int8": OnnxEmbedder(export_dir=export_dir, quantized=True, threads=1)}

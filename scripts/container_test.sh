@@ -259,7 +259,8 @@ echo "$img_env" | grep -q 'FACTCHECK_DATA_DIR=/data' || die "FACTCHECK_DATA_DIR 
 echo "$img_env" | grep -q 'FACTCHECK_REQUIRE_API_KEYS=true' || die "the image does not require API keys"
 
 CTR=$(buildah from --quiet --pull=never --name "$RUN_ID" "$IMAGE_TAG")
-# Inside the image: CPU-only torch, the packaged embedding model, the configuration from FACTCHECK_* variables.
+# Inside the image: CPU-only torch, the packaged embedding model and its ONNX export, the configuration from
+# FACTCHECK_* variables.
 buildah run --isolation chroot "$CTR" -- python - <<'EOF' > "$WORK/inimage.log" 2>&1 || { cat "$WORK/inimage.log"; die "in-image checks failed"; }
 import os, torch
 from service.embeddings import resolve_model_path
@@ -268,6 +269,10 @@ assert torch.version.cuda is None, f"torch is a CUDA build: {torch.__version__}"
 print(f"uid={os.getuid()} torch={torch.__version__} (cuda: {torch.version.cuda}) model={resolve_model_path('all-MiniLM-L6-v2')}")
 c = Config.from_env()
 print(f"data_dir={c.data_dir} seeds_dir={c.seeds_dir} seeds={len(os.listdir(c.seeds_dir))}")
+from service.embeddings import check_embedder_ready
+assert c.embedding_backend == "onnx", c.embedding_backend
+check_embedder_ready(c)  # the build's export is in the image, current, where FACTCHECK_ONNX_DIR points
+print(f"embedding backend={c.embedding_backend} export={c.onnx_dir}")
 EOF
 sed 's/^/  /' "$WORK/inimage.log"
 run_uid=$(buildah run --isolation chroot "$CTR" -- id -u)

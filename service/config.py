@@ -50,7 +50,11 @@ class Config:
     index_hnsw_ef_search: int = 128  # search breadth: recall against latency, no rebuild needed
     index_ivf_nlist: int = 0  # inverted lists; 0: about 4*sqrt(claims), chosen at each (re)build
     index_ivf_nprobe: int = 16  # lists searched per query (no rebuild needed)
-    embedding_backend: str = "torch"  # torch, onnx or onnx-int8 (ONNX Runtime; exported from the same model)
+    # onnx (ONNX Runtime, float32: torch's vectors, faster, no torch in the workers), onnx-int8 (other vectors:
+    # reindex --reembed after switching) or torch (sentence-transformers)
+    embedding_backend: str = "onnx"
+    # ONNX exports of the embedding model (`factcheck export-embedder`), shared by every data directory
+    onnx_dir: Path = PROJECT_ROOT / "var" / "onnx"
     # Candidate retrieval (service/retrieval.py); defaults tuned on CLEF CheckThat! 2020 task 2 train.
     retrieval_mode: str = "fused"  # fused (dense + BM25 over claim text and title) or dense (FAISS order alone)
     lexical_weight: float = 0.3  # fused: cosine + weight * BM25 / (best BM25 of the statement)
@@ -96,7 +100,7 @@ class Config:
                 continue
             values[f.name] = _coerce(f.type, raw, f.name)
         values.update(overrides)
-        for key in ("data_dir", "seeds_dir", "checkworthiness_model"):
+        for key in ("data_dir", "seeds_dir", "checkworthiness_model", "onnx_dir"):
             if key in values:
                 values[key] = Path(values[key]).expanduser().resolve()
         return cls(**values)

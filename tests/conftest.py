@@ -8,12 +8,15 @@ import pytest
 
 from service.app import create_app
 from service.config import PROJECT_ROOT, Config
-from service.embeddings import SentenceTransformerEmbedder
+from service.embeddings import Embedder, SentenceTransformerEmbedder, export_embedder, make_embedder
 from service.engine import FactCheckEngine
 from service.ingest import ingest_paths
 
 SEEDS = PROJECT_ROOT / "seeds"
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+# One ONNX export of the embedding model for every engine the tests make (FACTCHECK_ONNX_DIR, else var/onnx);
+# the session exports it once when it is missing, as `factcheck export-embedder` does at set-up.
+ONNX_DIR = Config.from_env().onnx_dir
 
 
 def seed_text(prefix: str) -> str:
@@ -22,17 +25,30 @@ def seed_text(prefix: str) -> str:
 
 def test_config(data_dir: Path, **overrides: object) -> Config:
     """Tests see every write in /metrics at once (counts_cache_s 0) unless they ask for the cache."""
-    overrides = {"counts_cache_s": 0.0, **overrides}
+    overrides = {"counts_cache_s": 0.0, "onnx_dir": ONNX_DIR, **overrides}
     return Config.from_env({}, data_dir=data_dir, testing=True, index_save_interval_s=0.0, **overrides)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def onnx_export_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared ONNX export of the packaged model (made here once if set-up has not made it)."""
+    return export_embedder(test_config(tmp_path_factory.mktemp("export")))[0]
+
+
 @pytest.fixture(scope="session")
-def embedder() -> SentenceTransformerEmbedder:
+def embedder(onnx_export_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Embedder:
+    """The default embedding backend (ONNX Runtime), as the service runs it."""
+    return make_embedder(test_config(tmp_path_factory.mktemp("embedder")))
+
+
+@pytest.fixture(scope="session")
+def torch_embedder() -> SentenceTransformerEmbedder:
+    """The sentence-transformers backend, the reference the ONNX vectors are compared with."""
     return SentenceTransformerEmbedder("all-MiniLM-L6-v2", threads=1)
 
 
 @pytest.fixture
-def make_engine(tmp_path: Path, embedder: SentenceTransformerEmbedder):
+def make_engine(tmp_path: Path, embedder: Embedder):
     """Engines over one data directory, as separate processes or restarts would open it."""
     engines: list[FactCheckEngine] = []
 

@@ -188,32 +188,17 @@ def test_hnsw_deletes_are_tombstones_until_a_rebuild_compacts_them(make_engine, 
 
 
 # --- ONNX Runtime backend ----------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def onnx_export_dir(tmp_path_factory):
-    pytest.importorskip("onnxruntime")
-    pytest.importorskip("onnx")
-    from service.embeddings import OnnxEmbedder
-
-    folder = tmp_path_factory.mktemp("onnx")
-    try:
-        OnnxEmbedder(export_dir=folder, threads=1)  # exports both graphs from the packaged model's files
-    except (ImportError, FileNotFoundError, RuntimeError) as exc:
-        pytest.skip(f"no ONNX export of the packaged model can be made offline here: {exc}")
-    return folder
-
-
 @pytest.mark.parametrize("quantized, min_cosine", [(False, 0.9999), (True, 0.95)])
-def test_onnx_backend_gives_the_torch_vectors(onnx_export_dir, embedder, quantized, min_cosine, monkeypatch):
+def test_onnx_backend_gives_the_torch_vectors(onnx_export_dir, torch_embedder, quantized, min_cosine):
     from service.embeddings import OnnxEmbedder
 
-    monkeypatch.setenv("FACTCHECK_ONNX_NO_EXPORT", "1")  # loads what is there, offline, exports nothing
     onnx = OnnxEmbedder(export_dir=onnx_export_dir, quantized=quantized, threads=1)
     texts = [seed_text("001")[:400], "Iran sent drones to Russia", "x", ""] + seed_text("004").split(". ")[:20]
-    cosine = np.sum(onnx.encode(texts) * embedder.encode(texts), axis=1)
-    assert onnx.dim == embedder.dim and cosine.min() > min_cosine
+    cosine = np.sum(onnx.encode(texts) * torch_embedder.encode(texts), axis=1)
+    assert onnx.dim == torch_embedder.dim and cosine.min() > min_cosine
     assert cosine.mean() > (0.99999 if not quantized else 0.98)
-    assert onnx.encode([]).shape == (0, embedder.dim)
-    assert (onnx.name == embedder.name) is (not quantized)  # int8 vectors differ: another name in the store
+    assert onnx.encode([]).shape == (0, torch_embedder.dim)
+    assert (onnx.name == torch_embedder.name) is (not quantized)  # int8 vectors differ: another name in the store
 
 
 def test_switching_to_int8_vectors_needs_a_reembed(make_engine, seeded_engine, onnx_export_dir, tmp_path):
