@@ -6,6 +6,7 @@ generation, which the FAISS index records so that it can tell whether it is stal
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import sqlite3
 import threading
@@ -94,6 +95,8 @@ ADDED_COLUMNS = {  # table -> (column, type) added when missing
                ("check_worthiness", "REAL")],
 }
 # A claim has a second vector when its resolved text says something its own words do not.
+CHANGES_KEPT_FROM = "changes_kept_from"  # meta: the change log holds every row from this sequence number on
+SAVED_INDEX_PREFIX = "index_saved:"  # meta: per saved index file (host:path), the generation it reflects
 NEEDS_SECOND_VECTOR = "resolved_text IS NOT NULL AND resolved_text <> text"
 
 # Newsroom formats: the page's byline, and a fact-check's numeric rating on its scale (schema.org Rating).
@@ -249,6 +252,10 @@ class Store(Protocol):
     def set_check_worthiness(self, ids: Sequence[int], scores: Sequence[float]) -> None: ...
     def embeddings_of(self, ids: Sequence[int]) -> dict[int, np.ndarray]: ...
     def changes_since(self, seq: int) -> list[tuple[int, int, str]]: ...
+    def changes_kept_from(self) -> int: ...
+    def compact_changes(self, keep_from: int) -> int: ...
+    def record_saved_index(self, saver: str, generation: int) -> None: ...
+    def saved_indexes(self) -> dict[str, tuple[int, float]]: ...
     def counts(self) -> dict[str, int]: ...
     def counted_snapshot(self) -> tuple[int, dict[str, int]]: ...
     def get_meta(self, key: str) -> str | None: ...
@@ -353,6 +360,41 @@ class SQLiteStore:
             "SELECT seq, claim_id, op FROM changes WHERE seq > ? ORDER BY seq", (seq,)
         ).fetchall()
         return [(int(r[0]), int(r[1]), r[2]) for r in rows]
+
+    def changes_kept_from(self) -> int:
+        """The lowest sequence number the change log still holds every row from (0: never compacted). An index
+        at a generation below this minus one cannot be caught up from the log: it is rebuilt from the store."""
+        return int(self.get_meta(CHANGES_KEPT_FROM) or 0)
+
+    def compact_changes(self, keep_from: int) -> int:
+        """Delete the change-log rows below ``keep_from`` (never the newest row, which carries the generation);
+        how many. The new floor is recorded in the same transaction, so a reader that sees rows missing sees it."""
+        with self._transaction() as conn:
+            newest = int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0])
+            kept_from = conn.execute("SELECT value FROM meta WHERE key = ?", (CHANGES_KEPT_FROM,)).fetchone()
+            keep_from = min(keep_from, newest)
+            if keep_from <= int(kept_from[0] if kept_from else 0):
+                return 0
+            pruned = int(conn.execute("SELECT COUNT(*) FROM changes WHERE seq < ?", (keep_from,)).fetchone()[0])
+            conn.execute("DELETE FROM changes WHERE seq < ?", (keep_from,))
+            conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
+                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (CHANGES_KEPT_FROM, str(keep_from)))
+        return pruned
+
+    def record_saved_index(self, saver: str, generation: int) -> None:
+        """Note that the index file saved by ``saver`` (host and path) reflects the change log up to ``generation``."""
+        self.set_meta(SAVED_INDEX_PREFIX + saver, json.dumps({"generation": generation, "saved_at": time.time()}))
+
+    def saved_indexes(self) -> dict[str, tuple[int, float]]:
+        """Every saver's last recorded save: {saver: (generation, unix time)}."""
+        rows = self._connection().execute(
+            "SELECT key, value FROM meta WHERE key >= ? AND key < ?",
+            (SAVED_INDEX_PREFIX, SAVED_INDEX_PREFIX[:-1] + chr(ord(SAVED_INDEX_PREFIX[-1]) + 1))).fetchall()
+        saved = {}
+        for key, value in rows:
+            record = json.loads(value)
+            saved[key[len(SAVED_INDEX_PREFIX):]] = (int(record["generation"]), float(record["saved_at"]))
+        return saved
 
     # --- articles ------------------------------------------------------------------------
     def find_article(self, article_id: str) -> dict | None:
