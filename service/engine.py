@@ -68,6 +68,7 @@ class FactCheckEngine:
                                          config.database_connect_timeout_s, config.database_statement_timeout_s)
         self.cached_counts = CachedCounts(self.store, config.counts_cache_s)  # for /metrics and /readyz
         self.embedder = embedder or make_embedder(config)
+        self.store.vector_model = self.embedder.name  # writes of another model's vectors are refused
         self.stance_model = stance_model or load_stance_model(config, self.embedder)
         self.extractor = extractor or load_extractor(config.extractor)
         self.checkworthiness = checkworthiness or load_checkworthiness_model(config)
@@ -120,7 +121,7 @@ class FactCheckEngine:
         return self.index_keeper.save()
 
     def reindex(self, reembed: bool = False, progress: Callable[[int], None] | None = None,
-                rescore: bool = False) -> dict[str, Any]:
+                rescore: bool = False, batch: int = 5_000) -> dict[str, Any]:
         """Rebuild the index from the store; with ``reembed``, re-encode every claim (and resolved text) with the
         current model.
 
@@ -130,13 +131,16 @@ class FactCheckEngine:
         started = time.perf_counter()
         scored = self.score_unscored_claims(rescore=rescore)
         if reembed:
-            self.store.clear_resolved_embeddings()
-            for ids, texts in self.store.all_claim_texts():
+            # Servers encoding with another model answer writes with 503 from here until the end (the store
+            # flag is read inside every write transaction); each batch commits its vectors, their change-log
+            # rows and the progress together, so a run killed at any point is resumed by running it again.
+            after = self.store.begin_reembed(self.embedder.name)
+            for ids, texts in self.store.all_claim_texts(batch, after=after):
                 self.store.replace_embeddings(ids, self.embedder.encode(texts))
                 if progress:
                     progress(len(ids))
-            self.store.set_meta("embedding_model", self.embedder.name)
-            self.store.set_meta("embedding_dim", str(self.embedder.dim))
+            self.embed_resolved_texts()
+            self.store.finish_reembed(self.embedder.name, self.embedder.dim)
         self.embed_resolved_texts()
         self.index_keeper.wait_for_rebuild()  # the rebuild below supersedes a background one
         self.index_keeper.build()
@@ -455,8 +459,13 @@ class FactCheckEngine:
         index_generation, index_size = index.generation, index.size
         claims_then = self.cached_counts.claims_at(index_generation)
         consistent = self.store.generation() >= index_generation and index_size == claims_then
-        return {"ready": consistent, "model_loaded": self.embedder is not None, "index_consistent": consistent,
-                "index_size": index_size, "store_claims": claims_then}
+        writes_paused = self.store.vector_writes_refused()  # a re-embedding, or the store holds another model
+        ready = consistent and writes_paused is None
+        readiness = {"ready": ready, "model_loaded": self.embedder is not None, "index_consistent": consistent,
+                     "index_size": index_size, "store_claims": claims_then}
+        if writes_paused is not None:
+            readiness["writes_paused"] = writes_paused
+        return readiness
 
     def close(self) -> None:
         self._stop_scoring.set()  # a background scoring stops after its batch; the next start resumes it

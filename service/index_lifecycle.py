@@ -87,8 +87,8 @@ class IndexKeeper:
     def embed_resolved_texts(self, batch: int = 256) -> int:
         """Encode the resolved texts that have no vector yet (a store from before they were indexed, or after a
         model change); the change log carries them to every process's index. The number encoded."""
-        if not self.config.index_resolved_text:
-            return 0
+        if not self.config.index_resolved_text or self.store.vector_writes_refused() is not None:
+            return 0  # a re-embedding in progress encodes them with its own model
         done = 0
         while missing := self.store.claims_missing_second_vector(batch):
             ids, texts = zip(*missing)

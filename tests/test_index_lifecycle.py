@@ -7,6 +7,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import service.index_lifecycle as lifecycle
@@ -15,6 +16,7 @@ from service.index import VectorIndex
 from .conftest import seed_text
 from .postgres import start_postgres
 from .test_e2e import free_port
+from .test_index_scale import onnx_export_dir  # noqa: F401 - fixture: the ONNX export, once per module
 
 TOPICS = ("drones", "missiles", "grain exports", "sanctions", "refugees", "power plants", "tanks", "oil prices",
           "ceasefire talks", "cyber attacks", "elections", "wheat harvest")
@@ -192,3 +194,64 @@ def postgres():
 
 def test_change_log_is_compacted_below_every_saved_index_postgres(make_engine, tmp_path, postgres):
     _compaction_round(make_engine, tmp_path, postgres.create_database())
+
+
+def test_reembed_pauses_other_models_writes_and_resumes_after_a_kill(make_engine, tmp_path, onnx_export_dir):
+    from service.embeddings import OnnxEmbedder
+    from service.engine import FactCheckEngine
+    from service.store import StoreUnavailable
+
+    from .conftest import test_config
+
+    server = make_engine(stance_model="polarity")  # a server encoding with the torch model
+    server.ingest_claims(records(0, 12))
+    old_vectors = {i: v for ids, batch in server.store.all_embeddings() for i, v in zip(ids, batch)}
+    int8 = OnnxEmbedder(export_dir=onnx_export_dir, quantized=True, threads=1)
+    assert int8.name != server.embedder.name
+    config = test_config(tmp_path / "data", embedding_backend="onnx-int8", stance_model="polarity")
+
+    class Killed(Exception):
+        pass
+
+    encoded: list[int] = []
+    real_encode = int8.encode
+
+    def encode_then_die(texts):
+        if len(encoded) == 2:
+            raise Killed  # the process dies after two committed batches
+        encoded.append(len(texts))
+        return real_encode(texts)
+
+    switching = FactCheckEngine(config, embedder=int8, allow_model_change=True)
+    int8.encode = encode_then_die
+    with pytest.raises(Killed):
+        switching.reindex(reembed=True, batch=4)
+    switching.store.close()
+    # half converted: the server's writes of old-model vectors are refused, and it says it is not ready
+    with pytest.raises(StoreUnavailable) as refused:
+        server.ingest_claims(records(12, 13))
+    assert refused.value.status == 503 and refused.value.code == "reembedding"
+    readiness = server.readiness()
+    assert not readiness["ready"] and "re-encoded" in readiness["writes_paused"]
+    assert server.store.counts()["claims"] == 12
+
+    encoded.clear()
+    int8.encode = lambda texts: encoded.append(len(texts)) or real_encode(texts)
+    resumed = FactCheckEngine(config, embedder=int8, allow_model_change=True)
+    resumed.reindex(reembed=True, batch=4)
+    assert encoded[0] == 4 and sum(encoded) == 4  # resumed after the 8 claims already converted
+    resumed.close()
+    assert server.store.get_meta("embedding_model") == int8.name
+    ids, vectors = zip(*[(i, v) for batch_ids, batch in server.store.all_embeddings() for i, v in zip(batch_ids, batch)])
+    texts = {claim_id: row["text"] for claim_id, row in server.store.claims_by_ids(list(ids)).items()}
+    expected = real_encode([texts[i] for i in ids])
+    assert all(np.abs(v - old_vectors[i]).max() > 1e-4 for i, v in zip(ids, vectors))  # every claim re-encoded
+    assert float(np.min(np.sum(np.asarray(vectors) * expected, axis=1))) > 0.98  # ... by the new model
+    server.sync_index()  # the change log carried the new vectors to the running server's index
+    assert server.index.generation == server.store.generation()
+    assert server.index.search(vectors[0], 1)[0][0] == ids[0] and server.index.search(vectors[0], 1)[0][1] > 0.999
+    assert not server.readiness()["ready"]  # still encoding with the old model: restart it with the new one
+    switched = FactCheckEngine(config, embedder=int8)
+    assert switched.readiness()["ready"] and switched.index.size == 12
+    assert switched.ingest_claims(records(12, 13))[0][1]
+    switched.close()
