@@ -196,7 +196,7 @@ def test_change_log_is_compacted_below_every_saved_index_postgres(make_engine, t
     _compaction_round(make_engine, tmp_path, postgres.create_database())
 
 
-def test_reembed_pauses_other_models_writes_and_resumes_after_a_kill(make_engine, tmp_path, onnx_export_dir):
+def test_reembed_pauses_other_models_writes_and_resumes_after_a_kill(make_engine, tmp_path, onnx_export_dir):  # noqa: F811
     from service.embeddings import OnnxEmbedder
     from service.engine import FactCheckEngine
     from service.store import StoreUnavailable
