@@ -232,9 +232,12 @@ class VectorIndex:
         return IndexState(self.generation, self.size, self.model, self.dim, self.kind, self.params(), LAYOUT,
                           self.second_vectors)
 
-    def snapshot(self) -> "IndexSnapshot":
-        """The index serialised to memory with its state: a copy taken under the lock (memory speed), so that the
-        slow part of a save, the write to disk, holds up no search."""
+    def snapshot(self, hold_searches: bool = True) -> "IndexSnapshot":
+        """The index serialised to memory with its state, so that the slow part of a save, the write to disk,
+        holds nothing up. ``hold_searches=False``: the caller guarantees that nothing modifies the index
+        meanwhile (FAISS searches only read it), and searches go on during the copy."""
+        if not hold_searches:
+            return IndexSnapshot(faiss.serialize_index(self._index), self.state())
         with self._lock:
             return IndexSnapshot(faiss.serialize_index(self._index), self.state())
 

@@ -7,9 +7,9 @@ own threads:
 - one background rebuild at a time, when the collection wants another kind (auto by size) or the index asks
   for one (HNSW tombstones, IVF grown out of its training): the current index serves until the new one is caught
   up and swapped in;
-- saves, debounced by ``index_save_interval_s``: a snapshot is taken in memory (memory speed, under the index's
-  lock) and written to disk on the saver thread, so no request waits for a disk write; a failed save is logged
-  and tried again after ``index_save_retry_s``; :meth:`IndexKeeper.close` saves once more;
+- saves, debounced by ``index_save_interval_s``: a snapshot is taken in memory (memory speed; changes wait for
+  it, searches do not) and written to disk on the saver thread, so no request waits for a disk write; a failed
+  save is logged and tried again after ``index_save_retry_s``; :meth:`IndexKeeper.close` saves once more;
 - compaction of the change log after a save: rows every recently saved index reflects are deleted, except the
   newest ``index_change_log_keep`` (a process a little behind catches up from them). A process whose index is
   older than what the log still holds notices it and rebuilds from the store.
@@ -242,8 +242,8 @@ class IndexKeeper:
     def save(self) -> bool:
         """Save the serving index now, in this thread (CLI, shutdown); whether it was written. A failure is
         logged, never raised: the change log covers what the file on disk lacks."""
-        with self._sync_lock:  # content and generation from one moment
-            snapshot = self.index.snapshot()
+        with self._sync_lock:  # no change is applied meanwhile: content and generation from one moment
+            snapshot = self.index.snapshot(hold_searches=False)  # searches go on during the copy
         try:
             with self._save_lock:
                 write_snapshot(snapshot, self.config.index_path)
