@@ -41,7 +41,10 @@ class Config:
     max_article_chars: int = 200_000
     max_bulk_claims: int = 1000
     max_content_length: int = 2 * 1024 * 1024
-    index_save_interval_s: float = 30.0
+    index_save_interval_s: float = 30.0  # saves of the index (on a background thread) at most this often
+    index_save_retry_s: float = 10.0  # after a failed save (disk full), the next try
+    index_change_log_keep: int = 10_000  # change-log rows kept below what every saved index reflects
+    index_saver_ttl_s: float = 7 * 86_400  # a saved index not saved again for this long no longer holds rows back
     # Index kind (service/index.py): auto = flat (exact) under index_auto_threshold claims, hnsw from it on.
     index_type: str = "auto"  # auto, flat, hnsw or ivf
     index_auto_threshold: int = 20_000  # flat search costs ~0.18 us per claim on one core: ~3.6 ms here

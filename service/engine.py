@@ -22,7 +22,8 @@ from .extraction import Extractor, content_hash, load_extractor, normalise
 from .extraction.dates import as_date
 from .extraction.attribution import polarity_of
 from .extraction.references import answered_content
-from .index import VectorIndex, choose_kind, make_index, set_search_threads
+from .index import VectorIndex, set_search_threads
+from .index_lifecycle import IndexKeeper
 from .reports import DEPTH_PER_FACT, group_reports, reported_by
 from .retrieval import Retriever
 from .stance import StanceInput, StanceModel, load_stance_model
@@ -67,197 +68,60 @@ class FactCheckEngine:
                                          config.database_connect_timeout_s, config.database_statement_timeout_s)
         self.cached_counts = CachedCounts(self.store, config.counts_cache_s)  # for /metrics and /readyz
         self.embedder = embedder or make_embedder(config)
+        self.store.vector_model = self.embedder.name  # writes of another model's vectors are refused
         self.stance_model = stance_model or load_stance_model(config, self.embedder)
         self.extractor = extractor or load_extractor(config.extractor)
         self.checkworthiness = checkworthiness or load_checkworthiness_model(config)
         self._scoring_lock = threading.Lock()
         self._stop_scoring = threading.Event()
         self._scoring_thread: threading.Thread | None = None
-        self._sync_lock = threading.Lock()
-        self._last_save = time.monotonic()
-        self._rebuild_thread: threading.Thread | None = None  # builds the next index while readers use this one
-        self._rebuild_kind: str | None = None
-        self._rebuild_retry_at = 0.0  # after a failed background rebuild, wait before trying again
-        self._save_lock = threading.Lock()
         self.retriever = Retriever(config, self.store, self.embedder)  # lexical index: built at the first sync
-        self.index = self._open_index()
+        self.index_keeper = IndexKeeper(config, self.store, self.embedder, allow_model_change)
         self._start_scoring_unscored_claims()  # claims stored before the check_worthiness column existed
 
-    # --- index lifecycle ---------------------------------------------------------------
-    def _open_index(self) -> VectorIndex:
-        """Load the saved index; catch it up from the change log, or rebuild it when it cannot be trusted.
+    # --- index (service/index_lifecycle.py keeps it loaded, current and saved) ---------------------------
+    @property
+    def config(self) -> Config:
+        return self._config
 
-        A missing index of an approximate kind is first built flat (quick, exact) so that the engine serves at
-        once; the approximate one is then built in the background and swapped in (see ``_maybe_switch_index``).
-        """
-        if not self._check_model_matches_store():  # another model's vectors: reindex(reembed=True) fills it
-            self.index = make_index("flat", self.embedder.dim, self.embedder.name, self.config.index_resolved_text)
-            return self.index
-        self.embed_resolved_texts()
-        index = VectorIndex.load(self.config.index_path)
-        if (index is None or index.model != self.embedder.name or index.dim != self.embedder.dim
-                or index.second_vectors != self.config.index_resolved_text):
-            log.info("index missing, of an older layout, or built for another model or setting: "
-                     "rebuilding from the store")
-            self._build_index("flat")
-            self._maybe_switch_index()
-            return self.index
-        index.set_search_params(**self._index_params())
-        self.index = index
-        self.sync_index()
-        if self.index.size != self.store.counts()["claims"]:
-            log.warning("index count differs from the store after catching up: rebuilding")
-            self._build_index("flat")
-            self._maybe_switch_index()
-        return self.index
+    @config.setter
+    def config(self, config: Config) -> None:
+        """A new configuration reaches the index keeper too (index kind, thresholds, save intervals)."""
+        self._config = config
+        if "index_keeper" in self.__dict__:
+            self.index_keeper.config = config
 
-    def embed_resolved_texts(self, batch: int = 256) -> int:
-        """Encode the resolved texts that have no vector yet (a store from before they were indexed, or after a
-        model change); the change log carries them to every process's index. The number encoded."""
-        if not self.config.index_resolved_text:
-            return 0
-        done = 0
-        while missing := self.store.claims_missing_second_vector(batch):
-            ids, texts = zip(*missing)
-            self.store.set_resolved_embeddings(list(ids), self.embedder.encode(list(texts)))
-            done += len(ids)
-        if done:
-            log.info("index: encoded the resolved text of %d stored claims", done)
-        return done
+    @property
+    def index(self) -> VectorIndex:
+        """The vector index searches use now (replaced when a background rebuild finishes)."""
+        return self.index_keeper.index
 
-    def _check_model_matches_store(self) -> bool:
-        stored = self.store.get_meta("embedding_model")
-        if stored is None:
-            self.store.set_meta("embedding_model", self.embedder.name)
-            self.store.set_meta("embedding_dim", str(self.embedder.dim))
-        elif stored != self.embedder.name:
-            if self._allow_model_change:
-                return False
-            raise RuntimeError(
-                f"the store holds embeddings of {stored!r} but the configured model is {self.embedder.name!r}: "
-                "run `factcheck reindex --reembed` to re-encode the claims"
-            )
-        return True
+    @index.setter
+    def index(self, index: VectorIndex) -> None:
+        self.index_keeper.index = index
 
     def _index_params(self) -> dict[str, Any]:
-        c = self.config
-        return {"hnsw_m": c.index_hnsw_m, "hnsw_ef_construction": c.index_hnsw_ef_construction,
-                "hnsw_ef_search": c.index_hnsw_ef_search, "ivf_nlist": c.index_ivf_nlist,
-                "ivf_nprobe": c.index_ivf_nprobe, "ef_search": c.index_hnsw_ef_search, "nprobe": c.index_ivf_nprobe}
+        return self.index_keeper.index_params()
 
-    def _wanted_kind(self, count: int) -> str:
-        """The index kind configuration asks for at ``count`` claims (``index_type``, auto by size)."""
-        current = self.index.kind if getattr(self, "index", None) is not None else None
-        return choose_kind(self.config.index_type, count, self.config.index_auto_threshold, current)
-
-    def _build_index(self, kind: str | None = None) -> VectorIndex:
-        """Build an index of ``kind`` (default: the one wanted at the store's size) from the stored embeddings."""
-        kind = kind or self._wanted_kind(self.store.counts()["claims"])
-        index = self._new_index(kind)
-        generation = self.store.generation()
-        index.build(self.store.all_index_vectors(second=index.second_vectors))
-        index.generation = generation
-        with self._save_lock:
-            index.save(self.config.index_path)
-        self.index = index
-        # Changes made while building are applied by the next sync (replaying one is harmless).
-        return index
-
-    def _new_index(self, kind: str) -> VectorIndex:
-        return make_index(kind, self.embedder.dim, self.embedder.name, self.config.index_resolved_text,
-                          **self._index_params())
-
-    def _apply_changes(self, index: VectorIndex) -> int:
-        """Apply the change log past ``index.generation`` to ``index``; the caller holds ``_sync_lock``."""
-        changes = self.store.changes_since(index.generation)
-        if not changes:
-            return 0
-        added = [claim_id for _, claim_id, op in changes if op == "add"]
-        deleted = {claim_id for _, claim_id, op in changes if op == "delete"}
-        index.remove(deleted)
-        # add replaces a claim already present (all its vectors), so a replayed change is harmless
-        index.add(*self.store.index_vectors_of([i for i in added if i not in deleted], second=index.second_vectors))
-        index.generation = changes[-1][0]
-        return len(changes)
+    def embed_resolved_texts(self, batch: int = 256) -> int:
+        """Encode the resolved texts that have no vector yet; the number encoded."""
+        return self.index_keeper.embed_resolved_texts(batch)
 
     def sync_index(self) -> int:
-        """Apply store changes the index has not seen yet (from this or any other process)."""
+        """Apply store changes the indexes have not seen yet (from this or any other process)."""
         self.retriever.sync()  # the lexical index follows the same change log
-        applied = 0
-        if self.store.generation() != self.index.generation:
-            with self._sync_lock:
-                applied = self._apply_changes(self.index)
-            if applied:
-                self._maybe_save()
-        self._maybe_switch_index()
-        return applied
-
-    def _maybe_switch_index(self) -> None:
-        """Start a background rebuild when the collection wants another kind, or the index asks for one."""
-        running = self._rebuild_thread
-        if running is not None and running.is_alive() and running is not threading.current_thread():
-            return
-        kind = self._wanted_kind(self.index.size)
-        if (kind == self.index.kind and not self.index.needs_rebuild) or time.monotonic() < self._rebuild_retry_at:
-            return
-        log.info("index: building %s for %d claims in the background (%s in use)", kind, self.index.size,
-                 self.index.kind)
-        self._rebuild_kind = kind
-        self._rebuild_thread = threading.Thread(target=self._rebuild_in_background, args=(kind,),
-                                                name="index-rebuild", daemon=True)
-        self._rebuild_thread.start()
-
-    def _rebuild_in_background(self, kind: str) -> None:
-        """Build ``kind`` from the store while readers use the current index; catch up, then swap atomically."""
-        started = time.perf_counter()
-        try:
-            index = self._new_index(kind)
-            index.generation = self.store.generation()  # writes from here on are replayed below
-            index.build(self.store.all_index_vectors(second=index.second_vectors))
-            with self._sync_lock:
-                self._apply_changes(index)
-            with self._save_lock:
-                index.save(self.config.index_path)  # not serving yet: readers are not held up by the write
-            with self._sync_lock:
-                self._apply_changes(index)
-                self.index = index
-            self._last_save = time.monotonic()
-            log.info("index: %s with %d claims in use after %.1f s", kind, index.size, time.perf_counter() - started)
-        except Exception:  # the current index keeps serving; the next sync tries again
-            log.exception("index: background rebuild of %s failed; next try in a minute", kind)
-            self._rebuild_retry_at = time.monotonic() + 60
-            self._rebuild_kind = None
-            return
-        self._rebuild_kind = None
-        self._maybe_switch_index()  # the collection may have crossed the threshold again meanwhile
+        return self.index_keeper.apply_changes()
 
     def wait_for_index_rebuild(self, timeout: float | None = None) -> bool:
         """Wait for a background rebuild to finish; False if one is still running after ``timeout`` seconds."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while (thread := self._rebuild_thread) is not None:
-            thread.join(None if deadline is None else max(deadline - time.monotonic(), 0))
-            if thread.is_alive():
-                return False
-            if thread is self._rebuild_thread:  # no follow-up rebuild was started when it ended
-                return True
-        return True
+        return self.index_keeper.wait_for_rebuild(timeout)
 
-    def _maybe_save(self, force: bool = False) -> None:
-        if force or time.monotonic() - self._last_save >= self.config.index_save_interval_s:
-            try:
-                with self._save_lock:  # one writer of index.faiss + index.json at a time, so the pair matches
-                    self.index.save(self.config.index_path)
-            except (OSError, RuntimeError):  # disk full or I/O error (faiss raises RuntimeError)
-                # the write that triggered the save is committed and the change log covers the gap: it succeeds
-                log.warning("index: save failed; tried again after the next write", exc_info=True)
-                return
-            self._last_save = time.monotonic()
-
-    def save_index(self) -> None:
-        self._maybe_save(force=True)
+    def save_index(self) -> bool:
+        """Save the index now (CLI, shutdown); requests leave saving to the keeper's background thread."""
+        return self.index_keeper.save()
 
     def reindex(self, reembed: bool = False, progress: Callable[[int], None] | None = None,
-                rescore: bool = False) -> dict[str, Any]:
+                rescore: bool = False, batch: int = 5_000) -> dict[str, Any]:
         """Rebuild the index from the store; with ``reembed``, re-encode every claim (and resolved text) with the
         current model.
 
@@ -267,16 +131,19 @@ class FactCheckEngine:
         started = time.perf_counter()
         scored = self.score_unscored_claims(rescore=rescore)
         if reembed:
-            self.store.clear_resolved_embeddings()
-            for ids, texts in self.store.all_claim_texts():
+            # Servers encoding with another model answer writes with 503 from here until the end (the store
+            # flag is read inside every write transaction); each batch commits its vectors, their change-log
+            # rows and the progress together, so a run killed at any point is resumed by running it again.
+            after = self.store.begin_reembed(self.embedder.name)
+            for ids, texts in self.store.all_claim_texts(batch, after=after):
                 self.store.replace_embeddings(ids, self.embedder.encode(texts))
                 if progress:
                     progress(len(ids))
-            self.store.set_meta("embedding_model", self.embedder.name)
-            self.store.set_meta("embedding_dim", str(self.embedder.dim))
+            self.embed_resolved_texts()
+            self.store.finish_reembed(self.embedder.name, self.embedder.dim)
         self.embed_resolved_texts()
-        with self._sync_lock:
-            self._build_index()
+        self.index_keeper.wait_for_rebuild()  # the rebuild below supersedes a background one
+        self.index_keeper.build()
         self.retriever.rebuild()
         self.sync_index()
         return {"claims": self.index.size, "generation": self.index.generation, "check_worthiness_scored": scored,
@@ -438,8 +305,7 @@ class FactCheckEngine:
     def delete_article(self, article_id: str) -> bool:
         deleted = self.store.delete_article(article_id)
         if deleted:
-            self.sync_index()
-            self.save_index()
+            self.sync_index()  # the keeper saves the index in the background
         return deleted
 
     # --- reading -------------------------------------------------------------------------
@@ -572,7 +438,7 @@ class FactCheckEngine:
                       "second_vectors": self.index.second_vectors, "generation": self.index.generation,
                       "store_generation": self.store.generation(), "params": self.index.params(),
                       "configured": self.config.index_type, "auto_threshold": self.config.index_auto_threshold,
-                      "rebuilding": self._rebuild_kind},
+                      "rebuilding": self.index_keeper.rebuilding},
             "store": self.store.kind,
             "embedding_model": self.embedder.name,
             "embedding_backend": getattr(self.embedder, "backend", "torch"),
@@ -589,18 +455,23 @@ class FactCheckEngine:
         process wrote between the sync and the count.)
         """
         self.sync_index()
-        with self._sync_lock:  # this process's index does not move while it is read
-            index_generation, index_size = self.index.generation, self.index.size
+        index = self.index  # one index object: a swap between the two reads cannot mix two indexes
+        index_generation, index_size = index.generation, index.size
         claims_then = self.cached_counts.claims_at(index_generation)
         consistent = self.store.generation() >= index_generation and index_size == claims_then
-        return {"ready": consistent, "model_loaded": self.embedder is not None, "index_consistent": consistent,
-                "index_size": index_size, "store_claims": claims_then}
+        writes_paused = self.store.vector_writes_refused()  # a re-embedding, or the store holds another model
+        ready = consistent and writes_paused is None
+        readiness = {"ready": ready, "model_loaded": self.embedder is not None, "index_consistent": consistent,
+                     "index_size": index_size, "store_claims": claims_then}
+        if writes_paused is not None:
+            readiness["writes_paused"] = writes_paused
+        return readiness
 
     def close(self) -> None:
         self._stop_scoring.set()  # a background scoring stops after its batch; the next start resumes it
         if self._scoring_thread is not None:
             self._scoring_thread.join(60)
-        self.save_index()
+        self.index_keeper.close()  # saves the index once more
         self.store.close()
 
 

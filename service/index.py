@@ -232,24 +232,18 @@ class VectorIndex:
         return IndexState(self.generation, self.size, self.model, self.dim, self.kind, self.params(), LAYOUT,
                           self.second_vectors)
 
-    def save(self, path: Path) -> None:
-        """Write the index and its state atomically (temporary files, then renames).
+    def snapshot(self, hold_searches: bool = True) -> "IndexSnapshot":
+        """The index serialised to memory with its state, so that the slow part of a save, the write to disk,
+        holds nothing up. ``hold_searches=False``: the caller guarantees that nothing modifies the index
+        meanwhile (FAISS searches only read it), and searches go on during the copy."""
+        if not hold_searches:
+            return IndexSnapshot(faiss.serialize_index(self._index), self.state())
+        with self._lock:
+            return IndexSnapshot(faiss.serialize_index(self._index), self.state())
 
-        The renames happen under an exclusive lock on ``index.lock`` that every saver and loader takes:
-        otherwise two processes saving at once can leave one's index beside the other's state, a generation
-        that the content does not reflect, and the changes in between are never applied after a load.
-        """
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with _file_lock(path, exclusive=True):
-            with self._lock:
-                tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}.{threading.get_ident()}")
-                faiss.write_index(self._index, str(tmp))
-                state = self.state()
-            meta = state_path(path)
-            tmp_meta = meta.with_suffix(meta.suffix + f".tmp{os.getpid()}.{threading.get_ident()}")
-            tmp_meta.write_text(json.dumps(state.__dict__))
-            os.replace(tmp, path)
-            os.replace(tmp_meta, meta)
+    def save(self, path: Path) -> None:
+        """Write the index and its state atomically (see :func:`write_snapshot`)."""
+        write_snapshot(self.snapshot(), path)
 
     @classmethod
     def load(cls, path: Path) -> "VectorIndex | None":
@@ -706,6 +700,39 @@ def make_index(kind: str, dim: int, model: str, second_vectors: bool = True, **p
     if kind == "flat":
         return VectorIndex(dim, model, second_vectors=second_vectors)
     raise ValueError(f"unknown index kind {kind!r}")
+
+
+@dataclass(frozen=True)
+class IndexSnapshot:
+    """A serialised index (FAISS's own file format, in memory) and the state it reflects."""
+
+    data: np.ndarray
+    state: IndexState
+
+
+def write_snapshot(snapshot: IndexSnapshot, path: Path) -> None:
+    """Write a snapshot as ``index.faiss`` + ``index.json`` atomically (temporary files, then renames).
+
+    The renames happen under an exclusive lock on ``index.lock`` that every saver and loader takes: otherwise two
+    processes saving at once can leave one's index beside the other's state, a generation that the content does
+    not reflect, and the changes in between are never applied after a load.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    suffix = f".tmp{os.getpid()}.{threading.get_ident()}"
+    meta = state_path(path)
+    tmp, tmp_meta = path.with_suffix(path.suffix + suffix), meta.with_suffix(meta.suffix + suffix)
+    with _file_lock(path, exclusive=True):
+        try:
+            with open(tmp, "wb") as handle:
+                handle.write(memoryview(snapshot.data))
+                handle.flush()
+                os.fsync(handle.fileno())
+            tmp_meta.write_text(json.dumps(snapshot.state.__dict__))
+            os.replace(tmp, path)
+            os.replace(tmp_meta, meta)
+        finally:  # a failed write (disk full) leaves no temporary file behind
+            tmp.unlink(missing_ok=True)
+            tmp_meta.unlink(missing_ok=True)
 
 
 def state_path(index_path: Path) -> Path:

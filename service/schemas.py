@@ -357,6 +357,9 @@ class ReadinessSchema(Schema):
     store_claims = fields.Int()
     store_available = fields.Bool(metadata={"description": "False while the store cannot be reached."})
     reason = fields.Str(metadata={"description": "Why the store is unavailable (only then)."})
+    writes_paused = fields.Str(metadata={"description": "Why this process refuses writes (only then): "
+                                                        "`reindex --reembed` is running, or the store holds "
+                                                        "another embedding model's vectors."})
 
 
 class ErrorDetailSchema(Schema):

@@ -6,6 +6,7 @@ generation, which the FAISS index records so that it can tell whether it is stal
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import sqlite3
 import threading
@@ -94,6 +95,10 @@ ADDED_COLUMNS = {  # table -> (column, type) added when missing
                ("check_worthiness", "REAL")],
 }
 # A claim has a second vector when its resolved text says something its own words do not.
+CHANGES_KEPT_FROM = "changes_kept_from"  # meta: the change log holds every row from this sequence number on
+REEMBED_TARGET = "reembed_target"  # meta: the model a running or interrupted `reindex --reembed` encodes with
+REEMBED_DONE_THROUGH = "reembed_done_through"  # meta: claims up to this id carry the target model's vectors
+SAVED_INDEX_PREFIX = "index_saved:"  # meta: per saved index file (host:path), the generation it reflects
 NEEDS_SECOND_VECTOR = "resolved_text IS NOT NULL AND resolved_text <> text"
 
 # Newsroom formats: the page's byline, and a fact-check's numeric rating on its scale (schema.org Rating).
@@ -242,13 +247,20 @@ class Store(Protocol):
     def set_resolved_embeddings(self, ids: Sequence[int], vectors: np.ndarray) -> None: ...
     def clear_resolved_embeddings(self) -> None: ...
     def all_claim_documents(self, batch: int = 5_000) -> Iterator[list[tuple[int, str, str | None, str | None]]]: ...
-    def all_claim_texts(self, batch: int = 5_000) -> Iterator[tuple[list[int], list[str]]]: ...
+    def all_claim_texts(self, batch: int = 5_000, after: int = 0) -> Iterator[tuple[list[int], list[str]]]: ...
+    def begin_reembed(self, model: str) -> int: ...
+    def finish_reembed(self, model: str, dim: int) -> None: ...
+    def vector_writes_refused(self, conn: Any = None) -> str | None: ...
     def unscored_claim_range(self) -> tuple[int | None, int | None]: ...
     def unscored_claim_texts(self, batch: int = 1_000, after: int = 0,
                              until: int | None = None) -> Iterator[tuple[list[int], list[str]]]: ...
     def set_check_worthiness(self, ids: Sequence[int], scores: Sequence[float]) -> None: ...
     def embeddings_of(self, ids: Sequence[int]) -> dict[int, np.ndarray]: ...
     def changes_since(self, seq: int) -> list[tuple[int, int, str]]: ...
+    def changes_kept_from(self) -> int: ...
+    def compact_changes(self, keep_from: int) -> int: ...
+    def record_saved_index(self, saver: str, generation: int) -> None: ...
+    def saved_indexes(self) -> dict[str, tuple[int, float]]: ...
     def counts(self) -> dict[str, int]: ...
     def counted_snapshot(self) -> tuple[int, dict[str, int]]: ...
     def get_meta(self, key: str) -> str | None: ...
@@ -266,6 +278,7 @@ class SQLiteStore:
     """SQLite in WAL mode; one connection per thread, every write in one transaction."""
 
     kind = "sqlite"
+    vector_model: str | None = None  # the model whose vectors this process writes (set by the engine)
 
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
@@ -354,6 +367,85 @@ class SQLiteStore:
         ).fetchall()
         return [(int(r[0]), int(r[1]), r[2]) for r in rows]
 
+    def changes_kept_from(self) -> int:
+        """The lowest sequence number the change log still holds every row from (0: never compacted). An index
+        at a generation below this minus one cannot be caught up from the log: it is rebuilt from the store."""
+        return int(self.get_meta(CHANGES_KEPT_FROM) or 0)
+
+    def compact_changes(self, keep_from: int) -> int:
+        """Delete the change-log rows below ``keep_from`` (never the newest row, which carries the generation);
+        how many. The new floor is recorded in the same transaction, so a reader that sees rows missing sees it."""
+        with self._transaction() as conn:
+            newest = int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0])
+            kept_from = conn.execute("SELECT value FROM meta WHERE key = ?", (CHANGES_KEPT_FROM,)).fetchone()
+            keep_from = min(keep_from, newest)
+            if keep_from <= int(kept_from[0] if kept_from else 0):
+                return 0
+            pruned = int(conn.execute("SELECT COUNT(*) FROM changes WHERE seq < ?", (keep_from,)).fetchone()[0])
+            conn.execute("DELETE FROM changes WHERE seq < ?", (keep_from,))
+            conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
+                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (CHANGES_KEPT_FROM, str(keep_from)))
+        return pruned
+
+    def record_saved_index(self, saver: str, generation: int) -> None:
+        """Note that the index file saved by ``saver`` (host and path) reflects the change log up to ``generation``."""
+        self.set_meta(SAVED_INDEX_PREFIX + saver, json.dumps({"generation": generation, "saved_at": time.time()}))
+
+    def saved_indexes(self) -> dict[str, tuple[int, float]]:
+        """Every saver's last recorded save: {saver: (generation, unix time)}."""
+        rows = self._connection().execute(
+            "SELECT key, value FROM meta WHERE key >= ? AND key < ?",
+            (SAVED_INDEX_PREFIX, SAVED_INDEX_PREFIX[:-1] + chr(ord(SAVED_INDEX_PREFIX[-1]) + 1))).fetchall()
+        saved = {}
+        for key, value in rows:
+            record = json.loads(value)
+            saved[key[len(SAVED_INDEX_PREFIX):]] = (int(record["generation"]), float(record["saved_at"]))
+        return saved
+
+    def vector_writes_refused(self, conn: Any = None) -> str | None:
+        """Why this process may not store vectors now (None: it may): the store holds another model's vectors,
+        or ``reindex --reembed`` is converting it. Read inside the write transaction, which every writer
+        serialises: a write either commits before a re-embedding starts (and is re-encoded by it) or sees it."""
+        if self.vector_model is None:
+            return None
+        rows = (conn or self._connection()).execute(
+            "SELECT key, value FROM meta WHERE key IN (?, ?)", ("embedding_model", REEMBED_TARGET)).fetchall()
+        meta = {r[0]: r[1] for r in rows}
+        target = meta.get(REEMBED_TARGET)
+        if target is not None:
+            return None if target == self.vector_model else f"the store is being re-encoded with {target!r}"
+        stored = meta.get("embedding_model")
+        if stored is not None and stored != self.vector_model:
+            return f"the store holds vectors of {stored!r}, this process encodes with {self.vector_model!r}"
+        return None
+
+    def _refuse_foreign_vectors(self, conn: Any) -> None:
+        reason = self.vector_writes_refused(conn)
+        if reason is not None:
+            raise StoreUnavailable(503, "reembedding", f"writes are paused: {reason}", retry_after=60)
+
+    def begin_reembed(self, model: str) -> int:
+        """Start (or resume) re-encoding every claim with ``model``; the claim id to resume after. A fresh start
+        forgets the resolved texts' vectors in the same transaction (they are encoded again)."""
+        with self._transaction() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (REEMBED_TARGET,)).fetchone()
+            if row is not None and row[0] == model:
+                done = conn.execute("SELECT value FROM meta WHERE key = ?", (REEMBED_DONE_THROUGH,)).fetchone()
+                return int(done[0]) if done else 0
+            for key, value in ((REEMBED_TARGET, model), (REEMBED_DONE_THROUGH, "0")):
+                conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
+                             "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+            conn.execute("UPDATE claims SET resolved_embedding = NULL WHERE resolved_embedding IS NOT NULL")
+        return 0
+
+    def finish_reembed(self, model: str, dim: int) -> None:
+        """Every claim carries ``model``'s vectors: record it as the store's model and end the re-embedding."""
+        with self._transaction() as conn:
+            for key, value in (("embedding_model", model), ("embedding_dim", str(dim))):
+                conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
+                             "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+            conn.execute("DELETE FROM meta WHERE key IN (?, ?)", (REEMBED_TARGET, REEMBED_DONE_THROUGH))
+
     # --- articles ------------------------------------------------------------------------
     def find_article(self, article_id: str) -> dict | None:
         row = self._connection().execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
@@ -362,6 +454,7 @@ class SQLiteStore:
     def add_article(self, article: dict, claims: Sequence[NewClaim]) -> None:
         """Insert an article and all its claims in one transaction."""
         with self._transaction() as conn:
+            self._refuse_foreign_vectors(conn)
             conn.execute(
                 "INSERT INTO articles(id, outlet, title, url, published, author, raw_text, text, extractor, created_at) "
                 "VALUES (:id, :outlet, :title, :url, :published, :author, :raw_text, :text, :extractor, :created_at)",
@@ -588,6 +681,7 @@ class SQLiteStore:
         """Insert fact-check records; ones already stored (same external_id, or same text) are left as they are."""
         results: list[tuple[int, bool]] = []
         with self._transaction() as conn:
+            self._refuse_foreign_vectors(conn)
             for claim in claims:
                 existing = self.find_standalone_claim(claim.external_id, claim.text)
                 if existing is not None:
@@ -648,10 +742,11 @@ class SQLiteStore:
         rows = self._connection().execute(sql, params).fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
-    def _claim_batches(self, columns: str, batch: int) -> Iterator[list]:
-        """Rows ``(id, *columns)`` of every claim in id order, ``batch`` at a time (keyset pagination)."""
+    def _claim_batches(self, columns: str, batch: int, after: int = 0) -> Iterator[list]:
+        """Rows ``(id, *columns)`` of every claim past id ``after`` in id order, ``batch`` at a time (keyset
+        pagination)."""
         conn = self._connection()
-        last = 0
+        last = after
         while True:
             rows = conn.execute(f"SELECT id, {columns} FROM claims WHERE id > ? ORDER BY id LIMIT ?",
                                 (last, batch)).fetchall()
@@ -697,6 +792,7 @@ class SQLiteStore:
         index and lexical index take up its second vector on their next catch-up."""
         rows = [(np.asarray(v, dtype=np.float32).tobytes(), int(i)) for i, v in zip(ids, vectors)]
         with self._transaction() as conn:
+            self._refuse_foreign_vectors(conn)
             conn.executemany("UPDATE claims SET resolved_embedding = ? WHERE id = ?", rows)
             conn.executemany("INSERT INTO changes(claim_id, op) SELECT id, 'add' FROM claims WHERE id = ?",
                              [(i,) for _, i in rows])  # a claim deleted meanwhile gets none
@@ -717,19 +813,26 @@ class SQLiteStore:
         return found
 
     def replace_embeddings(self, ids: Sequence[int], vectors: np.ndarray) -> None:
-        """Store new embeddings (after a model change); the index is rebuilt afterwards."""
+        """Store new embeddings (after a model change). Each claim gets an 'add' in the change log (every
+        process's index takes the new vectors), and a re-embedding's progress moves past them, in one transaction."""
         with self._transaction() as conn:
             conn.executemany("UPDATE claims SET embedding = ? WHERE id = ?",
                              [(np.asarray(v, dtype=np.float32).tobytes(), int(i)) for i, v in zip(ids, vectors)])
+            conn.executemany("INSERT INTO changes(claim_id, op) SELECT id, 'add' FROM claims WHERE id = ?",
+                             [(int(i),) for i in ids])
+            if len(ids):
+                conn.execute("UPDATE meta SET value = ? WHERE key = ?",
+                             (str(max(int(i) for i in ids)), REEMBED_DONE_THROUGH))
 
     def all_claim_documents(self, batch: int = 5_000) -> Iterator[list[tuple[int, str, str | None, str | None]]]:
         """(claim id, text, title, resolved text) of every claim in batches, for rebuilding the lexical index."""
         for rows in self._claim_batches("text, title, resolved_text", batch):
             yield [(int(r[0]), r[1], r[2], r[3]) for r in rows]
 
-    def all_claim_texts(self, batch: int = 5_000) -> Iterator[tuple[list[int], list[str]]]:
-        """(ids, texts) in batches, for re-encoding every claim after a model change."""
-        for rows in self._claim_batches("text", batch):
+    def all_claim_texts(self, batch: int = 5_000, after: int = 0) -> Iterator[tuple[list[int], list[str]]]:
+        """(ids, texts) in batches of the claims past id ``after``, for re-encoding every claim after a model
+        change."""
+        for rows in self._claim_batches("text", batch, after):
             yield [int(r[0]) for r in rows], [r[1] for r in rows]
 
     def unscored_claim_range(self) -> tuple[int | None, int | None]:

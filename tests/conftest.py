@@ -25,8 +25,8 @@ def seed_text(prefix: str) -> str:
 
 def test_config(data_dir: Path, **overrides: object) -> Config:
     """Tests see every write in /metrics at once (counts_cache_s 0) unless they ask for the cache."""
-    overrides = {"counts_cache_s": 0.0, "onnx_dir": ONNX_DIR, **overrides}
-    return Config.from_env({}, data_dir=data_dir, testing=True, index_save_interval_s=0.0, **overrides)
+    overrides = {"counts_cache_s": 0.0, "index_save_interval_s": 0.0, "onnx_dir": ONNX_DIR, **overrides}
+    return Config.from_env({}, data_dir=data_dir, testing=True, **overrides)
 
 
 @pytest.fixture(scope="session", autouse=True)

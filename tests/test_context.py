@@ -11,6 +11,7 @@ import numpy as np
 from service.extraction import content_hash, load_extractor
 from service.extraction.references import find_reference
 from service.ingest import ingest_paths
+from service.index_lifecycle import IndexKeeper
 from service.store import SQLiteStore
 
 from .conftest import SEEDS, seed_text
@@ -240,7 +241,7 @@ def test_a_running_engine_takes_up_second_vectors_encoded_by_another(make_engine
     for name in ("index.faiss", "index.json"):
         (data / name).unlink()
     with monkeypatch.context() as patched:  # a process that does not encode them itself
-        patched.setattr(type(first), "embed_resolved_texts", lambda self, batch=256: 0)
+        patched.setattr(IndexKeeper, "embed_resolved_texts", lambda self, batch=256: 0)
         running = make_engine(data)
     assert running.index.vectors == running.index.size
     assert found_by(running, CRIMEA, "We strongly reject this information") is None

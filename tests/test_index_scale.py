@@ -167,7 +167,7 @@ def test_readers_are_served_while_the_next_index_is_built(make_engine, seeded_en
     engine.store.all_index_vectors = all_index_vectors
     engine.close()
     reopened = make_engine(index_type="ivf")  # the swapped index was saved: loaded, not rebuilt
-    assert reopened.index.kind == "ivf" and not reopened._rebuild_thread
+    assert reopened.index.kind == "ivf" and reopened.index_keeper._rebuild_thread is None
     assert_consistent(reopened)
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from service.index import VectorIndex
+from service.index_lifecycle import IndexKeeper
 from service.ingest import ingest_paths
 from service.store import NewClaim
 
@@ -58,7 +59,7 @@ def test_restart_loads_the_saved_index_without_rebuilding(make_engine, tmp_path,
     list(ingest_paths(first, [SEEDS]))
     first.close()
     rebuilt = []
-    monkeypatch.setattr(type(first), "_build_index", lambda self: rebuilt.append(1) or VectorIndex(1, "x"))
+    monkeypatch.setattr(IndexKeeper, "build", lambda self, *_, **__: rebuilt.append(1) or VectorIndex(1, "x"))
     second = make_engine()
     assert not rebuilt
     assert_consistent(second)
