@@ -15,8 +15,7 @@ from service.index import VectorIndex
 
 from .conftest import seed_text
 from .postgres import start_postgres
-from .test_e2e import free_port
-from .test_index_scale import onnx_export_dir  # noqa: F401 - fixture: the ONNX export, once per module
+from .live_server import free_port
 
 TOPICS = ("drones", "missiles", "grain exports", "sanctions", "refugees", "power plants", "tanks", "oil prices",
           "ceasefire talks", "cyber attacks", "elections", "wheat harvest")
@@ -196,14 +195,14 @@ def test_change_log_is_compacted_below_every_saved_index_postgres(make_engine, t
     _compaction_round(make_engine, tmp_path, postgres.create_database())
 
 
-def test_reembed_pauses_other_models_writes_and_resumes_after_a_kill(make_engine, tmp_path, onnx_export_dir):  # noqa: F811
+def test_reembed_pauses_other_models_writes_and_resumes_after_a_kill(make_engine, tmp_path, onnx_export_dir):
     from service.embeddings import OnnxEmbedder
     from service.engine import FactCheckEngine
     from service.store import StoreUnavailable
 
     from .conftest import test_config
 
-    server = make_engine(stance_model="polarity")  # a server encoding with the torch model
+    server = make_engine(stance_model="polarity")  # a server encoding with the float32 model
     server.ingest_claims(records(0, 12))
     old_vectors = {i: v for ids, batch in server.store.all_embeddings() for i, v in zip(ids, batch)}
     int8 = OnnxEmbedder(export_dir=onnx_export_dir, quantized=True, threads=1)
