@@ -77,6 +77,7 @@ class FactCheckEngine:
         self._scoring_thread: threading.Thread | None = None
         self.retriever = Retriever(config, self.store, self.embedder)  # lexical index: built at the first sync
         self.index_keeper = IndexKeeper(config, self.store, self.embedder, allow_model_change)
+        self.sync_index()  # the lexical index is built now, not by the first request
         self._start_scoring_unscored_claims()  # claims stored before the check_worthiness column existed
 
     # --- index (service/index_lifecycle.py keeps it loaded, current and saved) ---------------------------

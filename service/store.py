@@ -92,7 +92,7 @@ ADDED_COLUMNS = {  # table -> (column, type) added when missing
                ("resolved_embedding", "BLOB"),
                # probability (0..1) that the claim is a check-worthy factual sentence (service/checkworthiness.py);
                # NULL until scored: at ingestion, or by the backfill when the service opens an older store
-               ("check_worthiness", "REAL")],
+               ("check_worthiness", "DOUBLE PRECISION")],  # 8 bytes: PostgreSQL's REAL would round what a filter compares
 }
 # A claim has a second vector when its resolved text says something its own words do not.
 CHANGES_KEPT_FROM = "changes_kept_from"  # meta: the change log holds every row from this sequence number on

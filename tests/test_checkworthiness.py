@@ -148,7 +148,7 @@ def test_an_old_postgres_store_is_migrated_and_scored(make_engine, tmp_path):
         assert rows == pytest.approx(scores, abs=1e-6)
         cut = sorted(rows.values())[len(rows) // 2]
         kept = set(reopened.store.claim_ids_matching(SearchFilters(min_check_worthiness=cut)).tolist())
-        assert kept == {i for i, s in rows.items() if s >= cut}
+        assert kept == {i for i, s in rows.items() if s >= cut}, (cut, rows)
         reopened.close()
     finally:
         server.stop()
