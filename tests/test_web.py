@@ -15,23 +15,12 @@ import pytest
 
 from .browser import save_screenshot, start_chromium
 from .live_server import http_json, running_server
+from .test_check_text import TRANSCRIPT
 
 STATEMENT = "Iran sent drones to Russia before the invasion"
 BADGE_LABELS = {"Supports", "Refutes", "Both sides", "Neutral", "Unrelated"}
 SUMMARY = re.compile(r"^\d+ sources? (supports?|refutes?|reports? both sides|(is|are) neutral)"
                      r"(, \d+ (supports?|refutes?|reports? both sides|(is|are) neutral))*$")
-TRANSCRIPT = """Good evening, everyone, and thank you for coming.
-
-What a wonderful night this is!
-
-Foreign Minister Hossein Amirabdollahian said Iran had supplied a small number of drones to Russia months before the war in Ukraine.
-
-I think we all deserve a better future.
-
-Where do we go from here?
-
-Ukrainian President Volodymyr Zelensky said that Russia had ordered about 2,000 drones from Iran.
-"""
 
 
 @pytest.fixture(scope="module")
