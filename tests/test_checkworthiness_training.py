@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
+from .test_claim_stance_training import assert_interrupted_run_resumes
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SENTENCES = [("Unemployment fell to 3.5 percent last year.", 1), ("Thank you very much.", 0),
@@ -34,26 +33,5 @@ def _train(work: Path, *extra: str) -> subprocess.CompletedProcess:
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
 
 
-def _weights(work: Path) -> dict:
-    from safetensors.numpy import load_file
-
-    return load_file(str(work / "final" / "model.safetensors"))
-
-
 def test_an_interrupted_run_resumes_to_the_same_model(tmp_path):
-    whole = _work_dir(tmp_path / "whole")
-    done = _train(whole)
-    assert done.returncode == 0, done.stderr
-    interrupted = _work_dir(tmp_path / "interrupted")
-    stopped = _train(interrupted, "--stop-after", "3")
-    assert stopped.returncode == 3 and (interrupted / "checkpoint.pt").exists(), stopped.stderr
-    assert not (interrupted / "final").exists()
-    resumed = _train(interrupted)
-    assert resumed.returncode == 0, resumed.stderr
-    assert "resuming at step 3 of 6" in resumed.stdout
-    assert list(interrupted.glob("tokens-*.json")), "tokenisation is cached"
-    a, b = _weights(whole), _weights(interrupted)
-    assert a.keys() == b.keys() and "classifier.weight" in a
-    for name in a:
-        assert np.allclose(a[name], b[name], atol=1e-6), name
-    shutil.rmtree(tmp_path)
+    assert_interrupted_run_resumes(tmp_path, _work_dir, _train, steps=6)

@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -35,19 +36,27 @@ def _weights(work: Path) -> dict:
     return load_file(str(work / "final" / "model.safetensors"))
 
 
-def test_an_interrupted_run_resumes_to_the_same_model(tmp_path):
-    whole = _work_dir(tmp_path / "whole")
-    assert _train(whole).returncode == 0
-    interrupted = _work_dir(tmp_path / "interrupted")
-    stopped = _train(interrupted, "--stop-after", "3")
+def assert_interrupted_run_resumes(tmp_path: Path, work_dir: Callable[[Path], Path],
+                                   train: Callable[..., subprocess.CompletedProcess], steps: int) -> None:
+    """A run stopped after 3 of ``steps`` steps and started again ends with the weights of an uninterrupted run
+    (the fine-tuning loop both training scripts share, scripts/finetune.py)."""
+    whole = work_dir(tmp_path / "whole")
+    done = train(whole)
+    assert done.returncode == 0, done.stderr
+    interrupted = work_dir(tmp_path / "interrupted")
+    stopped = train(interrupted, "--stop-after", "3")
     assert stopped.returncode == 3 and (interrupted / "checkpoint.pt").exists(), stopped.stderr
     assert not (interrupted / "final").exists()
-    resumed = _train(interrupted)
+    resumed = train(interrupted)
     assert resumed.returncode == 0, resumed.stderr
-    assert "resuming at step 3 of 5" in resumed.stdout
+    assert f"resuming at step 3 of {steps}" in resumed.stdout
     assert list(interrupted.glob("tokens-*.json")), "tokenisation is cached"
     a, b = _weights(whole), _weights(interrupted)
-    assert a.keys() == b.keys()
+    assert a.keys() == b.keys() and "classifier.weight" in a
     for name in a:
         assert np.allclose(a[name], b[name], atol=1e-6), name
     shutil.rmtree(tmp_path)
+
+
+def test_an_interrupted_run_resumes_to_the_same_model(tmp_path):
+    assert_interrupted_run_resumes(tmp_path, _work_dir, _train, steps=5)
