@@ -111,10 +111,11 @@ def without_resolved_texts(engine: FactCheckEngine) -> tuple:
     return index, retriever
 
 
-def bench_in_process(engine: FactCheckEngine, statements: list[str], k: int, baseline=None) -> dict:  # noqa: ANN001
+def bench_in_process(engine: FactCheckEngine, statements: list[str], k: int, baseline=None,  # noqa: ANN001
+                     sequential=None) -> dict:  # noqa: ANN001
     """Floor, search only, with stance, with stance and per-source verdicts (and with the baseline stance model,
-    and without the resolved texts): the variants take turns per statement, so that a change in machine load falls
-    on all of them alike."""
+    with the stance model judging pairs one after another, and without the resolved texts): the variants take
+    turns per statement, so that a change in machine load falls on all of them alike."""
     model, no_stance = engine.stance_model, NoStance()
     variants = {
         "floor": lambda s: engine.index.search(engine.embedder.encode([s])[0], k),
@@ -125,7 +126,10 @@ def bench_in_process(engine: FactCheckEngine, statements: list[str], k: int, bas
     }
     if baseline is not None:
         variants["check_with_baseline_stance"] = variants["check_with_stance"]
-    chosen = {"check_search_only": no_stance, "check_with_baseline_stance": baseline}
+    if sequential is not None:
+        variants["check_with_sequential_stance"] = variants["check_with_stance"]
+    chosen = {"check_search_only": no_stance, "check_with_baseline_stance": baseline,
+              "check_with_sequential_stance": sequential}
     full = (engine.index, engine.retriever)
     plain = without_resolved_texts(engine)
     timings: dict[str, list[float]] = {name: [] for name in variants}
@@ -202,7 +206,10 @@ def main() -> None:
         baseline = None
         if args.baseline_stance and args.baseline_stance != args.stance_model:
             baseline = load_stance_model(config.with_overrides(stance_model=args.baseline_stance), engine.embedder)
-        timings = bench_in_process(engine, statements, args.k, baseline)
+        sequential = None
+        if config.stance_parallelism > 1:
+            sequential = load_stance_model(config.with_overrides(stance_parallelism=1), engine.embedder)
+        timings = bench_in_process(engine, statements, args.k, baseline, sequential)
         memory = index_memory(engine)
         engine.close()
         shutil.copytree(Path(tmp) / "data", Path(tmp) / "plain")
@@ -226,6 +233,11 @@ def main() -> None:
           f"p95 {ms(timings['check_with_stance'], 95):.2f} ms")
     stance_cost = median(timings["check_with_stance"]) - median(timings["check_search_only"])
     print(f"stance cost over k={args.k}: {1000 * stance_cost:+.2f} ms at p50")
+    if sequential is not None:
+        one_cost = median(timings["check_with_sequential_stance"]) - median(timings["check_search_only"])
+        print(f"the same stance model judging pairs one after another (FACTCHECK_STANCE_PARALLELISM=1) in the same "
+              f"run: {1000 * one_cost:+.2f} ms at p50 (parallelism {config.stance_parallelism}: "
+              f"{1000 * stance_cost:+.2f} ms)")
     if baseline is not None:
         base_cost = median(timings["check_with_baseline_stance"]) - median(timings["check_search_only"])
         print(f"baseline stance model '{args.baseline_stance}' cost over k={args.k} in the same run: "

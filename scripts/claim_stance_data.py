@@ -11,6 +11,11 @@ Every pair is ``{"statement", "claim", "label", "source"}`` with the label the s
   antonym swapped in (→ the opposite label); the acting entity or the object swapped (→ neutral: another fact);
   the claim hedged or turned into a plan or rumour (→ neutral); the claim attributed to a speaker who says,
   admits (label kept), denies (supports → refutes) or neither confirms nor denies it (→ neutral).
+- Self-contrast pairs (``build_refine``, for a second, shorter stage from the trained model): one sentence (an
+  FNC-1 headline or an NLI statement) as the claim, and the same sentence changed in one place as the statement:
+  another actor, object or direction (→ neutral), a number, year, antonym or negation (→ refutes), or the
+  sentence itself attributed, hedged or planned. The claim and the statement then differ only in the fact,
+  which is what the hand-written hard pairs test; training pairs of the first stage are replayed beside them.
 """
 from __future__ import annotations
 
@@ -35,7 +40,12 @@ NLI_QUOTA = {"vitaminc_real": 24000, "vitaminc_synthetic": 10000, "fever_dev": 7
 FNC_QUOTA = {"agree": 3000, "disagree": 10**6, "discuss": 3000, "unrelated": 1500}
 AUGMENT_QUOTA = {"negation": 2500, "number": 1500, "year": 1200, "antonym": 1200, "agent_swap": 1500,
                  "object_swap": 1200, "hedge": 1500, "plan": 1200, "attribution": 2200}
+# Self-contrast pairs of the refine stage, per kind (training side; the validation side is built alike).
+SELF_QUOTA = {"negation": 1200, "number": 900, "year": 600, "antonym": 900, "agent_swap": 1400,
+              "object_swap": 900, "direction": 900, "hedge": 600, "plan": 600, "attribution": 1500}
+SELF_SENTENCES = 15000  # sentences parsed for them (FNC-1 headlines first, then NLI statements)
 LEAD_WORDS = 60  # words of a body's lead used as the FNC-1 claim
+ACTORS = ("PERSON", "ORG", "GPE", "NORP")
 
 ANTONYMS = dict(
     pair
@@ -177,6 +187,17 @@ def _replace_span(text: str, start: int, end: int, new: str) -> str:
     return text[:start] + new + text[end:]
 
 
+def pools(docs: list) -> tuple[dict[str, list[str]], list[str]]:
+    """Entities by type, and plural direct objects, of parsed statements: what a swap draws from."""
+    entity_pool: dict[str, list[str]] = {}
+    object_pool: list[str] = []
+    for doc in docs:
+        for ent in doc.ents:
+            entity_pool.setdefault(ent.label_, []).append(ent.text)
+        object_pool += [t.text for t in doc if t.dep_ == "dobj" and t.tag_ == "NNS" and t.is_alpha]
+    return entity_pool, object_pool
+
+
 class Augmenter:
     """Contrastive pairs from training pairs (spaCy's small English pipeline gives tags, parse and entities)."""
 
@@ -194,30 +215,29 @@ class Augmenter:
         self.rng.shuffle(candidates)
         candidates = candidates[:20000]
         docs = list(self.nlp.pipe([p["statement"] for p in candidates], batch_size=256))
-        entity_pool: dict[str, list[str]] = {}
-        object_pool: list[str] = []
-        for doc in docs:
-            for ent in doc.ents:
-                entity_pool.setdefault(ent.label_, []).append(ent.text)
-            for token in doc:
-                if token.dep_ == "dobj" and token.tag_ == "NNS" and token.is_alpha:
-                    object_pool.append(token.text)
-        made: dict[str, list[dict]] = {kind: [] for kind in AUGMENT_QUOTA}
+        return self.vary(candidates, docs, *pools(docs), AUGMENT_QUOTA, "aug")
 
-        def add(kind: str, statement: str, claim: str, label: str) -> None:
-            if len(made[kind]) < AUGMENT_QUOTA[kind]:
-                made[kind].append({"statement": statement, "claim": claim, "label": label, "source": f"aug-{kind}"})
+    def make_self(self, sentences: list[str]) -> list[dict]:
+        """Self-contrast pairs: each sentence is the claim, and itself changed in one place the statement."""
+        docs = list(self.nlp.pipe(sentences, batch_size=256))
+        pairs = [{"statement": text, "claim": text, "label": "supports"} for text in sentences]
+        return self.vary(pairs, docs, *pools(docs), SELF_QUOTA, "self")
 
-        for pair, doc in zip(candidates, docs):
+    def vary(self, pairs: list[dict], docs: list, entity_pool: dict[str, list[str]], object_pool: list[str],
+             quota: dict[str, int], prefix: str) -> list[dict]:
+        """Up to two variants of each pair, the kinds least filled first, until each kind has its quota."""
+        made: dict[str, list[dict]] = {kind: [] for kind in quota}
+        for pair, doc in zip(pairs, docs):
             s, c, label = pair["statement"], pair["claim"], pair["label"]
             variants = 0
-            # the kinds least filled first, at most two variants of one pair
-            for kind in sorted(AUGMENT_QUOTA, key=lambda k: (len(made[k]) / AUGMENT_QUOTA[k], self.rng.random())):
-                if variants == 2 or len(made[kind]) >= AUGMENT_QUOTA[kind]:
+            for kind in sorted(quota, key=lambda k: (len(made[k]) / quota[k], self.rng.random())):
+                if variants == 2 or len(made[kind]) >= quota[kind]:
                     continue
                 variant = getattr(self, f"_{kind}")(s, c, label, doc, entity_pool, object_pool)
                 if variant:
-                    add(kind, *variant)
+                    statement, claim, new_label = variant
+                    made[kind].append({"statement": statement, "claim": claim, "label": new_label,
+                                       "source": f"{prefix}-{kind}"})
                     variants += 1
         return [p for kind in made.values() for p in kind]
 
@@ -280,6 +300,18 @@ class Augmenter:
                     return _replace_span(s, ent.start_char, ent.end_char, new), c, "neutral"
         return None
 
+    def _direction(self, s, c, label, doc, *_):  # noqa: ANN001, ANN202
+        """Two actors change places ("Iran sent drones to Russia" -> "Russia sent drones to Iran"): neutral."""
+        if label != "supports":
+            return None
+        actors = [e for e in doc.ents if e.label_ in ACTORS and e.text in c]
+        for first, second in zip(actors, actors[1:]):
+            if first.text.lower() != second.text.lower() and first.end <= second.start:
+                swapped = (s[:first.start_char] + second.text + s[first.end_char:second.start_char] + first.text
+                           + s[second.end_char:])
+                return swapped, c, "neutral"
+        return None
+
     def _object_swap(self, s, c, label, doc, _, object_pool):  # noqa: ANN001, ANN202
         """Something else was done or given: another fact (neutral)."""
         if label != "supports":
@@ -333,6 +365,39 @@ def build(data_dir: Path, share: float, seed: int) -> tuple[list[dict], list[dic
     train = nli_train + fnc_train + augmented
     random.Random(f"train:{seed}").shuffle(train)
     return train, nli_validation + fnc_validation
+
+
+def self_sentences(data_dir: Path, share: float, validation: bool, seed: int) -> list[str]:
+    """Short sentences for self-contrast pairs, on one side of the statement split: FNC-1 headlines, then NLI
+    statements (VitaminC, FEVER), at most ``SELF_SENTENCES``."""
+    with (data_dir / "fnc1" / "train_stances.csv").open(encoding="utf-8") as f:
+        headlines = sorted({clean(row["Headline"]) for row in csv.DictReader(f)})
+    statements = sorted({clean(r["statement"]) for name in ("vitaminc_real", "vitaminc_synthetic", "fever_dev")
+                         for r in read_jsonl(data_dir / "nli" / f"{name}.jsonl")})
+    rng = random.Random(f"self:{seed}")
+    rng.shuffle(headlines)
+    rng.shuffle(statements)
+    chosen, seen = [], set()
+    for text in headlines + statements:
+        key = statement_key(text)
+        if (4 <= len(text.split()) <= 30 and key not in seen
+                and in_validation(key, share) == validation):
+            seen.add(key)
+            chosen.append(text)
+    return chosen[:SELF_SENTENCES if not validation else SELF_SENTENCES // 5]
+
+
+def build_refine(data_dir: Path, share: float, seed: int, replay: list[dict], replayed: int,
+                 ) -> tuple[list[dict], list[dict]]:
+    """(training pairs, validation pairs) of the refine stage: self-contrast pairs and ``replayed`` pairs of the
+    first stage's training set; the validation pairs are self-contrast pairs of validation-side sentences."""
+    augmenter = Augmenter(seed)
+    train = augmenter.make_self(self_sentences(data_dir, share, False, seed))
+    validation = augmenter.make_self(self_sentences(data_dir, share, True, seed))
+    rng = random.Random(f"replay:{seed}")
+    train += rng.sample(replay, min(replayed, len(replay)))
+    random.Random(f"refine:{seed}").shuffle(train)
+    return train, validation
 
 
 def summarise(pairs: Iterable[dict]) -> dict[str, dict[str, int]]:

@@ -78,11 +78,13 @@ class Plan:
     max_steps: int = 0  # train on the first N batches of the plan only
     stop_after: int = 0  # stop (as if interrupted) after this many steps
     log_every: int = 50
+    init: Path | None = None  # a model (its directory) or a checkpoint.pt trained before, with the same labels, to
+    # start from; default the packaged base
 
     @classmethod
     def from_args(cls, args, log_every: int = 50) -> Plan:  # noqa: ANN001 - argparse.Namespace
         return cls(args.seed, args.epochs, args.batch_size, args.lr, args.threads, args.checkpoint_every,
-                   args.max_steps, args.stop_after, log_every)
+                   args.max_steps, args.stop_after, log_every, getattr(args, "init", None))
 
 
 def fine_tune(work: Path, tokenizer, tokens: dict, labels: Sequence[int], label_names: Sequence[str],  # noqa: ANN001
@@ -103,9 +105,12 @@ def fine_tune(work: Path, tokenizer, tokens: dict, labels: Sequence[int], label_
     targets = torch.tensor(list(labels))
     lengths = np.array([len(x) for x in tokens["ids"]])
     torch.manual_seed(plan.seed)
+    start_dir = plan.init if plan.init and plan.init.is_dir() else base_model_dir()
     model = AutoModelForSequenceClassification.from_pretrained(
-        str(base_model_dir()), num_labels=len(label_names), id2label=dict(enumerate(label_names)),
+        str(start_dir), num_labels=len(label_names), id2label=dict(enumerate(label_names)),
         label2id={label: i for i, label in enumerate(label_names)})
+    if plan.init and plan.init.is_file():  # a checkpoint of an earlier run: its weights
+        model.load_state_dict(torch.load(plan.init, weights_only=False)["model"])
     order = [b for epoch in range(plan.epochs) for b in batches(lengths, plan.batch_size, plan.seed, epoch)]
     order = order[: plan.max_steps or None]
     optimizer = torch.optim.AdamW(model.parameters(), lr=plan.lr, weight_decay=0.01)

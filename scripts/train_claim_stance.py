@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import random
 import sys
 from pathlib import Path
 
@@ -32,11 +33,16 @@ from finetune import Plan, base_model_dir, export_int8, fine_tune, log, write_js
 def pairs(args: argparse.Namespace) -> tuple[list[dict], list[dict]]:
     """Training and validation pairs, cached in the work directory (the augmentation parses with spaCy)."""
     train_path, validation_path = args.work / "train.jsonl", args.work / "validation.jsonl"
+    read = lambda p: list(claim_stance_data.read_jsonl(p))  # noqa: E731
     if not (train_path.exists() and validation_path.exists()):
-        train, validation = claim_stance_data.build(args.data, args.validation_share, args.seed)
+        if args.replay_from:  # the refine stage: self-contrast pairs beside replayed first-stage pairs
+            train, validation = claim_stance_data.build_refine(args.data, args.validation_share, args.seed,
+                                                               read(args.replay_from / "train.jsonl"), args.replay)
+            validation = read(args.replay_from / "validation.jsonl") + validation
+        else:
+            train, validation = claim_stance_data.build(args.data, args.validation_share, args.seed)
         write_jsonl(train_path, train)
         write_jsonl(validation_path, validation)
-    read = lambda p: list(claim_stance_data.read_jsonl(p))  # noqa: E731
     return read(train_path), read(validation_path)
 
 
@@ -103,6 +109,8 @@ def tune_article(args: argparse.Namespace, classifier) -> dict:  # noqa: ANN001
     rows = read_stances(args.data / "fnc1" / "train_stances.csv")
     held = claim_stance_data.fnc_held_bodies(sorted({b for _, b, _ in rows}), seed=args.seed)
     rows = [r for r in rows if r[1] in held]
+    if args.sample:
+        rows = sorted(random.Random(f"article:{args.seed}").sample(rows, min(args.sample, len(rows))))
     related = TrainedStanceModel.load(TRAINED_MODEL_DIR, SentenceTransformerEmbedder("all-MiniLM-L6-v2"))
     model = FactStanceModel(classifier, related)
     log(f"article level: {len(rows)} FNC-1 hold-out pairs")
@@ -169,10 +177,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-steps", type=int, default=0, help="train on the first N batches of the plan only")
     parser.add_argument("--stop-after", type=int, default=0, help="stop (as if interrupted) after this many steps")
     parser.add_argument("--train-only", action="store_true", help="train, then stop before export and figures")
+    parser.add_argument("--init", type=Path, help="refine stage: start from this trained model (a final/ directory or a checkpoint.pt)")
+    parser.add_argument("--replay-from", type=Path,
+                        help="refine stage: the first stage's work directory (pairs replayed, validation kept)")
+    parser.add_argument("--replay", type=int, default=8000, help="refine stage: first-stage pairs replayed")
+    parser.add_argument("--sample", type=int, default=0,
+                        help="after training, score a seeded sample of this many validation pairs (and as many "
+                             "FNC-1 hold-out pairs for the article thresholds) instead of all")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
 
     train_rows, validation_rows = pairs(args)
+    if args.sample:  # figures, temperature and thresholds from a seeded sample of the validation pairs
+        validation_rows = random.Random(f"validation:{args.seed}").sample(validation_rows,
+                                                                           min(args.sample, len(validation_rows)))
     log(f"training pairs: {json.dumps(claim_stance_data.summarise(train_rows))}")
     trained = train(args, train_rows)
     if args.train_only:
@@ -196,8 +214,10 @@ def main(argv: list[str] | None = None) -> int:
         "side_threshold": side_threshold,
         "training": {"seed": args.seed, "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
                      "max_steps": args.max_steps, "max_length": args.max_length,
+                     "init": str(args.init) if args.init else None,
+                     "replay_from": str(args.replay_from) if args.replay_from else None,
                      "pairs": claim_stance_data.summarise(train_rows)},
-        "validation": {"pairs": len(validation_rows),
+        "validation": {"pairs": len(validation_rows), "sampled": bool(args.sample),
                        "ece_before": round(calibration_error(raw, truth), 4),
                        "ece_after": round(calibration_error(calibrated, truth), 4),
                        "by_source": per_source(validation_rows, predicted)},

@@ -32,6 +32,8 @@ class Config:
     # polarity rules), "polarity" (rules) or a local CrossEncoder NLI directory
     stance_model: str = "fact"
     stance_related_threshold: float = 0.45  # similarity under which stance is neutral
+    # "fact": the claim/statement pairs of one request are run on this many threads at once (1: one after another)
+    stance_parallelism: int = 2
     # Check-worthiness sentence classifier (service/checkworthiness.py): a directory with model.int8.onnx
     checkworthiness_model: Path = PROJECT_ROOT / "models" / "checkworthiness"
     extractor: str = "spacy"  # claim extraction: spacy (parser + NER + rules) or rules

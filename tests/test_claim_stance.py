@@ -62,6 +62,20 @@ def test_probabilities_are_calibrated_rows_and_order_is_kept(model):
     assert np.allclose(p, one_by_one, atol=1e-6)  # a pair's answer does not depend on the others asked with it
 
 
+def test_pairs_run_side_by_side_give_the_answers_of_pairs_run_one_after_another(model):
+    side_by_side = ClaimStanceClassifier(CLAIM_MODEL_DIR, parallel=2)
+    claims = ["Iran admitted that it had sent drones to Russia.", "Russia ordered about 200 drones from Iran.",
+              "Iran admitted that it had sent drones to Russia.", "The jobless rate fell in March.",
+              "Tehran has repeatedly denied these claims."]
+    statements = [DRONES, "Russia ordered about 2,000 drones from Iran.", DRONES, "Unemployment rose in March.",
+                  DRONES]
+    expected = model.classifier.logits(claims, statements)
+    assert model.classifier.parallel == 1 and side_by_side.parallel == 2
+    assert np.array_equal(side_by_side.logits(claims, statements), expected)
+    assert np.array_equal(expected[0], expected[2])  # a pair asked twice is run once and answered twice
+    assert not np.array_equal(expected[0], expected[4])
+
+
 @pytest.mark.parametrize(("text", "verb", "content", "governed"), [
     ("Iranian Foreign Minister Hossein Amirabdollahian on Friday denied that Iran has supplied drones to Russia",
      "denied", "Iran has supplied drones to Russia", True),

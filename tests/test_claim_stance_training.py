@@ -60,3 +60,30 @@ def assert_interrupted_run_resumes(tmp_path: Path, work_dir: Callable[[Path], Pa
 
 def test_an_interrupted_run_resumes_to_the_same_model(tmp_path):
     assert_interrupted_run_resumes(tmp_path, _work_dir, _train, steps=5)
+
+
+def test_self_contrast_pairs_change_one_fact_of_their_claim():
+    """The refine stage's pairs: the claim is a sentence, the statement the same sentence with one fact changed."""
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    from claim_stance_data import Augmenter
+
+    augmenter = Augmenter(13)
+    sentence = "Iran sent drones to Russia in 2022."
+    doc = augmenter.nlp(sentence)
+    assert augmenter._direction(sentence, sentence, "supports", doc) == (
+        "Russia sent drones to Iran in 2022.", sentence, "neutral")
+    assert augmenter._year(sentence, sentence, "supports")[2] == "refutes"
+    assert augmenter._negation(sentence, sentence, "supports", doc) == (
+        "Iran did not send drones to Russia in 2022.", sentence, "refutes")
+    sentences = [sentence, "The company laid off 1,200 workers at its plant in Ohio.",
+                 "Unemployment rose in March, the labour ministry said.",
+                 "Germany approved the delivery of Leopard tanks to Ukraine on Wednesday."]
+    pairs = augmenter.make_self(sentences)
+    assert pairs and all(p["claim"] in sentences or p["statement"] in sentences for p in pairs)
+    expected = {"direction": {"neutral"}, "agent_swap": {"neutral"}, "object_swap": {"neutral"},
+                "number": {"refutes"}, "year": {"refutes"}, "antonym": {"refutes"}, "negation": {"refutes"},
+                "hedge": {"neutral"}, "plan": {"neutral"}, "attribution": {"supports", "refutes", "neutral"}}
+    for pair in pairs:
+        kind = pair["source"].removeprefix("self-")
+        assert pair["label"] in expected[kind], pair
+        assert pair["statement"] != pair["claim"], pair

@@ -29,7 +29,8 @@ def load_stance_model(config: Config, embedder: Embedder) -> StanceModel:
             return trained
         from .claim_model import FactStanceModel
 
-        return FactStanceModel.load(CLAIM_MODEL_DIR, related=trained, threads=max(1, config.torch_threads))
+        return FactStanceModel.load(CLAIM_MODEL_DIR, related=trained, threads=max(1, config.torch_threads),
+                                    parallel=config.stance_parallelism)
     if Path(choice).is_dir():
         from .crossencoder import CrossEncoderStanceModel
 

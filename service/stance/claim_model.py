@@ -88,8 +88,8 @@ class ClaimStanceClassifier(OnnxClassifier):
     labels = len(LABELS)
 
     def __init__(self, model_dir: str | Path, temperature: float | None = None, threads: int = 1,
-                 model_file: str | Path | None = None) -> None:
-        super().__init__(model_dir, threads, model_file, temperature)
+                 model_file: str | Path | None = None, parallel: int = 1) -> None:
+        super().__init__(model_dir, threads, model_file, temperature, parallel)
         self.side_threshold = float(self.settings.get("side_threshold", DEFAULT_SIDE_THRESHOLD))
 
     def logits(self, claims: Sequence[str], statements: Sequence[str]) -> np.ndarray:
@@ -126,8 +126,9 @@ class FactStanceModel:
         self.article_sentences = int(article.get("sentences", 8))
 
     @classmethod
-    def load(cls, model_dir: str | Path, related=None, threads: int = 1) -> FactStanceModel:  # noqa: ANN001
-        return cls(ClaimStanceClassifier(model_dir, threads=threads), related)
+    def load(cls, model_dir: str | Path, related=None, threads: int = 1,  # noqa: ANN001
+             parallel: int = 1) -> FactStanceModel:
+        return cls(ClaimStanceClassifier(model_dir, threads=threads, parallel=parallel), related)
 
     # -- claim level -----------------------------------------------------------------------------------------
 
