@@ -119,27 +119,27 @@ class StatementDeadlines:
     """
 
     def __init__(self) -> None:
+        self._tokens = itertools.count()
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)  # the thread does not survive a fork; its lock may be held
+
+    def _reset(self) -> None:
         self._changed = threading.Condition()
         self._armed: dict[int, tuple[float, int]] = {}  # token -> (monotonic deadline, socket file descriptor)
         self._fired: set[int] = set()
-        self._tokens = itertools.count()
         self._thread: threading.Thread | None = None
-        self._pid = 0
 
     def arm(self, fileno: int, seconds: float) -> int:
         """Watch the call about to run on socket ``fileno``; a token for :meth:`disarm`."""
         with self._changed:
-            if self._pid != os.getpid() or self._thread is None:  # threads do not survive a fork
-                self._armed.clear()
-                self._fired.clear()
-                self._pid = os.getpid()
+            if self._thread is None:
                 self._thread = threading.Thread(target=self._watch, name="db-deadlines", daemon=True)
                 self._thread.start()
             token = next(self._tokens)
-            wake = not self._armed  # later deadlines never come before the ones already armed
-            self._armed[token] = (time.monotonic() + seconds, fileno)
-            if wake:
-                self._changed.notify()
+            deadline = time.monotonic() + seconds
+            if not self._armed or deadline < min(armed for armed, _ in self._armed.values()):
+                self._changed.notify()  # the watcher sleeps until the earliest deadline it knows
+            self._armed[token] = (deadline, fileno)
             return token
 
     def disarm(self, token: int) -> bool:

@@ -174,8 +174,14 @@ def test_a_silent_network_drop_answers_503_within_the_deadline_and_recovers_by_i
         proxy.blackhole()
         answers: list[tuple[str, int, dict, object, float]] = []
 
+        unanswered: list[str] = []
+
         def ask(method: str, path: str, body: object | None) -> None:
-            status, headers, data, took = bounded(server.base, method, path, body)
+            try:
+                status, headers, data, took = bounded(server.base, method, path, body)
+            except BaseException as error:  # noqa: BLE001 - a hang in a thread must fail the test too
+                unanswered.append(f"{method} {path}: {error}")
+                return
             answers.append((path, status, headers, data, took))
 
         # the four threads' connections at once, then one after another, writes included
@@ -186,6 +192,7 @@ def test_a_silent_network_drop_answers_503_within_the_deadline_and_recovers_by_i
             thread.join(60)
         for method, path, body in requests * 2:
             ask(method, path, body)
+        assert not unanswered and len(answers) == 3 * len(requests), unanswered
         for path, status, headers, data, took in answers:
             assert status == 503 and data["error"]["code"] in ("store_unavailable", "store_timeout"), (path, data)
             assert headers.get("Retry-After") and took < DROP_BOUND_S, (path, took)
