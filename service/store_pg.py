@@ -275,9 +275,10 @@ class PostgresStore(SQLiteStore):
     kind = "postgresql"
 
     def __init__(self, url: str, connect_timeout_s: float = 5.0, statement_timeout_s: float = 30.0,
-                 client_timeout_s: float = 0.0) -> None:  # noqa: D107 - not calling SQLiteStore.__init__
+                 client_timeout_s: float = 0.0) -> None:
         """``client_timeout_s``: how long one call waits for the database's answer on this side before its
-        connection is closed and the request answers 503; 0: the statement timeout plus a margin."""
+        connection is closed and the request answers 503; 0: the statement timeout plus a margin.
+        (``SQLiteStore.__init__`` is not called: the connection layer is this class's own.)"""
         import psycopg  # imported here: the embedded SQLite default does not need it
 
         self._psycopg = psycopg

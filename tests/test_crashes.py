@@ -29,7 +29,7 @@ from service.config import PROJECT_ROOT
 from service.index import VectorIndex, claims_of_keys
 from service.store import SQLiteStore
 
-from .test_concurrency import Server, discover_workers, once, request
+from .test_concurrency import PinnedWorker, Server, discover_workers, once
 
 REBUILD_STARTED = "in the background ("  # "index: building hnsw for N claims in the background (flat in use)"
 REBUILD_DONE = "in use after"  # "index: hnsw with N claims in use after S s"
@@ -194,7 +194,8 @@ def test_kill_9_during_a_background_rebuild_loses_nothing(tmp_path: Path):
 
         # the last restart: the rebuilds finish (one per worker, unless one had been saved), then compare all
         server = Server(data_dir, workers=2, threads=2, env=REBUILD_SETTINGS).start()
-        workers = discover_workers(server.base, 2)  # both booted: any rebuild at start has begun
+        # both booted (any rebuild at start has begun); re-pinned if a keep-alive connection times out meanwhile
+        workers = {pid: PinnedWorker(server.base, pid, conn) for pid, conn in discover_workers(server.base, 2).items()}
         try:
             deadline = time.monotonic() + 240
             while saved_kind(data_dir) != "hnsw" or log_count(server, REBUILD_STARTED) > log_count(server, REBUILD_DONE):
@@ -202,18 +203,18 @@ def test_kill_9_during_a_background_rebuild_loses_nothing(tmp_path: Path):
                 time.sleep(0.2)
             claim_ids, _ = store_claims(data_dir)
             assert set(acknowledged) <= claim_ids, f"lost: {sorted(set(acknowledged) - claim_ids)[:10]}"
-            for conn in workers.values():
-                status, _, ready = request(conn, "GET", "/readyz")
+            for worker in workers.values():
+                status, _, ready = worker("GET", "/readyz")
                 assert status == 200 and ready["ready"] and ready["index_consistent"], ready
                 assert ready["index_size"] == ready["store_claims"] == len(claim_ids), ready
-                status, _, stats = request(conn, "GET", "/v1/stats")
+                status, _, stats = worker("GET", "/v1/stats")
                 assert stats["index"]["type"] == "hnsw" and stats["index"]["size"] == len(claim_ids), stats["index"]
                 for claim_id, text in list(acknowledged.items())[-3:]:  # the latest writes, found by their text
-                    status, _, found = request(conn, "POST", "/v1/check", {"statement": text, "k": 1})
+                    status, _, found = worker("POST", "/v1/check", {"statement": text, "k": 1})
                     assert status == 200 and found["matches"][0]["claim_id"] == claim_id, (claim_id, found)
         finally:
-            for conn in workers.values():
-                conn.close()
+            for worker in workers.values():
+                worker.close()
     finally:
         server.stop()
 

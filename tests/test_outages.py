@@ -119,6 +119,9 @@ def test_statement_timeout_answers_503_and_connections_keep_alive(postgres):
         settings = store._connection().raw.info.get_parameters()
         assert settings["connect_timeout"] == "2" and settings["keepalives"] == "1"
         assert int(settings["keepalives_idle"]) > 0 and int(settings["tcp_user_timeout"]) > 0
+        # a session cut off inside a transaction is ended by the server, releasing the writers' lock
+        assert store._connection().execute("SHOW idle_in_transaction_session_timeout").fetchone()[0] == "500ms"
+        assert store.client_timeout_s == 5.5  # the statement timeout plus the margin, unless configured
     finally:
         store.close()
 
