@@ -1,5 +1,7 @@
 """kill -9 at the worst moments, on the real server (gunicorn through ``factcheck serve``) and the real CLI.
 
+- During concurrent ingestion (four clients, two workers), three times: every acknowledged article is there
+  with its claims after the restarts, the index holds exactly the store's claims, no temporary index file is left.
 - During a background index rebuild (flat -> HNSW when the collection crosses the threshold, with writes going
   on): master and workers are killed in the middle of the rebuild, twice; after a restart every acknowledged write
   is there, the index holds exactly the store's claims, ``/readyz`` says 200 and no temporary index file is left.
@@ -8,10 +10,12 @@
   old model refuses writes with 503 ``reembedding`` and is not ready; the command run again finishes, no claim
   keeps an old-model vector, and a server on the new model is ready with an index equal to the store.
 
-Kills are timed from what the processes write (log lines, progress lines), never from sleeps alone.
+Kills are timed from what the processes write (acknowledged responses, log lines, progress lines, temporary
+files), never from sleeps alone.
 """
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -86,12 +90,21 @@ def saved_index_claims(data_dir: Path) -> tuple[VectorIndex, set[int]]:
     return saved, set(claims_of_keys(saved._stored_keys()).tolist())
 
 
-class Writers:
-    """Threads posting one new claim per request until stopped or the server dies; every acknowledged claim kept."""
+def harbour_article(number: int) -> dict:
+    return {"text": f"The harbour master of Port Vell-{number} said the new pier number {number} will open in week "
+                    f"{number % 52 + 1}. Engineer Marta Ruiz-{number} said the pier cost {number}.5 million euros.",
+            "outlet": "Harbour Gazette"}
 
-    def __init__(self, base: str, first_number: int, threads: int = 2) -> None:
+
+class Writers:
+    """Threads posting one new claim (or article) per request until stopped or the server dies; every
+    acknowledged write kept."""
+
+    def __init__(self, base: str, first_number: int, threads: int = 2, articles: bool = False) -> None:
         self.base = base
+        self.articles = articles
         self.acknowledged: dict[int, str] = {}  # claim id -> text, for every answer that said created
+        self.acknowledged_articles: dict[str, list[int]] = {}  # article id -> its claim ids
         self.acknowledged_at: list[float] = []
         self.errors: list[str] = []
         self._numbers = iter(range(first_number, first_number + 1_000_000, 1))
@@ -104,16 +117,25 @@ class Writers:
     def _write(self) -> None:
         while not self._stop.is_set():
             with self._lock:
-                text = ferry_claim(next(self._numbers))
+                number = next(self._numbers)
             try:
-                status, _, body = once(self.base, "POST", "/v1/claims", {"claims": [{"text": text}]})
-            except OSError:  # the server was killed: this write's outcome is unknown, and not acknowledged
+                if self.articles:
+                    status, _, body = once(self.base, "POST", "/v1/articles", harbour_article(number))
+                    created = status == 201
+                else:
+                    status, _, body = once(self.base, "POST", "/v1/claims", {"claims": [{"text": ferry_claim(number)}]})
+                    created = status == 200 and body["claims"][0]["created"]
+            except (OSError, http.client.HTTPException):  # the server was killed: outcome unknown, not acknowledged
                 return
-            if status != 200 or not body["claims"][0]["created"]:
+            if not created:
                 self.errors.append(f"{status} {body}")
                 return
             with self._lock:
-                self.acknowledged[body["claims"][0]["claim_id"]] = text
+                if self.articles:
+                    self.acknowledged_articles[body["id"]] = [c["claim_id"] for c in body["claims"]]
+                    self.acknowledged.update({c["claim_id"]: c["text"] for c in body["claims"]})
+                else:
+                    self.acknowledged[body["claims"][0]["claim_id"]] = ferry_claim(number)
                 self.acknowledged_at.append(time.monotonic())
 
     def acknowledged_since(self, moment: float) -> int:
@@ -227,6 +249,58 @@ def test_kill_9_during_a_background_rebuild_loses_nothing(tmp_path: Path):
           f"{sum(bool(k['temporary_files']) for k in kills)} kills left temporary index files; "
           f"{sum(k['acknowledged_during_rebuild'] for k in kills)} writes acknowledged during the rebuilds), "
           f"{len(acknowledged)} acknowledged writes, 0 lost; index = store = {len(claim_ids)} claims")
+
+
+# --- kill -9 during concurrent ingestion ----------------------------------------------------------------------
+def test_kill_9_during_concurrent_ingestion_loses_nothing(tmp_path: Path):
+    """Four clients ingest articles through two workers; master and workers are killed three times once a few
+    articles of the round are acknowledged (aiming at an index save in progress), and restarted."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    articles: dict[str, list[int]] = {}
+    claims: dict[int, str] = {}
+    kills: list[dict] = []
+    server = Server(data_dir, workers=2, threads=2).start()
+    try:
+        for cycle in range(3):
+            writers = Writers(server.base, cycle * 100_000, threads=4, articles=True)
+            try:
+                started_at = time.monotonic()
+                while writers.acknowledged_since(started_at) < 6:
+                    assert time.monotonic() < started_at + 180 and not writers.errors, writers.errors
+                    time.sleep(0.01)
+                aim_at_a_save(data_dir, 0.3)
+                kills.append(kill_now(server))
+            finally:
+                writers.stop()
+            articles.update(writers.acknowledged_articles)
+            claims.update(writers.acknowledged)
+            server = Server(data_dir, workers=2, threads=2).start()
+
+        claim_ids, generation = store_claims(data_dir)
+        assert set(claims) <= claim_ids, f"lost: {sorted(set(claims) - claim_ids)[:10]}"
+        for article_id, article_claims in articles.items():
+            status, _, body = once(server.base, "GET", f"/v1/articles/{article_id}")
+            assert status == 200 and [c["claim_id"] for c in body["claims"]] == article_claims, (article_id, body)
+        workers = {pid: PinnedWorker(server.base, pid, conn) for pid, conn in discover_workers(server.base, 2).items()}
+        try:
+            for worker in workers.values():
+                status, _, ready = worker("GET", "/readyz")
+                assert status == 200 and ready["index_consistent"] and ready["index_size"] == len(claim_ids), ready
+                for claim_id, text in list(claims.items())[-2:]:
+                    status, _, found = worker("POST", "/v1/check", {"statement": text, "k": 1})
+                    assert found["matches"][0]["claim_id"] == claim_id, (claim_id, found)
+        finally:
+            for worker in workers.values():
+                worker.close()
+    finally:
+        server.stop()
+    claim_ids, generation = store_claims(data_dir)
+    saved, indexed = saved_index_claims(data_dir)
+    assert indexed == claim_ids and saved.generation == generation and temporary_index_files(data_dir) == []
+    print(f"\nkill -9 during concurrent ingestion: {len(kills)} cycles "
+          f"({sum(bool(k['temporary_files']) for k in kills)} left temporary index files), {len(articles)} acknowledged "
+          f"articles with {len(claims)} claims, 0 lost; index = store = {len(claim_ids)} claims")
 
 
 # --- kill -9 during `factcheck reindex --reembed` ---------------------------------------------------------------
