@@ -180,7 +180,16 @@ def render_check(result: dict) -> str:
 
 def cmd_reindex(args: argparse.Namespace, config: Config) -> int:
     engine = _engine(config, allow_model_change=args.reembed)  # --reembed is how a model change is applied
-    print(json.dumps(engine.reindex(reembed=args.reembed, rescore=args.rescore)))
+    total, done = engine.store.counts()["claims"], 0
+
+    def report(count: int) -> None:  # one line per committed batch: how far an interrupted run had got
+        nonlocal done
+        done += count
+        if not args.quiet:
+            print(f"re-embedded {done} claims ({total} in the store)", file=sys.stderr, flush=True)
+
+    print(json.dumps(engine.reindex(reembed=args.reembed, rescore=args.rescore, batch=args.batch_size,
+                                    progress=report)))
     engine.close()
     return 0
 
@@ -214,6 +223,13 @@ def cmd_export_embedder(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="factcheck", description=__doc__)
     parser.add_argument("--data-dir", help="where the store and index live (FACTCHECK_DATA_DIR)")
@@ -245,6 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
     reindex.add_argument("--reembed", action="store_true", help="re-encode every claim with the configured model")
     reindex.add_argument("--rescore", action="store_true",
                          help="score every claim's check-worthiness again (after a check-worthiness model change)")
+    reindex.add_argument("--batch-size", type=_positive_int, default=5_000, metavar="N",
+                         help="claims re-encoded per transaction with --reembed (a killed run resumes after the last)")
+    reindex.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
     reindex.set_defaults(func=cmd_reindex)
 
     stats = sub.add_parser("stats", help="counts, index and models")

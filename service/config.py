@@ -23,6 +23,9 @@ class Config:
     # PostgreSQL: how long a connection attempt, and one statement, may take before the request answers 503
     database_connect_timeout_s: float = 5.0
     database_statement_timeout_s: float = 30.0
+    # PostgreSQL: how long one call waits for an answer on this side (a silent network, a frozen server) before
+    # its connection is closed and the request answers 503; 0: the statement timeout plus 5 s
+    database_client_timeout_s: float = 0.0
     counts_cache_s: float = 5.0  # /metrics and /readyz read the store's COUNT(*) figures at most this often
     embedding_model: str = "all-MiniLM-L6-v2"  # packaged name or a local model directory
     embedding_batch_size: int = 64

@@ -65,7 +65,8 @@ class FactCheckEngine:
         config.data_dir.mkdir(parents=True, exist_ok=True)
         set_search_threads(config.search_threads)
         self.store = store or open_store(config.database_url, config.database_path,
-                                         config.database_connect_timeout_s, config.database_statement_timeout_s)
+                                         config.database_connect_timeout_s, config.database_statement_timeout_s,
+                                         config.database_client_timeout_s)
         self.cached_counts = CachedCounts(self.store, config.counts_cache_s)  # for /metrics and /readyz
         self.embedder = embedder or make_embedder(config)
         self.store.vector_model = self.embedder.name  # writes of another model's vectors are refused

@@ -259,11 +259,24 @@ def init_security(app: Flask, api: Any = None) -> None:
         document_security(api, bool(keys), config)
 
 
+def _auth_error(description: str) -> dict:
+    """A documented authentication error: the service's JSON error, with the ``WWW-Authenticate`` challenge."""
+    return {"description": description,
+            "headers": {"WWW-Authenticate": {"description": f'Bearer realm="{REALM}", with error= when a key was sent',
+                                             "schema": {"type": "string"}}},
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}}
+
+
 def document_security(api: Any, keys_configured: bool, config: Config) -> None:
-    """Security schemes in the OpenAPI document, and per operation whether it needs a key."""
+    """Security schemes in the OpenAPI document, per operation whether it needs a key, and (with keys configured)
+    its 401 (no key, or a key that is not valid) and, for writes, 403 (a read-only key)."""
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
                                                        "description": "Authorization: Bearer KEY"})
     api.spec.components.security_scheme("apiKeyHeader", {"type": "apiKey", "in": "header", "name": "X-API-Key"})
+    if keys_configured:
+        api.spec.components.response("UNAUTHORIZED", _auth_error(
+            "No API key where one is required (missing_api_key), or a key that is not valid (invalid_api_key)"))
+        api.spec.components.response("FORBIDDEN", _auth_error("A read-only API key on a write (insufficient_scope)"))
     to_dict = api.spec.to_dict
     required = [{"bearerAuth": []}, {"apiKeyHeader": []}]
 
@@ -275,8 +288,12 @@ def document_security(api: Any, keys_configured: bool, config: Config) -> None:
                     continue
                 if path in PUBLIC_PATHS or not keys_configured:
                     operation["security"] = []
-                elif method.upper() in WRITE_METHODS and path not in READ_ONLY_POSTS:
+                    continue
+                responses = operation.setdefault("responses", {})
+                responses["401"] = {"$ref": "#/components/responses/UNAUTHORIZED"}  # also an invalid optional key
+                if method.upper() in WRITE_METHODS and path not in READ_ONLY_POSTS:
                     operation["security"] = required
+                    responses["403"] = {"$ref": "#/components/responses/FORBIDDEN"}
                 else:
                     operation["security"] = required if config.read_requires_key else [*required, {}]
         return spec

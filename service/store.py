@@ -1018,7 +1018,7 @@ def _public_speaker(row: dict) -> dict:
 
 
 def open_store(database_url: str, default_path: Path, connect_timeout_s: float = 5.0,
-               statement_timeout_s: float = 30.0) -> Store:
+               statement_timeout_s: float = 30.0, client_timeout_s: float = 0.0) -> Store:
     """The store named by configuration: SQLite unless a PostgreSQL URL is given (the timeouts apply to it)."""
     if not database_url:
         return SQLiteStore(default_path)
@@ -1028,6 +1028,6 @@ def open_store(database_url: str, default_path: Path, connect_timeout_s: float =
         from .store_pg import PostgresStore
 
         return PostgresStore(database_url, connect_timeout_s=connect_timeout_s,
-                             statement_timeout_s=statement_timeout_s)
+                             statement_timeout_s=statement_timeout_s, client_timeout_s=client_timeout_s)
     raise ValueError(f"unsupported FACTCHECK_DATABASE_URL {database_url.split('://')[0]}://...: "
                      "use sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DBNAME")

@@ -8,9 +8,11 @@ the changes up to N can never later see a change below N appear (the catch-up co
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
+import socket
 import threading
 import time
 from contextlib import contextmanager
@@ -26,7 +28,8 @@ WRITE_LOCK_KEY = 0x66616374  # pg_advisory_xact_lock key serialising writers ("f
 # KEEPALIVE_IDLE_S + KEEPALIVE_INTERVAL_S * KEEPALIVE_COUNT seconds when idle, TCP_USER_TIMEOUT_MS when sending.
 KEEPALIVE_IDLE_S, KEEPALIVE_INTERVAL_S, KEEPALIVE_COUNT = 5, 2, 3
 TCP_USER_TIMEOUT_MS = 10_000
-RECONNECT_PAUSE_S = 1.0  # after a failed connection attempt, requests answer 503 at once for this long
+RECONNECT_PAUSE_S = 1.0  # after a failed connection attempt or a missed deadline, requests answer 503 at once
+CLIENT_TIMEOUT_MARGIN_S = 5.0  # default client-side deadline: the server's statement timeout plus this
 _READ = re.compile(r"^\s*(SELECT|WITH)\b", re.IGNORECASE)
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 _INSERT_TABLE = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)
@@ -102,6 +105,85 @@ def unavailable(error: Exception) -> StoreUnavailable:
     return StoreUnavailable(503, "store_unavailable", "the database is unreachable; try again later")
 
 
+def _timed_out() -> StoreUnavailable:
+    return StoreUnavailable(503, "store_timeout", "the database did not answer in time; try again later")
+
+
+class StatementDeadlines:
+    """Client-side deadlines for database calls, kept by one thread per process.
+
+    A call past its deadline gets its socket shut down, so the call blocked on it fails at once. This needs
+    nothing from the other end: it works when the server is frozen, or when the network drops packets silently
+    while something in between (a proxy, a load balancer) still acknowledges them, where neither the server's
+    statement timeout, a cancel request (sent on a new connection) nor TCP keepalives can end the wait.
+    """
+
+    def __init__(self) -> None:
+        self._tokens = itertools.count()
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)  # the thread does not survive a fork; its lock may be held
+
+    def _reset(self) -> None:
+        self._changed = threading.Condition()
+        self._armed: dict[int, tuple[float, int]] = {}  # token -> (monotonic deadline, socket file descriptor)
+        self._fired: set[int] = set()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, fileno: int, seconds: float) -> int:
+        """Watch the call about to run on socket ``fileno``; a token for :meth:`disarm`."""
+        with self._changed:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._watch, name="db-deadlines", daemon=True)
+                self._thread.start()
+            token = next(self._tokens)
+            deadline = time.monotonic() + seconds
+            if not self._armed or deadline < min(armed for armed, _ in self._armed.values()):
+                self._changed.notify()  # the watcher sleeps until the earliest deadline it knows
+            self._armed[token] = (deadline, fileno)
+            return token
+
+    def disarm(self, token: int) -> bool:
+        """Stop watching; whether the deadline passed (the socket has been shut down)."""
+        with self._changed:
+            self._armed.pop(token, None)
+            if token in self._fired:
+                self._fired.discard(token)
+                return True
+            return False
+
+    def _watch(self) -> None:
+        with self._changed:
+            while True:
+                if not self._armed:
+                    self._changed.wait()
+                    continue
+                now = time.monotonic()
+                due = [token for token, (deadline, _) in self._armed.items() if deadline <= now]
+                for token in due:
+                    _, fileno = self._armed.pop(token)
+                    self._fired.add(token)
+                    _shut_down(fileno)  # under the lock: the call cannot end and close the socket meanwhile
+                if not due:
+                    self._changed.wait(min(deadline for deadline, _ in self._armed.values()) - now)
+
+
+def _shut_down(fileno: int) -> None:
+    """Shut a connected socket down in both directions; a call waiting on it sees the end of the stream."""
+    try:
+        sock = socket.socket(fileno=os.dup(fileno))
+    except OSError:
+        return
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    finally:
+        sock.close()
+
+
+DEADLINES = StatementDeadlines()
+
+
 class _Connection:
     """A psycopg connection speaking the subset of the ``sqlite3.Connection`` API the store uses.
 
@@ -109,15 +191,50 @@ class _Connection:
     again once on a new connection; anything else that fails at the connection level is :class:`StoreUnavailable`.
     """
 
-    def __init__(self, raw: Any, serial: frozenset[str], connect: Callable[[], Any]) -> None:
+    def __init__(self, raw: Any, serial: frozenset[str], connect: Callable[[], Any], timeout_s: float = 0.0,
+                 on_timeout: Callable[[], None] | None = None) -> None:
+        """``timeout_s``: the client-side deadline of each call (0: none); ``on_timeout`` is told when one passes."""
         import psycopg
 
         self.raw = raw
         self.serial = serial
         self.pid = os.getpid()
+        self.timeout_s = timeout_s
         self._connect = connect
+        self._on_timeout = on_timeout
+        self._error = psycopg.Error
         self._operational = psycopg.OperationalError
         self._idle = psycopg.pq.TransactionStatus.IDLE
+
+    def call(self, function: Callable[..., Any], *args: Any) -> Any:
+        """``function(*args)`` on this connection within the client-side deadline. Past it, the socket is shut
+        down, the connection closed and :class:`StoreUnavailable` (``store_timeout``) raised; nothing is retried."""
+        if self.timeout_s <= 0:
+            return function(*args)
+        try:
+            token = DEADLINES.arm(self.raw.fileno(), self.timeout_s)
+        except self._error:  # closed already: the call itself says so
+            return function(*args)
+        try:
+            result = function(*args)
+        except self._error as error:
+            if DEADLINES.disarm(token):
+                raise self._deadline_passed() from error
+            raise
+        if DEADLINES.disarm(token):  # passed as the call returned: its answer stands, the socket does not
+            self.raw.close()
+        return result
+
+    def run(self, sql: str, args: Sequence | dict | None = None) -> Any:
+        """A statement in psycopg's own syntax, within the deadline."""
+        return self.call(self.raw.execute, sql, args)
+
+    def _deadline_passed(self) -> StoreUnavailable:
+        log.warning("store: no answer from the database within %.1f s: connection closed", self.timeout_s)
+        self.raw.close()
+        if self._on_timeout is not None:
+            self._on_timeout()
+        return _timed_out()
 
     def execute(self, sql: str, params: Sequence | dict = ()) -> _Cursor:
         table = _INSERT_TABLE.match(sql)
@@ -126,14 +243,14 @@ class _Connection:
         args = params if isinstance(params, dict) else tuple(params)
         outside_transaction = self.raw.info.transaction_status == self._idle  # autocommit, no BEGIN open
         try:
-            cursor = self.raw.execute(statement, args)
+            cursor = self.run(statement, args)
         except self._operational as error:
             if not (outside_transaction and self.raw.closed and _READ.match(sql)):
                 raise unavailable(error) from error
             log.info("store: connection lost (%s); reconnecting once for a read", type(error).__name__)
             self.raw = self._connect()
             try:
-                cursor = self.raw.execute(statement, args)
+                cursor = self.run(statement, args)
             except self._operational as again:
                 raise unavailable(again) from again
         lastrowid = int(cursor.fetchone()[0]) if returning else None
@@ -144,7 +261,7 @@ class _Connection:
         if rows:
             try:
                 with self.raw.cursor() as cursor:
-                    cursor.executemany(to_psycopg(sql), rows)
+                    self.call(cursor.executemany, to_psycopg(sql), rows)
             except self._operational as error:
                 raise unavailable(error) from error
 
@@ -157,8 +274,11 @@ class PostgresStore(SQLiteStore):
 
     kind = "postgresql"
 
-    def __init__(self, url: str, connect_timeout_s: float = 5.0,
-                 statement_timeout_s: float = 30.0) -> None:  # noqa: D107 - not calling SQLiteStore.__init__
+    def __init__(self, url: str, connect_timeout_s: float = 5.0, statement_timeout_s: float = 30.0,
+                 client_timeout_s: float = 0.0) -> None:
+        """``client_timeout_s``: how long one call waits for the database's answer on this side before its
+        connection is closed and the request answers 503; 0: the statement timeout plus a margin.
+        (``SQLiteStore.__init__`` is not called: the connection layer is this class's own.)"""
         import psycopg  # imported here: the embedded SQLite default does not need it
 
         self._psycopg = psycopg
@@ -166,13 +286,14 @@ class PostgresStore(SQLiteStore):
         self.path = _redacted(url)
         self.connect_timeout_s = connect_timeout_s
         self.statement_timeout_s = statement_timeout_s
+        self.client_timeout_s = client_timeout_s or statement_timeout_s + CLIENT_TIMEOUT_MARGIN_S
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._down_until = 0.0  # monotonic time before which no new connection is attempted
         self._serial = serial_tables()
         with self._transaction() as conn:  # replicas starting together create the tables one at a time
             for statement in postgres_schema(SCHEMA + SPEAKER_SCHEMA):
-                conn.raw.execute(statement)
+                conn.run(statement)
         self._migrate_speakers()
 
     @staticmethod
@@ -188,14 +309,17 @@ class PostgresStore(SQLiteStore):
     def _connect(self) -> Any:
         """A new connection with bounded waits: connect timeout, statement timeout, TCP keepalives and user
         timeout; :class:`StoreUnavailable` when the database cannot be reached (at once for a short pause after a
-        failed attempt, so that a burst of requests does not queue behind connection timeouts)."""
-        if time.monotonic() < self._down_until:
-            raise StoreUnavailable(503, "store_unavailable", "the database is unreachable; try again later", 2)
+        failed attempt, so that a burst of requests does not queue behind connection timeouts).
+
+        The server ends a session left idle inside a transaction for the statement timeout, so a client cut off
+        mid-write does not hold the writers' lock until the server's keepalives notice (hours by default)."""
+        self._check_not_down()
+        statement_ms = int(self.statement_timeout_s * 1000)
         try:
             return self._psycopg.connect(
                 self.url, autocommit=True, row_factory=_row_factory,
                 connect_timeout=max(1, round(self.connect_timeout_s)),
-                options=f"-c statement_timeout={int(self.statement_timeout_s * 1000)}",
+                options=f"-c statement_timeout={statement_ms} -c idle_in_transaction_session_timeout={statement_ms}",
                 keepalives=1, keepalives_idle=KEEPALIVE_IDLE_S, keepalives_interval=KEEPALIVE_INTERVAL_S,
                 keepalives_count=KEEPALIVE_COUNT, tcp_user_timeout=TCP_USER_TIMEOUT_MS,
             )
@@ -205,10 +329,20 @@ class PostgresStore(SQLiteStore):
             log.warning("store: cannot connect to the database: %s", first_line)
             raise unavailable(error) from error
 
+    def _check_not_down(self) -> None:
+        if time.monotonic() < self._down_until:
+            raise StoreUnavailable(503, "store_unavailable", "the database is unreachable; try again later", 2)
+
+    def _mark_down(self) -> None:
+        """A call went unanswered: for a short pause every request answers 503 at once instead of waiting too."""
+        self._down_until = time.monotonic() + RECONNECT_PAUSE_S
+
     def _connection(self) -> _Connection:  # type: ignore[override]
+        self._check_not_down()
         conn = getattr(self._local, "conn", None)
         if conn is None or conn.pid != os.getpid() or conn.raw.closed:  # never share a socket across a fork
-            conn = self._local.conn = _Connection(self._connect(), self._serial, self._connect)
+            conn = self._local.conn = _Connection(self._connect(), self._serial, self._connect,
+                                                  self.client_timeout_s, self._mark_down)
         return conn
 
     @contextmanager
@@ -220,23 +354,23 @@ class PostgresStore(SQLiteStore):
         with self._write_lock:
             conn = self._connection()
             try:
-                conn.raw.execute("BEGIN")
+                conn.run("BEGIN")
             except operational as error:
                 if not conn.raw.closed:
                     raise unavailable(error) from error
                 conn = self._connection()  # a new one: the old one is closed
                 try:
-                    conn.raw.execute("BEGIN")
+                    conn.run("BEGIN")
                 except operational as again:
                     raise unavailable(again) from again
             try:
                 try:
                     conn.execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK_KEY,))
                     yield conn
-                    conn.raw.execute("COMMIT")
+                    conn.run("COMMIT")
                 except BaseException:
                     if not conn.raw.closed:
-                        conn.raw.execute("ROLLBACK")
+                        conn.run("ROLLBACK")
                     raise
             except operational as error:
                 raise unavailable(error) from error
