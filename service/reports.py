@@ -55,7 +55,7 @@ def _negative(row: Mapping) -> bool:
 def restates(a: Mapping, b: Mapping) -> bool:
     """Whether two claims of one article state one fact: one party, one polarity, and either both answer the same
     thing or one is a rejection answering the other, itself a denial."""
-    if not a["article_id"] or a["article_id"] != b["article_id"] or a["id"] == b["id"]:
+    if not a["article_id"] or a["article_id"] != b["article_id"] or a.get("id") == b.get("id"):
         return False
     if not same_party(a, b) or _polarity(a) != _polarity(b):
         return False
@@ -65,7 +65,7 @@ def restates(a: Mapping, b: Mapping) -> bool:
     if answered_a is None and answered_b is None and a.get("responds_to_text") \
             and a.get("responds_to_text") == b.get("responds_to_text"):
         return True  # both answer one sentence that is no claim (a question)
-    if answered_a == b["id"] or answered_b == a["id"]:
+    if (answered_a is not None and answered_a == b.get("id")) or (answered_b is not None and answered_b == a.get("id")):
         return _negative(a) and _negative(b)
     return False
 
