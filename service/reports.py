@@ -2,18 +2,19 @@
 
 Two claims are one fact in two cases.
 
-- **Copies across articles:** two claims of two articles with the same speaker (the same canonical speaker id, or
-  both none), the same polarity, and cosine similarity of their stored vectors >= ``group_reports_min_similarity`` with some claim already in the
-  group (in the seeds, copies of one statement lie at 0.72-0.96 to their nearest copy, distinct claims of one
-  speaker and polarity in two articles at most 0.70).
+- **Copies across articles:** two claims of two articles with the same speaker (the same canonical speaker id,
+  or both none), the same polarity, and cosine similarity of their stored vectors >=
+  ``group_reports_min_similarity`` with some claim already in the group (in the seeds, copies of one statement lie
+  at 0.72-0.96 to their nearest copy, distinct claims of one speaker and polarity in two articles at most 0.70).
 - **Restatements within one article:** claims of one article by one party (the same speaker, or one speaking for
-  the other: Peskov for Russia) with one polarity that answer the same thing ("The missile part is completely wrong." and "described the accusations as a ‘fuss’", both answering the
-  fuss about missiles and drones; "Moscow and Tehran have repeatedly denied these claims" and Peskov's "called
-  such reports a stuffing"), or a rejection that restates the party's own denial it answers ("Kanani denied US
-  accusations that ..." then "We strongly reject this information"). Claims of one article are otherwise never
-  grouped, however close: one speaker's distinct claims in one article often lie above the copy threshold.
-  A party is not widened across articles: "Iran admitted ..." and the foreign minister's own words are one fact,
-  but a group holds one claim of an article, so the outlet's paraphrase would take the place of its quotation.
+  the other: Peskov for Russia) with one polarity that answer the same thing ("The missile part is completely
+  wrong." and "described the accusations as a ‘fuss’", both answering the fuss about missiles and drones; "Moscow
+  and Tehran have repeatedly denied these claims" and Peskov's "called such reports a stuffing"), or a rejection
+  that restates the party's own denial it answers ("Kanani denied US accusations that ..." then "We strongly reject
+  this information"). Claims of one article are otherwise never grouped, however close: one speaker's distinct
+  claims in one article often lie above the copy threshold. A party is not widened across articles: "Iran
+  admitted ..." and the foreign minister's own words are one fact, but a group holds one claim of an article, so
+  the outlet's paraphrase would take the place of its quotation.
 
 Standalone claims (fact-check records) are never grouped: each is a verdict of its own. The highest-ranked claim
 represents the group.

@@ -142,16 +142,16 @@ def test_a_party_and_its_spokesman_answering_one_report_are_one_match(server):
     Kremlin's press secretary, for Russia) both answer the Washington Post's report: one match, both refuting."""
     status, body = http("POST", server + "/v1/check", {"statement": "Iran is supplying its drones to Russia."})
     assert status == 200
-    match = next(m for m in body["matches"]
-                 if any(r["text"] == "Moscow and Tehran have repeatedly denied these claims." for r in m["reported_by"]))
+    denial = "Moscow and Tehran have repeatedly denied these claims."
+    match = next(m for m in body["matches"] if any(r["text"] == denial for r in m["reported_by"]))
     texts = {r["text"].split(" called ")[0]: r["stance"]["label"] for r in match["reported_by"]}
-    assert texts == {"Moscow and Tehran have repeatedly denied these claims.": "refutes",
-                     "Press Secretary of the President of Russia Dmitry Peskov": "refutes"}
+    assert texts == {denial: "refutes", "Press Secretary of the President of Russia Dmitry Peskov": "refutes"}
     assert len({r["article_id"] for r in match["reported_by"]}) == 1
 
 
 def test_a_denial_agrees_with_a_denial_of_the_same_thing(server):
-    status, body = http("POST", server + "/v1/check", {"statement": "Moscow denies that its forces use Iranian drones."})
+    status, body = http("POST", server + "/v1/check",
+                        {"statement": "Moscow denies that its forces use Iranian drones."})
     assert status == 200
     labels = {m["text"]: m["stance"]["label"] for m in body["matches"]}
     assert labels["Russia has also denied that it has used Iranian drones in the invasion."] == "supports"
