@@ -6,6 +6,12 @@ Articles are real news bodies from FNC-1 (plus the seeds); statements are FNC-1 
 The claims' resolved texts (a second vector per claim that answers something, FACTCHECK_INDEX_RESOLVED_TEXT) are
 measured against the same store without them: index memory (the serialized FAISS index, flat and HNSW), and
 /v1/check latency in process and over HTTP (two servers, one of each, taking turns per statement).
+
+    python scripts/bench.py --against ../other-checkout [--articles 300] [--queries 200]
+
+compares this tree's code with another checkout of the project (an earlier commit, the main branch): the same
+store is built once by this tree, copied, and served by one server of each code, taking turns per statement; it
+prints both HTTP /v1/check latencies, their ratio at p50, and the index memory with and without second vectors.
 """
 from __future__ import annotations
 
@@ -147,18 +153,19 @@ def bench_in_process(engine: FactCheckEngine, statements: list[str], k: int, bas
 
 
 def bench_http(data_dirs: dict[str, tuple[Path, dict[str, str]]], statements: list[str], k: int, workers: int,
-               stance_model: str) -> dict[str, list[float]]:
-    """/v1/check latency of one server per variant (its data directory and FACTCHECK_* settings), all running at
-    once and taking turns per statement."""
+               stance_model: str, code: dict[str, Path] | None = None) -> dict[str, list[float]]:
+    """/v1/check latency of one server per variant (its data directory and FACTCHECK_* settings; its code, this
+    tree unless ``code`` names another checkout), all running at once and taking turns per statement."""
     processes, urls = [], {}
     try:
         for name, (data_dir, settings) in data_dirs.items():
             port = free_port()
+            root = (code or {}).get(name, ROOT)
             env = {**os.environ, "FACTCHECK_DATA_DIR": str(data_dir), "FACTCHECK_LOG_LEVEL": "WARNING",
-                   "FACTCHECK_STANCE_MODEL": stance_model, **settings}
+                   "FACTCHECK_STANCE_MODEL": stance_model, "PYTHONPATH": str(root), **settings}
             processes.append(subprocess.Popen(
                 [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--no-seeds", "--workers",
-                 str(workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                 str(workers)], cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 start_new_session=True))
             urls[name] = f"http://127.0.0.1:{port}"
         for url in urls.values():
@@ -181,7 +188,12 @@ def bench_http(data_dirs: dict[str, tuple[Path, dict[str, str]]], statements: li
     finally:
         for process in processes:
             os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+        for process in processes:  # a server saves its index on the way out: slow on a busy machine
+            try:
+                process.wait(timeout=180)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
 
 
 def main() -> None:
@@ -194,9 +206,13 @@ def main() -> None:
     parser.add_argument("--baseline-stance", default="trained",
                         help="stance model timed beside it in the same run ('' for none)")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--against", type=Path, help="another checkout whose /v1/check is timed beside this tree's")
     args = parser.parse_args()
 
     bodies, statements = load_fnc1(args.fnc1, args.articles, args.queries, args.seed)
+    if args.against:
+        compare_code(args, bodies, statements)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         config = Config.from_env(data_dir=Path(tmp) / "data", stance_model=args.stance_model)
         engine = FactCheckEngine(config)
@@ -254,14 +270,42 @@ def main() -> None:
     inner, outer = timings["check_with_sources"], timings["check_without_resolved_texts"]
     print(f"engine.check without resolved texts: p50 {ms(outer, 50):.2f} ms; with / without at p50: "
           f"{median(inner) / median(outer):.3f}")
+    print_memory(memory)
+    print(f"HTTP p50 / floor p50: {percentile(http, 50) / percentile(timings['floor'], 50):.2f}; "
+          f"HTTP p95 / floor p95: {percentile(http, 95) / percentile(timings['floor'], 95):.2f}")
+
+
+def print_memory(memory: dict) -> None:
     for kind in ("flat", "hnsw"):
         claims, vectors, with_bytes = memory[kind, True]
         _, _, without_bytes = memory[kind, False]
         print(f"index memory ({kind}, serialized): {with_bytes / 2**20:.2f} MiB for {claims} claims with "
               f"{vectors - claims} second vectors vs {without_bytes / 2**20:.2f} MiB without: "
               f"{with_bytes / without_bytes:.3f}x")
-    print(f"HTTP p50 / floor p50: {percentile(http, 50) / percentile(timings['floor'], 50):.2f}; "
-          f"HTTP p95 / floor p95: {percentile(http, 95) / percentile(timings['floor'], 95):.2f}")
+
+
+def compare_code(args: argparse.Namespace, bodies: list[str], statements: list[str]) -> None:
+    """HTTP /v1/check of this tree and of ``args.against`` over copies of one store, taking turns."""
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = FactCheckEngine(Config.from_env(data_dir=Path(tmp) / "data", stance_model=args.stance_model))
+        list(ingest_paths(engine, [ROOT / "seeds"]))
+        ingestion = bench_ingestion(engine, bodies)
+        memory = index_memory(engine)
+        engine.close()
+        shutil.copytree(Path(tmp) / "data", Path(tmp) / "other")
+        both = bench_http({"this": (Path(tmp) / "data", {}), "other": (Path(tmp) / "other", {})}, statements,
+                          args.k, workers=1, stance_model=args.stance_model,
+                          code={"this": ROOT, "other": args.against.resolve()})
+    ms = lambda values, q: 1000 * percentile(values, q)  # noqa: E731
+    print(f"corpus: {ingestion['articles']} FNC-1 articles + 5 seeds -> {ingestion['claims']} claims; "
+          f"{len(statements)} statements, k={args.k}, stance model '{args.stance_model}'")
+    print_memory(memory)
+    this, other = both["this"], both["other"]
+    print(f"HTTP /v1/check (gunicorn, 1 worker), this tree: p50 {ms(this, 50):.2f} ms, p95 {ms(this, 95):.2f} ms")
+    print(f"HTTP /v1/check (gunicorn, 1 worker), {args.against}: p50 {ms(other, 50):.2f} ms, "
+          f"p95 {ms(other, 95):.2f} ms")
+    print(f"this / other at p50: {percentile(this, 50) / percentile(other, 50):.3f}; "
+          f"at p95: {percentile(this, 95) / percentile(other, 95):.3f}")
 
 
 if __name__ == "__main__":

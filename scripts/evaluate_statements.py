@@ -1,6 +1,7 @@
 """Seed statements: are the claims a fact-checker expects in the top 5 of /v1/check, with the right stance?
 
     python scripts/evaluate_statements.py [--gold tests/gold/seed_statements.json] [--k 5] [--no-baseline]
+                                          [--split validation|held_out] [--show-misses]
 
 The five seed articles are ingested into a fresh data directory; every statement of the gold file goes through
 ``FactCheckEngine.check`` (what POST /v1/check calls) with the default threshold and grouping. An expected claim
@@ -10,7 +11,10 @@ is the same store searched without the claims' resolved texts (FACTCHECK_INDEX_R
 index holds one vector per claim and BM25 one document. Also printed: the two targets of claims in context
 ("Iranian personnel are on the ground in Crimea." finds "We strongly reject this information" in the top 10
 with context naming Crimea; "Iran provided missiles to Russia." finds "The missile part is completely wrong."
-with context naming the missiles, labelled refutes). The last line is ``shown@k: 0.xxxx stance: 0.xxxx``.
+with context naming the missiles, labelled refutes). Each half of the gold file (``split``: validation, the half
+looked at while tuning; held_out, scored only) is reported on its own and both together; ``--split`` scores one
+half, and ``--show-misses`` lists the misses of the halves scored. The last line is
+``shown@k: 0.xxxx stance: 0.xxxx`` over the statements scored.
 """
 from __future__ import annotations
 
@@ -104,6 +108,19 @@ def target(engine: FactCheckEngine, statement: str, claim: str, context_word: st
             f"context names {context_word!r}: {context_word.lower() in context.lower()}")
 
 
+def combined(tallies: Sequence[Tally] | Any) -> Tally:
+    """The sum of several halves' tallies."""
+    total = Tally()
+    for tally in tallies:
+        total.expected += tally.expected
+        total.shown += tally.shown
+        total.stance_right += tally.stance_right
+        total.unrelated += tally.unrelated
+        total.unrelated_empty += tally.unrelated_empty
+        total.misses += tally.misses
+    return total
+
+
 def share(part: int, whole: int) -> str:
     return f"{part}/{whole} ({part / whole:.3f})" if whole else "0/0"
 
@@ -114,9 +131,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seeds", type=Path, default=ROOT / "seeds")
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--no-baseline", action="store_true", help="skip the run without resolved texts")
-    parser.add_argument("--show-misses", action="store_true", help="list every miss")
+    parser.add_argument("--split", choices=("validation", "held_out"), help="score only this half of the gold file")
+    parser.add_argument("--show-misses", action="store_true", help="list every miss of the statements scored")
     args = parser.parse_args(argv)
-    statements = json.loads(args.gold.read_text(encoding="utf-8"))["statements"]
+    statements = [s for s in json.loads(args.gold.read_text(encoding="utf-8"))["statements"]
+                  if args.split is None or s.get("split", "validation") == args.split]
+    halves = sorted({s.get("split", "validation") for s in statements}, key=("validation", "held_out").index)
 
     with tempfile.TemporaryDirectory() as tmp:
         engine = FactCheckEngine(Config.from_env(data_dir=Path(tmp) / "resolved", index_resolved_text=True))
@@ -129,26 +149,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             runs["baseline: claim text only"] = FactCheckEngine(
                 Config.from_env(data_dir=Path(tmp) / "baseline", index_resolved_text=False),
                 embedder=engine.embedder, stance_model=engine.stance_model, extractor=engine.extractor)
-        tallies = {name: evaluate(run, statements, ids, args.k) for name, run in runs.items()}
+        tallies = {name: {half: evaluate(run, [s for s in statements if s.get("split", "validation") == half],
+                                         ids, args.k) for half in halves}
+                   for name, run in runs.items()}
         targets = {name: [target(run, *CRIMEA), target(run, *MISSILES)] for name, run in runs.items()}
         index_sizes = {name: (run.index.size, run.index.vectors) for name, run in runs.items()}
 
     related = sum(1 for s in statements if s["expected"])
     print(f"{len(statements)} statements ({related} with {sum(len(s['expected']) for s in statements)} expected "
           f"claims, {len(statements) - related} unrelated), k={args.k}, stance model {engine.stance_model.name!r}")
-    for name, tally in tallies.items():
+    for name, by_half in tallies.items():
         claims, vectors = index_sizes[name]
         print(f"\n{name} (index: {claims} claims, {vectors} vectors)")
-        print(f"  expected claims shown in the top {args.k}: {share(tally.shown, tally.expected)}")
-        print(f"  their stance right: {share(tally.stance_right, tally.shown)}; "
-              f"of all expected: {share(tally.stance_right, tally.expected)}")
-        print(f"  unrelated statements empty: {share(tally.unrelated_empty, tally.unrelated)}")
+        for half, tally in [*by_half.items(), *([("both halves", combined(by_half.values()))] if len(by_half) > 1
+                                                 else [])]:
+            print(f"  {half}: expected claims shown in the top {args.k}: {share(tally.shown, tally.expected)}; "
+                  f"their stance right: {share(tally.stance_right, tally.shown)} "
+                  f"(of all expected: {share(tally.stance_right, tally.expected)}); "
+                  f"unrelated statements empty: {share(tally.unrelated_empty, tally.unrelated)}")
         for line in targets[name]:
             print(f"  target: {line}")
         if args.show_misses:
-            for miss in tally.misses:
-                print(f"  miss: {miss}")
-    main_tally = next(iter(tallies.values()))
+            for half, tally in by_half.items():
+                for miss in tally.misses:
+                    print(f"  miss ({half}): {miss}")
+    main_tally = combined(next(iter(tallies.values())).values())
     print(f"\nshown@{args.k}: {main_tally.shown / main_tally.expected:.4f} "
           f"stance: {main_tally.stance_right / max(main_tally.shown, 1):.4f}")
     return 0

@@ -21,13 +21,13 @@ from .embeddings import Embedder, make_embedder
 from .extraction import Extractor, content_hash, load_extractor, normalise
 from .extraction.dates import as_date
 from .extraction.attribution import polarity_of
-from .extraction.references import answered_content
 from .index import VectorIndex, set_search_threads
 from .index_lifecycle import IndexKeeper
 from .reports import DEPTH_PER_FACT, group_reports, reported_by
 from .retrieval import Retriever
 from .stance import StanceInput, StanceModel, load_stance_model
 from .stance.base import ArticleStance, SourceInput, Stance
+from .stance.framing import frame_statement, judge
 from .stance.features import body_sentences
 from .store import CachedCounts, NewClaim, NewSpeaker, SearchFilters, Store, open_store
 
@@ -349,13 +349,9 @@ class FactCheckEngine:
         groups = (group_reports(hits, rows, vectors, self.config.group_reports_min_similarity) if grouping
                   else [[hit] for hit in hits])[:k]
         hits = [hit for group in groups for hit in group]  # every report of the facts shown, in match order
-        inputs = [
-            StanceInput(text=rows[i]["text"], similarity=s, polarity=rows[i]["polarity"] or "positive",
-                        voice=rows[i]["voice"], verb=rows[i].get("verb"), vector=vectors.get(i),
-                        context=answered_content(rows[i].get("responds_to_text")))
-            for i, s in hits
-        ]
-        stances = self.stance_model.classify(statement, inputs, statement_vector) if inputs else []
+        frame = frame_statement(statement, self.extractor) if hits else None
+        stances = judge(self.stance_model, frame, [rows[i] for i, _ in hits], [s for _, s in hits],
+                        [vectors.get(i) for i, _ in hits], statement_vector) if hits else []
         matches = []
         summary = {"supports": 0, "refutes": 0, "neutral": 0}
         stance_of = {claim_id: stance for (claim_id, _), stance in zip(hits, stances)}

@@ -149,6 +149,8 @@ class ReportSchema(Schema):
     outlet = fields.Str(allow_none=True)
     published = fields.Str(allow_none=True)
     claim_id = fields.Int()
+    text = fields.Str(metadata={"description": "The report's own words (copies differ in wording; one article may "
+                                              "restate a fact, as a denial and then a quoted rejection)."})
     stance = fields.Nested(StanceSchema)
 
 
@@ -156,8 +158,9 @@ class MatchSchema(ClaimSchema):
     similarity = fields.Float()
     stance = fields.Nested(StanceSchema)
     reported_by = fields.List(fields.Nested(ReportSchema), metadata={
-        "description": "Every report of this fact (same speaker and polarity, near-identical claim), first report "
-                       "first; the match is the best-ranked one. Absent when FACTCHECK_GROUP_REPORTS is off."})
+        "description": "Every report of this fact (same party and polarity: near-identical claims of other "
+                       "articles, and restatements in one article that answer the same thing), first report first; "
+                       "the match is the best-ranked one. Absent when FACTCHECK_GROUP_REPORTS is off."})
 
 
 class StanceSummarySchema(Schema):

@@ -66,6 +66,41 @@ def test_the_resolved_text_stands_alone(seeded_engine):
                                            "Iranian personnel on the ground in Crimea")
 
 
+def test_a_claim_in_the_first_person_plural_names_its_party(seeded_engine):
+    """"we" is the organisation a person speaks for; the verb agrees; claims without "we" get no second text."""
+    rows = {r["text"]: r for r in seeded_engine.store.claims_of_article(content_hash(seed_text("002")))}
+    def resolved(start: str) -> str | None:
+        return next(row["resolved_text"] for text, row in rows.items() if text.startswith(start))
+
+    assert resolved("We have not provided") == "Iran has not provided Russia with any weapons or drones for use " \
+                                               "against Ukraine"
+    assert resolved("In the war in Ukraine") == "In the war in Ukraine […] Iran is against arming both Russia and " \
+                                                "Ukraine"
+    assert resolved("We are not exporting") == "Iranian Foreign Ministry is not exporting weapons to either side " \
+                                               "of the conflict for the war in Ukraine"
+    assert resolved("Ukrainian President Volodymyr Zelensky") is None
+
+
+def test_stance_is_judged_on_what_an_allegation_or_a_statement_says(seeded_engine):
+    """An allegation supports what it alleges; a statement's reporting verb is not part of what is checked; a
+    denial agrees with a denial of the same thing."""
+    def label(statement: str, start: str) -> str:
+        matches = seeded_engine.check(statement, k=10, include_sources=False)["matches"]
+        shown = {r["text"]: r["stance"]["label"] for m in matches for r in m["reported_by"]}
+        return next(value for text, value in shown.items() if text.startswith(start))
+
+    assert label("Russia is using Iranian-made drones to attack Ukraine.",
+                 "Ukraine and its Western allies have accused Russia") == "supports"
+    assert label("The Revolutionary Guard trained Russians to fly the drones.",
+                 "But giving mixed messaging, reports have suggested") == "supports"
+    assert label("Israeli analysts say drone parts recovered in Ukraine match Iranian models.",
+                 "The Israeli defense establishment found") == "supports"
+    assert label("Iran's foreign minister denied that Tehran sent drones to Russia.",
+                 "Iranian Foreign Minister Hossein Amirabdollahian on Friday denied") == "supports"
+    assert label("Iran sent drones to Russia.",
+                 "Iranian Foreign Minister Hossein Amirabdollahian on Friday denied") == "refutes"
+
+
 def test_context_in_get_claim_check_and_speaker_timeline(seeded_client):
     kanani = claim_starting(claims_of(seeded_client, "002"), "We strongly reject this information")
     one = seeded_client.get(f"/v1/claims/{kanani['claim_id']}").get_json()
@@ -205,7 +240,7 @@ def test_a_store_from_before_second_vectors_gets_them_at_the_next_start(make_eng
     data = tmp_path / "data"
     first = make_engine(data)
     list(ingest_paths(first, [SEEDS]))
-    referring = sum(1 for ids, _, slots in first.store.all_index_vectors() for s in slots if s == 1)
+    seconds = sum(1 for ids, _, slots in first.store.all_index_vectors() for s in slots if s == 1)
     first.close()
     with sqlite3.connect(data / "factcheck.sqlite3") as conn:
         conn.execute("ALTER TABLE claims DROP COLUMN resolved_embedding")
@@ -222,7 +257,8 @@ def test_a_store_from_before_second_vectors_gets_them_at_the_next_start(make_eng
     columns = {r[1] for r in sqlite3.connect(data / "factcheck.sqlite3").execute("PRAGMA table_info(claims)")}
     assert "resolved_embedding" in columns
     stats = engine.stats()["index"]
-    assert referring == 12 and stats["size"] == len(rows) and stats["vectors"] == len(rows) + referring
+    # 12 referring claims and 5 in the first person plural ("We do not supply weapons ..." -> "Iran does not ...")
+    assert seconds == 17 and stats["size"] == len(rows) and stats["vectors"] == len(rows) + seconds
     denial = found_by(engine, CRIMEA, "We strongly reject this information")
     assert denial is not None and "Crimea" in denial["context"]["text"]
     assert json.loads((data / "index.json").read_text())["second_vectors"] is True
@@ -246,10 +282,10 @@ def test_a_running_engine_takes_up_second_vectors_encoded_by_another(make_engine
     assert running.index.vectors == running.index.size
     assert found_by(running, CRIMEA, "We strongly reject this information") is None
 
-    started = make_engine(data)  # encodes the 12 missing vectors at its start
-    assert started.index.vectors == started.index.size + 12
+    started = make_engine(data)  # encodes the 17 missing vectors at its start (12 referring, 5 "we")
+    assert started.index.vectors == started.index.size + 17
     denial = found_by(running, CRIMEA, "We strongly reject this information")  # check() catches up first
-    assert running.index.vectors == running.index.size + 12 and denial is not None
+    assert running.index.vectors == running.index.size + 17 and denial is not None
     assert running.readiness()["ready"]
 
 

@@ -118,3 +118,51 @@ def test_article_stance_over_http(server):
     status, body = http("POST", server + "/v1/stance",
                         {"statement": "Iran admitted sending drones to Russia", "text": seed_text("003")})
     assert status == 200 and body["label"] in {"agree", "disagree", "discuss"} and body["evidence"]
+
+
+def test_one_articles_restatements_of_a_denial_are_one_match(server):
+    """Metro's "The missile part is completely wrong." and "described the accusations as a ‘fuss’" answer the same
+    quotation with the same side: one fact, both reports listed with their words, so that another outlet's denial
+    fits in the top 5."""
+    status, body = http("POST", server + "/v1/check", {"statement": "Iran provided missiles to Russia."})
+    assert status == 200 and len(body["matches"]) == 5
+    shown = [m["claim_id"] for m in body["matches"]]
+    denial = next(m for m in body["matches"] if m["text"] == "The missile part is completely wrong.")
+    reports = {r["text"]: r for r in denial["reported_by"]}
+    fuss = next(r for text, r in reports.items() if text.startswith("The country’s foreign minister described"))
+    assert fuss["article_id"] == denial["source"]["article_id"] and fuss["stance"]["label"] == "refutes"
+    assert fuss["claim_id"] not in shown and len(set(shown)) == 5  # k counts facts
+    status, ungrouped = http("POST", server + "/v1/check", {"statement": "Iran provided missiles to Russia.", "k": 20})
+    texts = [m["text"] for m in ungrouped["matches"]]
+    assert not any(t.startswith("The country’s foreign minister described") for t in texts)
+
+
+def test_a_party_and_its_spokesman_answering_one_report_are_one_match(server):
+    """"Moscow and Tehran have repeatedly denied these claims." and Peskov's "called such reports a stuffing" (the
+    Kremlin's press secretary, for Russia) both answer the Washington Post's report: one match, both refuting."""
+    status, body = http("POST", server + "/v1/check", {"statement": "Iran is supplying its drones to Russia."})
+    assert status == 200
+    denial = "Moscow and Tehran have repeatedly denied these claims."
+    match = next(m for m in body["matches"] if any(r["text"] == denial for r in m["reported_by"]))
+    texts = {r["text"].split(" called ")[0]: r["stance"]["label"] for r in match["reported_by"]}
+    assert texts == {denial: "refutes", "Press Secretary of the President of Russia Dmitry Peskov": "refutes"}
+    assert len({r["article_id"] for r in match["reported_by"]}) == 1
+
+
+def test_a_denial_agrees_with_a_denial_of_the_same_thing(server):
+    status, body = http("POST", server + "/v1/check",
+                        {"statement": "Moscow denies that its forces use Iranian drones."})
+    assert status == 200
+    labels = {m["text"]: m["stance"]["label"] for m in body["matches"]}
+    assert labels["Russia has also denied that it has used Iranian drones in the invasion."] == "supports"
+    accusation = next(t for t in labels if t.startswith("Ukraine and its Western allies have repeatedly accused"))
+    assert labels[accusation] == "refutes"
+
+
+def test_a_quotation_in_the_first_person_is_found_by_its_party(server):
+    """"We do not supply weapons to either side" never names Iran; its resolved text does."""
+    status, body = http("POST", server + "/v1/check",
+                        {"statement": "Iran says it does not arm either side in the Ukraine war."})
+    assert status == 200
+    quote = next(m for m in body["matches"] if m["text"] == "We do not supply weapons to either side [of the conflict]")
+    assert quote["stance"]["label"] == "supports"

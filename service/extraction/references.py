@@ -236,7 +236,12 @@ def resolved_text(claim: "ExtractedClaim", reference: Reference, antecedent: str
 
 
 def link_references(text: str, claims: list["ExtractedClaim"], title: str | None = None) -> list["ExtractedClaim"]:
-    """Each referring claim with ``responds_to_index``, ``responds_to_text`` and ``resolved_text`` set."""
+    """Each referring claim with ``responds_to_index``, ``responds_to_text`` and ``resolved_text`` set; each claim
+    in the first person plural with its party in place of "we" as ``resolved_text``."""
+    return [c if c.resolved_text else _first_person_resolved(c) for c in _linked(text, claims, title)]
+
+
+def _linked(text: str, claims: list["ExtractedClaim"], title: str | None) -> list["ExtractedClaim"]:
     references = [find_reference(c.text) for c in claims]
     if not any(references):
         return claims
@@ -271,3 +276,52 @@ def link_references(text: str, claims: list["ExtractedClaim"], title: str | None
             linked[i] = replace(claims[i], responds_to_index=found.index, responds_to_text=found.text,
                                 resolved_text=resolved_text(claims[i], references[i], found.text))
     return linked
+
+
+# "we" opening a clause, the adverb after it, and the verb it agrees with.
+WE = re.compile(r"(?:^|(?<=[.;:!?…\]]\s)|(?<=,\s)|(?<=\bthat\s)|(?<=\band\s)|(?<=\bbut\s))(?P<we>[Ww]e)\s+"
+                r"(?P<adverb>(?:\w+ly|also|never|still|only|already|always|just|all|not)\s+)?(?P<verb>[\w’']+)")
+AGREEMENT = {"are": "is", "were": "was", "have": "has", "do": "does", "aren’t": "isn’t", "aren't": "isn't",
+             "weren’t": "wasn’t", "weren't": "wasn't", "haven’t": "hasn’t", "haven't": "hasn't", "don’t": "doesn’t",
+             "don't": "doesn't", "’re": "’s", "'re": "'s", "’ve": "’s", "'ve": "'s"}
+UNINFLECTED = {"will", "would", "can", "could", "should", "shall", "must", "may", "might", "did", "had", "didn’t",
+               "didn't", "won’t", "won't", "can’t", "can't", "cannot", "wouldn’t", "wouldn't", "couldn’t", "couldn't",
+               "hadn’t", "hadn't", "was", "wasn’t", "wasn't"}
+
+
+def _third_person(verb: str) -> str:
+    """The verb as it agrees with a singular subject: "are" -> "is", "supply" -> "supplies", "supplied" stays."""
+    lower = verb.lower()
+    if lower in AGREEMENT:
+        return AGREEMENT[lower]
+    if lower in UNINFLECTED or lower.endswith("ed") or not lower.isalpha():
+        return verb
+    if re.search(r"(?:s|sh|ch|x|z|o)$", lower):
+        return verb + "es"
+    if re.search(r"[^aeiou]y$", lower):
+        return verb[:-1] + "ies"
+    return verb + "s"
+
+
+def party_of(claim: "ExtractedClaim") -> str | None:
+    """Who "we" is in a claim: the organisation a person speaks for, or a speaker that is itself an organisation."""
+    if claim.speaker_is_person:
+        return claim.speaker_organisation
+    return claim.speaker
+
+
+def _first_person_resolved(claim: "ExtractedClaim") -> "ExtractedClaim":
+    """A claim in the first person plural with its party named: "We do not supply weapons to either side" said by
+    Iran's foreign minister -> "Iran does not supply weapons to either side" (a second text to find it by: a
+    statement names the country, the quotation never does)."""
+    party = party_of(claim)
+    if not party or WE.search(claim.text) is None:
+        return claim
+
+    def named(match: re.Match) -> str:
+        return f"{party} {match.group('adverb') or ''}{_third_person(match.group('verb'))}"
+
+    text = WE.sub(named, claim.text)
+    text = re.sub(r"\b[Oo]ur\b", f"{party}’s", text)
+    text = re.sub(r"\bus\b", party, text)
+    return replace(claim, resolved_text=text) if text != claim.text else claim
