@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import http.client
 import json
 import os
 import random
@@ -24,6 +25,7 @@ import time
 import urllib.request
 from pathlib import Path
 from statistics import median
+from typing import Callable
 
 import numpy as np
 
@@ -59,13 +61,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def post_json(url: str, body: dict) -> dict:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())
 
 
 class NoStance:
@@ -142,11 +137,32 @@ def bench_in_process(engine: FactCheckEngine, statements: list[str], k: int, bas
     return timings
 
 
+class KeepAliveClient:
+    """POSTs JSON over one keep-alive connection, as a client of the service would."""
+
+    def __init__(self, url: str) -> None:
+        host, port = url.removeprefix("http://").split(":")
+        self._connection = http.client.HTTPConnection(host, int(port), timeout=60)
+
+    def post(self, path: str, body: dict) -> dict:
+        self._connection.request("POST", path, json.dumps(body).encode(), {"Content-Type": "application/json"})
+        response = self._connection.getresponse()
+        payload = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{path}: {response.status} {payload[:200]!r}")
+        return json.loads(payload)
+
+    def close(self) -> None:
+        self._connection.close()
+
+
 def bench_http(data_dirs: dict[str, tuple[Path, dict[str, str]]], statements: list[str], k: int, workers: int,
-               stance_model: str) -> dict[str, list[float]]:
+               stance_model: str, in_process: dict[str, Callable[[str], object]] | None = None,
+               ) -> dict[str, list[float]]:
     """/v1/check latency of one server per variant (its data directory and FACTCHECK_* settings), all running at
-    once and taking turns per statement."""
-    processes, urls = [], {}
+    once, and of the ``in_process`` calls, all taking turns per statement (a change in machine load falls on all
+    of them alike)."""
+    processes, urls, clients = [], {}, []
     try:
         for name, (data_dir, settings) in data_dirs.items():
             port = free_port()
@@ -157,27 +173,40 @@ def bench_http(data_dirs: dict[str, tuple[Path, dict[str, str]]], statements: li
                  str(workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 start_new_session=True))
             urls[name] = f"http://127.0.0.1:{port}"
-        for url in urls.values():
+        calls: dict[str, Callable[[str], object]] = dict(in_process or {})
+        for name, url in urls.items():
             for _ in range(480):
                 try:
                     urllib.request.urlopen(url + "/readyz", timeout=5)
                     break
                 except OSError:
                     time.sleep(0.5)
-            for statement in statements[:10]:  # warm-up
-                post_json(url + "/v1/check", {"statement": statement, "k": k})
-        latencies: dict[str, list[float]] = {name: [] for name in urls}
-        names = list(urls)
+            client = KeepAliveClient(url)
+            clients.append(client)
+            calls[name] = lambda statement, client=client: client.post(
+                "/v1/check", {"statement": statement, "k": k, "min_similarity": 0.0})
+        for statement in statements[:10]:  # warm-up
+            for call in calls.values():
+                call(statement)
+        latencies: dict[str, list[float]] = {name: [] for name in calls}
+        names = list(calls)
         for number, statement in enumerate(statements):
             for name in names[number % len(names):] + names[:number % len(names)]:
                 started = time.perf_counter()
-                post_json(urls[name] + "/v1/check", {"statement": statement, "k": k, "min_similarity": 0.0})
+                calls[name](statement)
                 latencies[name].append(time.perf_counter() - started)
         return latencies
     finally:
+        for client in clients:  # an open keep-alive connection would hold the worker's graceful stop
+            client.close()
         for process in processes:
             os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+        for process in processes:
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:  # a worker past gunicorn's graceful timeout: the figures are taken
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=30)
 
 
 def main() -> None:
@@ -206,9 +235,16 @@ def main() -> None:
         memory = index_memory(engine)
         engine.close()
         shutil.copytree(Path(tmp) / "data", Path(tmp) / "plain")
+        # The same store, settings and stance model in this process, timed in turn with the servers.
+        beside = FactCheckEngine(config, embedder=engine.embedder, stance_model=engine.stance_model,
+                                 extractor=engine.extractor, checkworthiness=engine.checkworthiness)
         both = bench_http({"resolved": (Path(tmp) / "data", {"FACTCHECK_INDEX_RESOLVED_TEXT": "1"}),
                            "plain": (Path(tmp) / "plain", {"FACTCHECK_INDEX_RESOLVED_TEXT": "0"})},
-                          statements, args.k, workers=1, stance_model=args.stance_model)
+                          statements, args.k, workers=1, stance_model=args.stance_model,
+                          in_process={"engine.check": lambda s: beside.check(s, k=args.k, min_similarity=0.0),
+                                      "floor": lambda s: beside.index.search(beside.embedder.encode([s])[0],
+                                                                             args.k)})
+        beside.close()
         http = both["resolved"]
 
     ms = lambda values, q: 1000 * percentile(values, q)  # noqa: E731
@@ -250,6 +286,13 @@ def main() -> None:
               f"{with_bytes / without_bytes:.3f}x")
     print(f"HTTP p50 / floor p50: {percentile(http, 50) / percentile(timings['floor'], 50):.2f}; "
           f"HTTP p95 / floor p95: {percentile(http, 95) / percentile(timings['floor'], 95):.2f}")
+    inner, floor = both["engine.check"], both["floor"]
+    print(f"taking turns with the HTTP requests (same store, k, stance model and threads): engine.check p50 "
+          f"{ms(inner, 50):.2f} ms, floor p50 {ms(floor, 50):.2f} ms, HTTP p50 {ms(http, 50):.2f} ms")
+    print(f"HTTP p50 / engine.check p50: {percentile(http, 50) / percentile(inner, 50):.3f} (target <= 1.3); "
+          f"HTTP p95 / engine.check p95: {percentile(http, 95) / percentile(inner, 95):.3f}")
+    print(f"default path (engine.check) p50 / floor p50: {percentile(inner, 50) / percentile(floor, 50):.2f} "
+          f"(target <= 1.5); HTTP p50 / floor p50: {percentile(http, 50) / percentile(floor, 50):.2f}")
 
 
 if __name__ == "__main__":
