@@ -10,7 +10,9 @@ a change in machine load falls on all of them alike:
 - one by one: ``engine.ingest_article`` per article into a store of its own (the path of ``POST /v1/articles``);
 - bulk: ``engine.ingest_articles`` over the round's articles into another store (the path of ``factcheck ingest``
   and the seeds): one encode and one check-worthiness call per batch, on two model threads, while the calling
-  thread extracts the next batch.
+  thread extracts the next batch (spaCy parsing the batch's sentences together);
+- the other parts alone, for the breakdown: extraction of the round's articles, and the check-worthiness model
+  over the same claim texts.
 
 Ingestion means extract + embed (claims and their resolved texts) + check-worthiness + store + index. It prints
 claims/s and process CPU seconds (all threads) of each, the ratios to the raw encode rate, and checks that the two
@@ -93,7 +95,18 @@ def main() -> None:
                                                batch=args.batch):
                 assert not isinstance(result, Exception), result
 
-        modes = {"raw encode": raw_encode, "one by one": one_by_one, "bulk": in_bulk}
+        def extraction(share: list[int]) -> None:
+            extract_many = getattr(one.extractor, "extract_many", None)
+            if extract_many is not None:
+                extract_many([(bodies[i], None) for i in share])
+            else:
+                [one.extractor.extract(bodies[i]) for i in share]
+
+        def check_worthiness(share: list[int]) -> None:
+            one.checkworthiness.score([t for i in share for t in texts[i]])
+
+        modes = {"raw encode": raw_encode, "one by one": one_by_one, "bulk": in_bulk,
+                 "extraction alone": extraction, "check-worthiness alone": check_worthiness}
         wall = dict.fromkeys(modes, 0.0)
         cpu = dict.fromkeys(modes, 0.0)
         for number in range(args.rounds):
@@ -122,6 +135,9 @@ def main() -> None:
     rate = {name: claims / wall[name] for name in modes}
     for name in modes:
         print(f"{name}: {rate[name]:.1f} claims/s ({wall[name]:.2f} s wall, {cpu[name]:.2f} s CPU)")
+    parts = cpu["raw encode"] + cpu["extraction alone"] + cpu["check-worthiness alone"]
+    print(f"CPU seconds of the parts alone (raw encode + extraction + check-worthiness): {parts:.2f}; "
+          f"bulk ingestion's CPU / the parts: {cpu['bulk'] / parts:.2f}")
     for name in ("one by one", "bulk"):
         print(f"{name} ingestion / raw encode: {rate[name] / rate['raw encode']:.2f} "
               f"(CPU seconds, raw encode / {name}: {cpu['raw encode'] / cpu[name]:.2f})")

@@ -266,7 +266,7 @@ class FactCheckEngine:
                                              author=author))
 
     def _ingest_one(self, item: ArticleInput) -> IngestResult:
-        prepared = self._prepare_article(item, set())
+        prepared = self._prepare_articles([item], set())[0]
         if isinstance(prepared, EngineError):
             raise prepared
         if isinstance(prepared, IngestResult):
@@ -295,7 +295,7 @@ class FactCheckEngine:
                         chunk = next(chunks, None)
                         if chunk is None:
                             break
-                        prepared = [self._prepare_article(item, seen) for item in chunk]  # overlaps the models
+                        prepared = self._prepare_articles(chunk, seen)  # while the models run the last batch
                     except Exception:  # an unreadable item: what came before it is stored first
                         if pending is not None:
                             earlier, pending = pending, None
@@ -326,26 +326,44 @@ class FactCheckEngine:
                 yield item
         self.sync_index()
 
-    def _prepare_article(self, item: ArticleInput, seen: set[str]) -> PreparedArticle | IngestResult | EngineError:
-        """Validate and extract one article (no model runs here); an :class:`IngestResult` when it is stored
-        already or repeats an earlier item of the same call (``seen``), an :class:`EngineError` when refused."""
-        try:
-            text, fields = self._article_text(item)
-        except EngineError as error:
-            return error
-        article_id = content_hash(text)
-        if article_id in seen or self.store.find_article(article_id):
-            return IngestResult(article_id, created=False)
-        seen.add(article_id)
-        extracted = self.extractor.extract(text, published=as_date(fields["published"]))
-        published = fields["published"] or extracted.stated_date
-        article = {
-            "id": article_id, "outlet": fields["outlet"], "title": fields["title"] or extracted.title,
-            "url": fields["url"], "published": _iso(published), "author": fields["author"], "raw_text": text,
-            "text": extracted.text, "extractor": getattr(self.extractor, "name", type(self.extractor).__name__),
-        }
-        resolved = [i for i, c in enumerate(extracted.claims) if c.resolved_text and c.resolved_text != c.text]
-        return PreparedArticle(article, extracted.claims, resolved)
+    def _prepare_articles(self, items: Sequence[ArticleInput],
+                          seen: set[str]) -> list[PreparedArticle | IngestResult | EngineError]:
+        """Validate and extract articles (no model runs here): per item a :class:`PreparedArticle`, an
+        :class:`IngestResult` when it is stored already or repeats an earlier item of the call (``seen``), or an
+        :class:`EngineError` when refused. Several articles are extracted together where the extractor can
+        (``extract_many``: spaCy parses their sentences in batches)."""
+        out: list[PreparedArticle | IngestResult | EngineError] = []
+        todo: list[tuple[int, str, dict[str, Any]]] = []
+        for item in items:
+            try:
+                text, fields = self._article_text(item)
+            except EngineError as error:
+                out.append(error)
+                continue
+            article_id = content_hash(text)
+            if article_id in seen or self.store.find_article(article_id):
+                out.append(IngestResult(article_id, created=False))
+                continue
+            seen.add(article_id)
+            todo.append((len(out), text, fields))
+            out.append(IngestResult(article_id, created=False))  # replaced below
+        pairs = [(text, as_date(fields["published"])) for _, text, fields in todo]
+        extract_many = getattr(self.extractor, "extract_many", None)
+        if extract_many is not None:
+            extracted_all = extract_many(pairs)
+        else:
+            extracted_all = [self.extractor.extract(text, published=published) for text, published in pairs]
+        extractor_name = getattr(self.extractor, "name", type(self.extractor).__name__)
+        for (position, text, fields), extracted in zip(todo, extracted_all):
+            published = fields["published"] or extracted.stated_date
+            article = {
+                "id": content_hash(text), "outlet": fields["outlet"], "title": fields["title"] or extracted.title,
+                "url": fields["url"], "published": _iso(published), "author": fields["author"], "raw_text": text,
+                "text": extracted.text, "extractor": extractor_name,
+            }
+            resolved = [i for i, c in enumerate(extracted.claims) if c.resolved_text and c.resolved_text != c.text]
+            out[position] = PreparedArticle(article, extracted.claims, resolved)
+        return out
 
     def _article_text(self, item: ArticleInput) -> tuple[str, dict[str, Any]]:
         """The article's text and metadata (from its HTML page where it came as one; given fields win)."""

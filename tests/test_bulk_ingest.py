@@ -124,3 +124,26 @@ def _hash(text: str) -> str:
     from service.extraction import content_hash
 
     return content_hash(text)
+
+
+def test_extracting_articles_together_gives_what_extracting_each_gives():
+    """spaCy parses the sentences of several articles in batches; the claims are the same as one at a time."""
+    import csv
+    import random
+
+    from service.extraction import RuleExtractor, load_extractor
+
+    from .conftest import SHARED_DATA
+
+    texts = [file.read_text(encoding="utf-8") for file in SEED_FILES]
+    bodies = SHARED_DATA / "fnc1" / "train_bodies.csv"
+    if bodies.exists():
+        csv.field_size_limit(10**8)
+        with bodies.open(encoding="utf-8") as f:
+            texts += random.Random(5).sample([row["articleBody"] for row in csv.DictReader(f)], 25)
+    extractor = load_extractor("spacy")
+    on_demand = [RuleExtractor.extract(extractor, text) for text in texts]  # each sentence parsed when a rule asks
+    together = extractor.extract_many([(text, None) for text in texts])
+    assert sum(len(article.claims) for article in on_demand) >= 100
+    assert together == on_demand
+    assert [extractor.extract(text) for text in texts[:3]] == on_demand[:3]
