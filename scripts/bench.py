@@ -6,6 +6,10 @@ Articles are real news bodies from FNC-1 (plus the seeds); statements are FNC-1 
 The claims' resolved texts (a second vector per claim that answers something, FACTCHECK_INDEX_RESOLVED_TEXT) are
 measured against the same store without them: index memory (the serialized FAISS index, flat and HNSW), and
 /v1/check latency in process and over HTTP (two servers, one of each, taking turns per statement).
+The HTTP requests (one keep-alive client per server) also take turns with ``engine.check`` and the floor (encode +
+search) in this process, on the same store with the same k, stance model and threads: HTTP / engine.check and
+engine.check / floor come from those turns. Ingestion here is one article at a time; scripts/bench_ingest.py
+measures bulk ingestion.
 """
 from __future__ import annotations
 
@@ -248,7 +252,8 @@ def main() -> None:
         http = both["resolved"]
 
     ms = lambda values, q: 1000 * percentile(values, q)  # noqa: E731
-    print(f"machine: {os.cpu_count()} cores; torch threads {__import__('torch').get_num_threads()}")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end; "
+          f"{config.torch_threads} thread(s) per model")
     print(f"corpus: {ingestion['articles']} FNC-1 articles + 5 seeds -> {ingestion['claims']} claims; "
           f"{len(statements)} statements, k={args.k}, stance model '{args.stance_model}'")
     print(f"ingestion: {ingestion['ingest_claims_per_s']:.1f} claims/s (extract + embed + store + index)")
