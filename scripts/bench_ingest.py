@@ -9,8 +9,8 @@ a change in machine load falls on all of them alike:
 - raw encode: the embedder alone over the round's claim texts (one call, the configured batch size and threads);
 - one by one: ``engine.ingest_article`` per article into a store of its own (the path of ``POST /v1/articles``);
 - bulk: ``engine.ingest_articles`` over the round's articles into another store (the path of ``factcheck ingest``
-  and the seeds): one encode and one check-worthiness call per batch, on two model threads, while the calling
-  thread extracts the next batch (spaCy parsing the batch's sentences together);
+  and the seeds): per batch of articles, spaCy parses their sentences together, then one encode call (on a
+  thread of its own) runs beside one check-worthiness call;
 - the other parts alone, for the breakdown: extraction of the round's articles, and the check-worthiness model
   over the same claim texts.
 

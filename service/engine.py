@@ -9,7 +9,7 @@ import logging
 import random
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -281,44 +281,27 @@ class FactCheckEngine:
         """Ingest many articles: one result per item, in order (an :class:`EngineError` for an item refused).
 
         Each article is stored in its own transaction, with all its claims or not at all, before its result is
-        yielded: a consumer that stops early leaves nothing half stored, and what was yielded is durable. The
-        models run once per ``batch`` articles (one encode call over every claim and resolved text of the batch,
-        one check-worthiness call) on two threads of their own, while this thread extracts the next batch.
+        yielded: a consumer that stops early leaves nothing half stored, and what was yielded is durable. Per
+        ``batch`` articles, spaCy parses their sentences together, and each model runs once: one encode call over
+        every claim and resolved text (on a thread of its own) beside one check-worthiness call.
         """
         seen: set[str] = set()
-        pending: tuple[list, Future, Future] | None = None
-        chunks = _batches(items, batch)
-        with ThreadPoolExecutor(2, thread_name_prefix="ingest-models") as models:
+        with ThreadPoolExecutor(1, thread_name_prefix="ingest-encode") as encoder:
             try:
-                while True:
-                    try:
-                        chunk = next(chunks, None)
-                        if chunk is None:
-                            break
-                        prepared = self._prepare_articles(chunk, seen)  # while the models run the last batch
-                    except Exception:  # an unreadable item: what came before it is stored first
-                        if pending is not None:
-                            earlier, pending = pending, None
-                            yield from self._store_batch(*earlier)
-                        raise
-                    if pending is not None:
-                        earlier, pending = pending, None
-                        yield from self._store_batch(*earlier)
+                for chunk in _batches(items, batch):
+                    prepared = self._prepare_articles(chunk, seen)
                     articles = [p for p in prepared if isinstance(p, PreparedArticle)]
-                    pending = (prepared, models.submit(self._encode_texts, articles),
-                               models.submit(self._score_texts, articles))
-                if pending is not None:
-                    earlier, pending = pending, None
-                    yield from self._store_batch(*earlier)
+                    encoding = encoder.submit(self._encode_texts, articles)  # ONNX Runtime releases the GIL
+                    scores = self._score_texts(articles)
+                    yield from self._store_batch(prepared, encoding.result(), scores)
             finally:
-                if pending is not None:  # stopped early: the last batch's model work is dropped, nothing stored
-                    pending[1].cancel(), pending[2].cancel()
                 self.sync_index()
 
-    def _store_batch(self, prepared: list, encoded: Future, scored: Future) -> Iterator[IngestResult | EngineError]:
+    def _store_batch(self, prepared: list, encoded: np.ndarray,
+                     scores: Sequence[float]) -> Iterator[IngestResult | EngineError]:
         articles = [p for p in prepared if isinstance(p, PreparedArticle)]
-        vectors = iter(self._split_vectors(articles, encoded.result()))
-        worthiness = iter(self._split_scores(articles, scored.result()))
+        vectors = iter(self._split_vectors(articles, encoded))
+        worthiness = iter(self._split_scores(articles, scores))
         for item in prepared:
             if isinstance(item, PreparedArticle):
                 yield self._store_prepared(item, next(vectors), next(worthiness))
