@@ -315,7 +315,7 @@ class FactCheckEngine:
         :class:`IngestResult` when it is stored already or repeats an earlier item of the call (``seen``), or an
         :class:`EngineError` when refused. Several articles are extracted together where the extractor can
         (``extract_many``: spaCy parses their sentences in batches)."""
-        out: list[PreparedArticle | IngestResult | EngineError] = []
+        out: list[PreparedArticle | IngestResult | EngineError | None] = []
         todo: list[tuple[int, str, dict[str, Any]]] = []
         for item in items:
             try:
@@ -329,7 +329,7 @@ class FactCheckEngine:
                 continue
             seen.add(article_id)
             todo.append((len(out), text, fields))
-            out.append(IngestResult(article_id, created=False))  # replaced below
+            out.append(None)  # its PreparedArticle, once extracted below
         pairs = [(text, as_date(fields["published"])) for _, text, fields in todo]
         extract_many = getattr(self.extractor, "extract_many", None)
         if extract_many is not None:
@@ -346,7 +346,7 @@ class FactCheckEngine:
             }
             resolved = [i for i, c in enumerate(extracted.claims) if c.resolved_text and c.resolved_text != c.text]
             out[position] = PreparedArticle(article, extracted.claims, resolved)
-        return out
+        return out  # type: ignore[return-value] - every None was replaced
 
     def _article_text(self, item: ArticleInput) -> tuple[str, dict[str, Any]]:
         """The article's text and metadata (from its HTML page where it came as one; given fields win)."""
