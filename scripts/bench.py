@@ -12,11 +12,17 @@ measured against the same store without them: index memory (the serialized FAISS
 compares this tree's code with another checkout of the project (an earlier commit, the main branch): the same
 store is built once by this tree, copied, and served by one server of each code, taking turns per statement; it
 prints both HTTP /v1/check latencies, their ratio at p50, and the index memory with and without second vectors.
+
+The HTTP requests (one keep-alive client per server) also take turns with ``engine.check`` and the floor (encode +
+search) in this process, on the same store with the same k, stance model and threads: HTTP / engine.check and
+engine.check / floor come from those turns. Ingestion here is one article at a time; scripts/bench_ingest.py
+measures bulk ingestion.
 """
 from __future__ import annotations
 
 import argparse
 import csv
+import http.client
 import json
 import os
 import random
@@ -30,6 +36,7 @@ import time
 import urllib.request
 from pathlib import Path
 from statistics import median
+from typing import Callable
 
 import numpy as np
 
@@ -65,13 +72,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def post_json(url: str, body: dict) -> dict:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())
 
 
 class NoStance:
@@ -152,11 +152,32 @@ def bench_in_process(engine: FactCheckEngine, statements: list[str], k: int, bas
     return timings
 
 
+class KeepAliveClient:
+    """POSTs JSON over one keep-alive connection, as a client of the service would."""
+
+    def __init__(self, url: str) -> None:
+        host, port = url.removeprefix("http://").split(":")
+        self._connection = http.client.HTTPConnection(host, int(port), timeout=60)
+
+    def post(self, path: str, body: dict) -> dict:
+        self._connection.request("POST", path, json.dumps(body).encode(), {"Content-Type": "application/json"})
+        response = self._connection.getresponse()
+        payload = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{path}: {response.status} {payload[:200]!r}")
+        return json.loads(payload)
+
+    def close(self) -> None:
+        self._connection.close()
+
+
 def bench_http(data_dirs: dict[str, tuple[Path, dict[str, str]]], statements: list[str], k: int, workers: int,
-               stance_model: str, code: dict[str, Path] | None = None) -> dict[str, list[float]]:
+               stance_model: str, code: dict[str, Path] | None = None,
+               in_process: dict[str, Callable[[str], object]] | None = None) -> dict[str, list[float]]:
     """/v1/check latency of one server per variant (its data directory and FACTCHECK_* settings; its code, this
-    tree unless ``code`` names another checkout), all running at once and taking turns per statement."""
-    processes, urls = [], {}
+    tree unless ``code`` names another checkout), all running at once, and of the ``in_process`` calls, all taking
+    turns per statement (a change in machine load falls on all of them alike)."""
+    processes, urls, clients = [], {}, []
     try:
         for name, (data_dir, settings) in data_dirs.items():
             port = free_port()
@@ -168,24 +189,32 @@ def bench_http(data_dirs: dict[str, tuple[Path, dict[str, str]]], statements: li
                  str(workers)], cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 start_new_session=True))
             urls[name] = f"http://127.0.0.1:{port}"
-        for url in urls.values():
+        calls: dict[str, Callable[[str], object]] = dict(in_process or {})
+        for name, url in urls.items():
             for _ in range(480):
                 try:
                     urllib.request.urlopen(url + "/readyz", timeout=5)
                     break
                 except OSError:
                     time.sleep(0.5)
-            for statement in statements[:10]:  # warm-up
-                post_json(url + "/v1/check", {"statement": statement, "k": k})
-        latencies: dict[str, list[float]] = {name: [] for name in urls}
-        names = list(urls)
+            client = KeepAliveClient(url)
+            clients.append(client)
+            calls[name] = lambda statement, client=client: client.post(
+                "/v1/check", {"statement": statement, "k": k, "min_similarity": 0.0})
+        for statement in statements[:10]:  # warm-up
+            for call in calls.values():
+                call(statement)
+        latencies: dict[str, list[float]] = {name: [] for name in calls}
+        names = list(calls)
         for number, statement in enumerate(statements):
             for name in names[number % len(names):] + names[:number % len(names)]:
                 started = time.perf_counter()
-                post_json(urls[name] + "/v1/check", {"statement": statement, "k": k, "min_similarity": 0.0})
+                calls[name](statement)
                 latencies[name].append(time.perf_counter() - started)
         return latencies
     finally:
+        for client in clients:  # an open keep-alive connection would hold the worker's graceful stop
+            client.close()
         for process in processes:
             os.killpg(process.pid, signal.SIGTERM)
         for process in processes:  # a server saves its index on the way out: slow on a busy machine
@@ -229,13 +258,21 @@ def main() -> None:
         memory = index_memory(engine)
         engine.close()
         shutil.copytree(Path(tmp) / "data", Path(tmp) / "plain")
+        # The same store, settings and stance model in this process, timed in turn with the servers.
+        beside = FactCheckEngine(config, embedder=engine.embedder, stance_model=engine.stance_model,
+                                 extractor=engine.extractor, checkworthiness=engine.checkworthiness)
         both = bench_http({"resolved": (Path(tmp) / "data", {"FACTCHECK_INDEX_RESOLVED_TEXT": "1"}),
                            "plain": (Path(tmp) / "plain", {"FACTCHECK_INDEX_RESOLVED_TEXT": "0"})},
-                          statements, args.k, workers=1, stance_model=args.stance_model)
+                          statements, args.k, workers=1, stance_model=args.stance_model,
+                          in_process={"engine.check": lambda s: beside.check(s, k=args.k, min_similarity=0.0),
+                                      "floor": lambda s: beside.index.search(beside.embedder.encode([s])[0],
+                                                                             args.k)})
+        beside.close()
         http = both["resolved"]
 
     ms = lambda values, q: 1000 * percentile(values, q)  # noqa: E731
-    print(f"machine: {os.cpu_count()} cores; torch threads {__import__('torch').get_num_threads()}")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end; "
+          f"{config.torch_threads} thread(s) per model")
     print(f"corpus: {ingestion['articles']} FNC-1 articles + 5 seeds -> {ingestion['claims']} claims; "
           f"{len(statements)} statements, k={args.k}, stance model '{args.stance_model}'")
     print(f"ingestion: {ingestion['ingest_claims_per_s']:.1f} claims/s (extract + embed + store + index)")
@@ -273,6 +310,13 @@ def main() -> None:
     print_memory(memory)
     print(f"HTTP p50 / floor p50: {percentile(http, 50) / percentile(timings['floor'], 50):.2f}; "
           f"HTTP p95 / floor p95: {percentile(http, 95) / percentile(timings['floor'], 95):.2f}")
+    inner, floor = both["engine.check"], both["floor"]
+    print(f"taking turns with the HTTP requests (same store, k, stance model and threads): engine.check p50 "
+          f"{ms(inner, 50):.2f} ms, floor p50 {ms(floor, 50):.2f} ms, HTTP p50 {ms(http, 50):.2f} ms")
+    print(f"HTTP p50 / engine.check p50: {percentile(http, 50) / percentile(inner, 50):.3f} (target <= 1.3); "
+          f"HTTP p95 / engine.check p95: {percentile(http, 95) / percentile(inner, 95):.3f}")
+    print(f"default path (engine.check) p50 / floor p50: {percentile(inner, 50) / percentile(floor, 50):.2f} "
+          f"(target <= 1.5); HTTP p50 / floor p50: {percentile(http, 50) / percentile(floor, 50):.2f}")
 
 
 def print_memory(memory: dict) -> None:

@@ -9,9 +9,10 @@ import logging
 import random
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -42,10 +43,41 @@ class EngineError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+INGEST_BATCH = 32  # articles per model call in bulk ingestion
+
+
 @dataclass(frozen=True)
 class IngestResult:
     article_id: str
     created: bool
+
+
+@dataclass(frozen=True)
+class ArticleInput:
+    """One article to ingest: its ``text``, or its HTML page (``html``) whose metadata fills the fields not given."""
+
+    text: str | None = None
+    html: str | None = None
+    outlet: str | None = None
+    title: str | None = None
+    url: str | None = None
+    published: date | str | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class PreparedArticle:
+    """An article extracted and ready for the models: its row, its claims, the claims with a resolved text."""
+
+    article: dict[str, Any]
+    claims: Sequence[Any]
+    resolved: list[int]
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, max(1, size))):
+        yield chunk
 
 
 class FactCheckEngine:
@@ -216,46 +248,8 @@ class FactCheckEngine:
         author: str | None = None,
     ) -> IngestResult:
         """Extract, embed and store one article; the same text again changes nothing."""
-        if not normalise(text):
-            raise EngineError(422, "empty_article", "the article text is empty")
-        article_id = content_hash(text)
-        if self.store.find_article(article_id):
-            return IngestResult(article_id, created=False)
-        extracted = self.extractor.extract(text, published=as_date(published))
-        published = published or extracted.stated_date
-        texts = [c.text for c in extracted.claims]
-        resolved = [i for i, c in enumerate(extracted.claims) if c.resolved_text and c.resolved_text != c.text]
-        encoded = self.embedder.encode(texts + [extracted.claims[i].resolved_text for i in resolved])
-        vectors = encoded[:len(texts)]
-        resolved_vectors = dict(zip(resolved, encoded[len(texts):]))
-        worthiness = self.checkworthiness.score(texts)
-        claims = [
-            NewClaim(
-                text=c.text, embedding=vector, span_start=c.start, span_end=c.end, speaker=c.speaker,
-                speaker_role=c.speaker_role, speaker_is_person=c.speaker_is_person, verb=c.verb,
-                voice=c.voice, polarity=c.polarity, speaker_organisation=c.speaker_organisation,
-                speaker_aliases=c.speaker_aliases, claim_date=c.date, time_text=c.time_text,
-                responds_to_index=c.responds_to_index, responds_to_text=c.responds_to_text,
-                resolved_text=c.resolved_text, resolved_embedding=resolved_vectors.get(position),
-                check_worthiness=score,
-                co_speakers=tuple(NewSpeaker(s.name, s.role, s.organisation, s.is_person, s.aliases)
-                                  for s in c.co_speakers),
-            )
-            for position, (c, vector, score) in enumerate(zip(extracted.claims, vectors, worthiness))
-        ]
-        article = {
-            "id": article_id, "outlet": outlet, "title": title or extracted.title, "url": url,
-            "published": _iso(published), "author": author, "raw_text": text, "text": extracted.text,
-            "extractor": getattr(self.extractor, "name", type(self.extractor).__name__),
-        }
-        try:
-            self.store.add_article(article, claims)
-        except Exception as exc:  # a concurrent ingestion of the same text won the race
-            if self.store.find_article(article_id):
-                return IngestResult(article_id, created=False)
-            raise exc
-        self.sync_index()
-        return IngestResult(article_id, created=True)
+        return self._ingest_one(ArticleInput(text=text, outlet=outlet, title=title, url=url, published=published,
+                                             author=author))
 
     def ingest_html(
         self,
@@ -269,18 +263,173 @@ class FactCheckEngine:
         """Ingest an article's HTML page: its main text, with the page's metadata where no field is given.
 
         The page's published date resolves the claims' relative dates ("on Saturday")."""
-        from .pages import PageError, read_page
+        return self._ingest_one(ArticleInput(html=html, outlet=outlet, title=title, url=url, published=published,
+                                             author=author))
 
+    def _ingest_one(self, item: ArticleInput) -> IngestResult:
+        prepared = self._prepare_articles([item], set())[0]
+        if isinstance(prepared, EngineError):
+            raise prepared
+        if isinstance(prepared, IngestResult):
+            return prepared
+        vectors, worthiness = self._encode_claims([prepared])
+        result = self._store_prepared(prepared, vectors[0], worthiness[0])
+        self.sync_index()
+        return result
+
+    def ingest_articles(self, items: Iterable[ArticleInput],
+                        batch: int = INGEST_BATCH) -> Iterator[IngestResult | EngineError]:
+        """Ingest many articles: one result per item, in order (an :class:`EngineError` for an item refused).
+
+        Each article is stored in its own transaction, with all its claims or not at all, before its result is
+        yielded: a consumer that stops early leaves nothing half stored, and what was yielded is durable. Per
+        ``batch`` articles, spaCy parses their sentences together, and each model runs once: one encode call over
+        every claim and resolved text (on a thread of its own) beside one check-worthiness call.
+        """
+        seen: set[str] = set()
+        with ThreadPoolExecutor(1, thread_name_prefix="ingest-encode") as encoder:
+            try:
+                for chunk in _batches(items, batch):
+                    prepared = self._prepare_articles(chunk, seen)
+                    articles = [p for p in prepared if isinstance(p, PreparedArticle)]
+                    encoding = encoder.submit(self._encode_texts, articles)  # ONNX Runtime releases the GIL
+                    scores = self._score_texts(articles)
+                    yield from self._store_batch(prepared, encoding.result(), scores)
+            finally:
+                self.sync_index()
+
+    def _store_batch(self, prepared: list, encoded: np.ndarray,
+                     scores: Sequence[float]) -> Iterator[IngestResult | EngineError]:
+        articles = [p for p in prepared if isinstance(p, PreparedArticle)]
+        vectors = iter(self._split_vectors(articles, encoded))
+        worthiness = iter(self._split_scores(articles, scores))
+        for item in prepared:
+            if isinstance(item, PreparedArticle):
+                yield self._store_prepared(item, next(vectors), next(worthiness))
+            else:  # stored already (or a repeat of an item stored before it), or refused
+                yield item
+        self.sync_index()
+
+    def _prepare_articles(self, items: Sequence[ArticleInput],
+                          seen: set[str]) -> list[PreparedArticle | IngestResult | EngineError]:
+        """Validate and extract articles (no model runs here): per item a :class:`PreparedArticle`, an
+        :class:`IngestResult` when it is stored already or repeats an earlier item of the call (``seen``), or an
+        :class:`EngineError` when refused. Several articles are extracted together where the extractor can
+        (``extract_many``: spaCy parses their sentences in batches)."""
+        out: list[PreparedArticle | IngestResult | EngineError | None] = []
+        todo: list[tuple[int, str, dict[str, Any]]] = []
+        for item in items:
+            try:
+                text, fields = self._article_text(item)
+            except EngineError as error:
+                out.append(error)
+                continue
+            article_id = content_hash(text)
+            if article_id in seen or self.store.find_article(article_id):
+                out.append(IngestResult(article_id, created=False))
+                continue
+            seen.add(article_id)
+            todo.append((len(out), text, fields))
+            out.append(None)  # its PreparedArticle, once extracted below
+        pairs = [(text, as_date(fields["published"])) for _, text, fields in todo]
+        extract_many = getattr(self.extractor, "extract_many", None)
+        if extract_many is not None:
+            extracted_all = extract_many(pairs)
+        else:
+            extracted_all = [self.extractor.extract(text, published=published) for text, published in pairs]
+        extractor_name = getattr(self.extractor, "name", type(self.extractor).__name__)
+        for (position, text, fields), extracted in zip(todo, extracted_all):
+            published = fields["published"] or extracted.stated_date
+            article = {
+                "id": content_hash(text), "outlet": fields["outlet"], "title": fields["title"] or extracted.title,
+                "url": fields["url"], "published": _iso(published), "author": fields["author"], "raw_text": text,
+                "text": extracted.text, "extractor": extractor_name,
+            }
+            resolved = [i for i, c in enumerate(extracted.claims) if c.resolved_text and c.resolved_text != c.text]
+            out[position] = PreparedArticle(article, extracted.claims, resolved)
+        return out  # type: ignore[return-value] - every None was replaced
+
+    def _article_text(self, item: ArticleInput) -> tuple[str, dict[str, Any]]:
+        """The article's text and metadata (from its HTML page where it came as one; given fields win)."""
+        fields = {"outlet": item.outlet, "title": item.title, "url": item.url, "published": item.published,
+                  "author": item.author}
+        text = item.text
+        if item.html is not None:
+            from .pages import PageError, read_page
+
+            try:
+                page = read_page(item.html, item.url)
+            except PageError as error:
+                raise EngineError(422, error.code, error.message) from error
+            if len(page.text) > self.config.max_article_chars:
+                raise EngineError(422, "article_too_long", f"the page's text is {len(page.text)} characters, "
+                                                           f"over {self.config.max_article_chars}")
+            text = page.text
+            fields = {name: value or getattr(page, name) for name, value in fields.items()}
+        if not text or not normalise(text):
+            raise EngineError(422, "empty_article", "the article text is empty")
+        return text, fields
+
+    def _encode_texts(self, articles: Sequence[PreparedArticle]) -> np.ndarray:
+        """One encode call over the claims and the resolved texts of every article, claims first."""
+        texts = [c.text for a in articles for c in a.claims]
+        texts += [a.claims[i].resolved_text for a in articles for i in a.resolved]
+        return self.embedder.encode(texts)
+
+    def _score_texts(self, articles: Sequence[PreparedArticle]) -> list[float]:
+        return self.checkworthiness.score([c.text for a in articles for c in a.claims])
+
+    def _encode_claims(self, articles: Sequence[PreparedArticle]) -> tuple[list, list]:
+        """Vectors and check-worthiness scores of each article's claims, computed in this thread."""
+        return (self._split_vectors(articles, self._encode_texts(articles)),
+                self._split_scores(articles, self._score_texts(articles)))
+
+    @staticmethod
+    def _split_vectors(articles: Sequence[PreparedArticle], encoded: np.ndarray) -> list[tuple[np.ndarray, dict]]:
+        """Per article: its claims' vectors and ``{claim position: resolved text's vector}``."""
+        claims_total = sum(len(a.claims) for a in articles)
+        out, at, second = [], 0, claims_total
+        for article in articles:
+            vectors = encoded[at:at + len(article.claims)]
+            resolved = dict(zip(article.resolved, encoded[second:second + len(article.resolved)]))
+            at, second = at + len(article.claims), second + len(article.resolved)
+            out.append((vectors, resolved))
+        return out
+
+    @staticmethod
+    def _split_scores(articles: Sequence[PreparedArticle], scores: Sequence[float]) -> list[list[float]]:
+        out, at = [], 0
+        for article in articles:
+            out.append(list(scores[at:at + len(article.claims)]))
+            at += len(article.claims)
+        return out
+
+    def _store_prepared(self, prepared: PreparedArticle, encoded: tuple[np.ndarray, dict],
+                        worthiness: Sequence[float]) -> IngestResult:
+        """Store one article with all its claims in one transaction."""
+        vectors, resolved_vectors = encoded
+        claims = [
+            NewClaim(
+                text=c.text, embedding=vector, span_start=c.start, span_end=c.end, speaker=c.speaker,
+                speaker_role=c.speaker_role, speaker_is_person=c.speaker_is_person, verb=c.verb,
+                voice=c.voice, polarity=c.polarity, speaker_organisation=c.speaker_organisation,
+                speaker_aliases=c.speaker_aliases, claim_date=c.date, time_text=c.time_text,
+                responds_to_index=c.responds_to_index, responds_to_text=c.responds_to_text,
+                resolved_text=c.resolved_text, resolved_embedding=resolved_vectors.get(position),
+                check_worthiness=score,
+                co_speakers=tuple(NewSpeaker(s.name, s.role, s.organisation, s.is_person, s.aliases)
+                                  for s in c.co_speakers),
+            )
+            for position, (c, vector, score) in enumerate(zip(prepared.claims, vectors, worthiness))
+        ]
+        article_id = prepared.article["id"]
         try:
-            page = read_page(html, url)
-        except PageError as error:
-            raise EngineError(422, error.code, error.message) from error
-        if len(page.text) > self.config.max_article_chars:
-            raise EngineError(422, "article_too_long",
-                              f"the page's text is {len(page.text)} characters, over {self.config.max_article_chars}")
-        return self.ingest_article(page.text, outlet=outlet or page.outlet, title=title or page.title,
-                                   url=url or page.url, published=published or page.published,
-                                   author=author or page.author)
+            self.store.add_article(prepared.article, claims)
+        except Exception as exc:  # a concurrent ingestion of the same text won the race
+            if self.store.find_article(article_id):
+                return IngestResult(article_id, created=False)
+            raise exc
+        return IngestResult(article_id, created=True)
 
     def ingest_claims(self, records: Sequence[dict]) -> list[tuple[int, bool]]:
         """Bulk import of standalone claims (fact-check records); idempotent on external_id or text."""

@@ -15,10 +15,11 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter, defaultdict
+from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, Sequence
 
-from . import MIN_CLAIM_WORDS, Draft, RuleExtractor
+from . import MIN_CLAIM_WORDS, Draft, ExtractedArticle, RuleExtractor
 from .attribution import (
     VERB,
     VERB_PATTERN,
@@ -38,6 +39,14 @@ BODY_LABELS = {"ORG", "GPE", "NORP", "FAC"}
 _load_lock = threading.Lock()
 # A reporting verb with its own clause outside the quotations: "although he admitted that ..."
 SECOND_REPORT = re.compile(rf"\b(?:{VERB_PATTERN})\s+that\b")
+
+
+@lru_cache(maxsize=1)
+def _empty_doc() -> Any:
+    """A document with no tokens: what a dry run's rules see instead of a parse."""
+    from spacy.tokens import Doc
+
+    return Doc(load_pipeline().vocab, words=[])
 
 
 @lru_cache(maxsize=1)
@@ -67,8 +76,40 @@ class SpacyExtractor(RuleExtractor):
         """The parsed tokens of the text between two offsets of the cleaned article (parsed once, on demand)."""
         parsed = self._local.parsed
         if (start, end) not in parsed:
-            parsed[(start, end)] = load_pipeline()(self._local.text[start:end])
+            text = self._local.text[start:end]
+            recording = getattr(self._local, "recording", None)
+            if recording is not None:  # a dry run that notes what would be parsed, and parses nothing
+                recording.add(text)
+                parsed[(start, end)] = _empty_doc()
+            else:
+                preparsed = getattr(self._local, "preparsed", None) or {}
+                parsed[(start, end)] = preparsed.get(text) or load_pipeline()(text)
         return parsed[(start, end)][:]
+
+    def extract(self, raw_text: str, published: date | None = None) -> ExtractedArticle:
+        return self.extract_many([(raw_text, published)])[0]
+
+    def extract_many(self, articles: Sequence[tuple[str, date | None]], batch_size: int = 64) -> list[ExtractedArticle]:
+        """Extract articles (text, published date), parsing the sentences of all of them in batches: the same
+        result as reading each alone with a parse on demand.
+
+        A dry run of the rules with no parse notes the sentences a rule would parse; spaCy parses them together
+        (``nlp.pipe``: about 1.5x faster than one call each); the real run reads those parses and parses on
+        demand what its parses made it look at beyond the dry run's.
+        """
+        wanted: set[str] = set()
+        self._local.recording = wanted
+        try:
+            for text, published in articles:
+                RuleExtractor.extract(self, text, published)
+        finally:
+            self._local.recording = None
+        texts = sorted(wanted)
+        self._local.preparsed = dict(zip(texts, load_pipeline().pipe(texts, batch_size=batch_size)))
+        try:
+            return [RuleExtractor.extract(self, text, published) for text, published in articles]
+        finally:
+            self._local.preparsed = None
 
     # --- hooks ---------------------------------------------------------------------------
     def _attribute(self, attributor: Attributor, sentence: str, start: int) -> Attribution:
