@@ -69,6 +69,25 @@ def train(args: argparse.Namespace, train_rows: list[dict]) -> Path:
                      Plan.from_args(args), what="pairs")
 
 
+def average(trained: Path, other: Path, weight: float, out: Path) -> Path:
+    """Weight-space average of two fine-tuned models of the same shape (WiSE-FT, Wortsman et al., 2022):
+    ``weight`` * ``trained`` + (1 - ``weight``) * ``other`` (a model directory or a checkpoint.pt), saved in ``out``."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    model = AutoModelForSequenceClassification.from_pretrained(str(trained))
+    if other.is_file():
+        theirs = torch.load(other, weights_only=False)["model"]
+    else:
+        theirs = AutoModelForSequenceClassification.from_pretrained(str(other)).state_dict()
+    model.load_state_dict({name: weight * value + (1 - weight) * theirs[name] if value.is_floating_point() else value
+                           for name, value in model.state_dict().items()})
+    model.save_pretrained(str(out))
+    AutoTokenizer.from_pretrained(str(trained)).save_pretrained(str(out))
+    log(f"{weight} x {trained} + {1 - weight:.2f} x {other} -> {out}")
+    return out
+
+
 def export(trained: Path, out: Path) -> Path:
     """Float32 ONNX graph of the classifier, then dynamic int8 weights (the shipped file)."""
     return export_int8(trained, out, [("A claim.", "A statement"), ("Another claim here", "x")])
@@ -181,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replay-from", type=Path,
                         help="refine stage: the first stage's work directory (pairs replayed, validation kept)")
     parser.add_argument("--replay", type=int, default=8000, help="refine stage: first-stage pairs replayed")
+    parser.add_argument("--average-with", type=Path,
+                        help="ship the weight-space average of the trained model and this one (a model directory or "
+                             "a checkpoint.pt; e.g. the refine stage's starting point)")
+    parser.add_argument("--average-weight", type=float, default=0.5, help="the trained model's share of the average")
     parser.add_argument("--sample", type=int, default=0,
                         help="after training, score a seeded sample of this many validation pairs (and as many "
                              "FNC-1 hold-out pairs for the article thresholds) instead of all")
@@ -195,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     trained = train(args, train_rows)
     if args.train_only:
         return 0
+    if args.average_with:
+        trained = average(trained, args.average_with, args.average_weight, args.work / "averaged")
     export(trained, args.out)
 
     from service.stance.claim_model import ClaimStanceClassifier, calibration_error, fit_temperature, softmax
@@ -216,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
                      "max_steps": args.max_steps, "max_length": args.max_length,
                      "init": str(args.init) if args.init else None,
                      "replay_from": str(args.replay_from) if args.replay_from else None,
+                     "average_with": str(args.average_with) if args.average_with else None,
+                     "average_weight": args.average_weight if args.average_with else None,
                      "pairs": claim_stance_data.summarise(train_rows)},
         "validation": {"pairs": len(validation_rows), "sampled": bool(args.sample),
                        "ece_before": round(calibration_error(raw, truth), 4),
