@@ -90,6 +90,15 @@ def saved_index_claims(data_dir: Path) -> tuple[VectorIndex, set[int]]:
     return saved, set(claims_of_keys(saved._stored_keys()).tolist())
 
 
+def assert_saved_index_is_the_store(data_dir: Path) -> set[int]:
+    """The index file on disk holds exactly the stored claims at the store's generation, with no temporary files
+    left; the stored claim ids."""
+    claim_ids, generation = store_claims(data_dir)
+    saved, indexed = saved_index_claims(data_dir)
+    assert indexed == claim_ids and saved.generation == generation and temporary_index_files(data_dir) == []
+    return claim_ids
+
+
 def harbour_article(number: int) -> dict:
     return {"text": f"The harbour master of Port Vell-{number} said the new pier number {number} will open in week "
                     f"{number % 52 + 1}. Engineer Marta Ruiz-{number} said the pier cost {number}.5 million euros.",
@@ -240,10 +249,8 @@ def test_kill_9_during_a_background_rebuild_loses_nothing(tmp_path: Path):
     finally:
         server.stop()
 
-    claim_ids, generation = store_claims(data_dir)
-    saved, indexed = saved_index_claims(data_dir)  # saved by the workers' graceful stop
-    assert saved.kind == "hnsw" and indexed == claim_ids and saved.generation == generation
-    assert temporary_index_files(data_dir) == []
+    claim_ids = assert_saved_index_is_the_store(data_dir)  # saved by the workers' graceful stop
+    assert saved_kind(data_dir) == "hnsw"
     print(f"\nkill -9 during a background rebuild: {len(kills)} cycles "
           f"({', '.join(str(k['rebuilds_in_flight']) for k in kills)} rebuilds in flight; "
           f"{sum(bool(k['temporary_files']) for k in kills)} kills left temporary index files; "
@@ -295,9 +302,7 @@ def test_kill_9_during_concurrent_ingestion_loses_nothing(tmp_path: Path):
                 worker.close()
     finally:
         server.stop()
-    claim_ids, generation = store_claims(data_dir)
-    saved, indexed = saved_index_claims(data_dir)
-    assert indexed == claim_ids and saved.generation == generation and temporary_index_files(data_dir) == []
+    assert_saved_index_is_the_store(data_dir)
     print(f"\nkill -9 during concurrent ingestion: {len(kills)} cycles "
           f"({sum(bool(k['temporary_files']) for k in kills)} left temporary index files), {len(articles)} acknowledged "
           f"articles with {len(claims)} claims, 0 lost; index = store = {len(claim_ids)} claims")
