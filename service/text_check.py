@@ -39,8 +39,11 @@ def check_text(
     checked = sorted(kept, key=lambda pair: -pair[1])[:MAX_CHECKED_CLAIMS]
     checked_ids = {id(claim) for claim, _ in checked}
     spans = locate_spans(text, [c for c, _ in kept])
+    # extraction may give a claim out of its place (a sentence joined to a fragment before it): text order is the
+    # order of the spans, those not found last
+    ordered = sorted(zip(kept, spans), key=lambda pair: pair[1]["start"] if pair[1] else len(text))
     claims = []
-    for (claim, score), span in zip(kept, spans):
+    for (claim, score), span in ordered:
         if id(claim) not in checked_ids:
             continue
         result = engine.check(claim.text, k=k, include_sources=False)

@@ -136,18 +136,26 @@ def test_with_reads_closed_the_page_stays_open_and_a_read_key_may_check_a_text(m
     "Is this true?", "Exports rose by 4.5 % in May, the agency reported.", "\u00a0", "  ", "\r\n", "\n\n", "U.S.",
     "Ukraine said that Russia ordered 2,000 drones.", "Tehran denied it again on Monday", "(Photo: Reuters)",
 ]), min_size=1, max_size=12))
-def test_spans_always_hold_the_claim_words_in_text_order(pieces):
+def test_spans_always_hold_the_claim_words_and_never_overlap(pieces):
     text = " ".join(pieces)
     claims = load_extractor("rules").extract(text).claims
     spans = locate_spans(text, claims)
     assert len(spans) == len(claims)
-    previous_end = 0
     for claim, span in zip(claims, spans):
-        if span is None:
-            continue
-        assert same_words(text[span["start"]:span["end"]], claim.text)
-        assert span["start"] >= previous_end  # in text order, never overlapping
-        previous_end = span["end"]
+        if span is not None:
+            assert same_words(text[span["start"]:span["end"]], claim.text)
+    found = sorted((span["start"], span["end"]) for span in spans if span is not None)
+    assert all(end <= start for (_, end), (start, _) in zip(found, found[1:]))  # each claim its own words
+
+
+def test_claims_of_a_text_come_back_in_text_order_when_extraction_gives_them_out_of_order(client):
+    """"U.S." joins the sentence after it at the end of this text, and extraction lists that claim first."""
+    sentence = "The minister said Iran had supplied drones to Russia."
+    text = " ".join(["U.S.", "(Photo: Reuters)", sentence, sentence, "U.S.", sentence])
+    response = client.post("/v1/check/text", json={"text": text, "min_check_worthiness": 0})
+    assert response.status_code == 200
+    starts = [claim["span"]["start"] for claim in response.get_json()["claims"]]
+    assert len(starts) == 2 and starts == sorted(starts), starts
 
 
 def test_a_text_with_more_claims_than_the_limit_is_a_clear_422(client, monkeypatch):
