@@ -50,8 +50,31 @@ def _save_index_on_worker_exit(server: Any, worker: Any) -> None:
             logging.getLogger(__name__).exception("saving the index on worker exit failed")
 
 
+def _ingest_seeds(config: Config) -> None:
+    from .extensions import ingest_seeds
+
+    engine = _engine(config)
+    try:
+        ingest_seeds(engine, config.seeds_dir)
+    finally:
+        engine.close()
+
+
+def _ingest_seeds_in_a_child(config: Config) -> None:
+    """Ingest the seeds in a child process, so that the gunicorn master forks its workers before any model,
+    native thread pool or database connection has been started in it (a worker forked after the master ran the
+    models aborted on SIGTERM, before saving its index)."""
+    import multiprocessing
+
+    child = multiprocessing.get_context("fork").Process(target=_ingest_seeds, args=(config,), name="ingest-seeds")
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise SystemExit(f"ingesting the seeds from {config.seeds_dir} failed (exit status {child.exitcode})")
+
+
 def cmd_serve(args: argparse.Namespace, config: Config) -> int:
-    """Run the API under gunicorn; the seeds are ingested first (in this process) unless disabled."""
+    """Run the API under gunicorn; the seeds are ingested first (in a child process) unless disabled."""
     from logging.config import dictConfig
 
     from gunicorn.app.base import BaseApplication
@@ -71,21 +94,17 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
     log_config = logging_dict_config(config.log_level)
     dictConfig(log_config)
     if args.seeds and config.seeds_dir.is_dir():
-        from .extensions import ingest_seeds
-
-        engine = _engine(config)
-        ingest_seeds(engine, config.seeds_dir)
-        engine.close()
-        del engine
+        _ingest_seeds_in_a_child(config)
     # Imported once before the fork, so that the workers only load the model (their app, model, store
     # connections and index are still their own): 3 workers on 2 cores answered after 19-28 s instead of 40-52 s.
-    # Only what the configured backends run: with ONNX Runtime, the workers never load torch.
+    # Only what the configured backends run: with ONNX Runtime, the workers never load torch. Not onnxruntime:
+    # importing it starts a native thread that a forked worker does not have, and the worker's exit then joins
+    # it and aborts or hangs (tests/live_server.py checks that every server stops cleanly).
     import faiss  # noqa: F401
 
     if needs_torch(config):
         import sentence_transformers  # noqa: F401
     if config.embedding_backend != "torch":
-        import onnxruntime  # noqa: F401
         import tokenizers  # noqa: F401
 
     class FactCheckServer(BaseApplication):

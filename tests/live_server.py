@@ -18,6 +18,9 @@ import pytest
 
 from service.config import PROJECT_ROOT
 
+# What the log shows when a process dies on SIGTERM instead of stopping (gunicorn's and C++'s own words).
+UNCLEAN_STOP = ("SIGABRT", "SIGSEGV", "terminate called", "Worker exiting with error", "Traceback")
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -40,7 +43,8 @@ def http_json(method: str, url: str, body: object | None = None, timeout: float 
 @contextmanager
 def running_server(data_dir: Path, workers: int = 1, seeds: bool = True, **settings: str) -> Iterator[str]:
     """Serve (with the seeds ingested unless ``seeds`` is false); yields the base URL once /readyz answers 200,
-    stops the server after."""
+    stops the server after with SIGTERM, and fails unless every process stopped cleanly (exit status 0, no worker
+    aborted: a worker that aborts on SIGTERM never saves its index)."""
     port = free_port()
     env = {**os.environ, "FACTCHECK_DATA_DIR": str(data_dir), "FACTCHECK_LOG_LEVEL": "WARNING",
            **{f"FACTCHECK_{name.upper()}": value for name, value in settings.items()}}
@@ -73,3 +77,7 @@ def running_server(data_dir: Path, workers: int = 1, seeds: bool = True, **setti
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=30)
+    log_text = log_path.read_text()
+    unclean = [line for line in log_text.splitlines() if any(mark in line for mark in UNCLEAN_STOP)]
+    assert process.returncode == 0 and not unclean, (
+        f"the server did not stop cleanly (exit status {process.returncode}): {unclean or log_text[-3000:]}")
