@@ -42,7 +42,8 @@ AUGMENT_QUOTA = {"negation": 2500, "number": 1500, "year": 1200, "antonym": 1200
                  "object_swap": 1200, "hedge": 1500, "plan": 1200, "attribution": 2200}
 # Self-contrast pairs of the refine stage, per kind (training side; the validation side is built alike).
 SELF_QUOTA = {"negation": 1200, "number": 900, "year": 600, "antonym": 900, "agent_swap": 1400,
-              "object_swap": 900, "direction": 900, "hedge": 600, "plan": 600, "attribution": 1500}
+              "object_swap": 900, "direction": 900, "hedge": 600, "plan": 600, "attribution": 1500,
+              "drop_detail": 1000, "add_detail": 1000}
 SELF_SENTENCES = 15000  # sentences parsed for them (FNC-1 headlines first, then NLI statements)
 LEAD_WORDS = 60  # words of a body's lead used as the FNC-1 claim
 ACTORS = ("PERSON", "ORG", "GPE", "NORP")
@@ -78,6 +79,12 @@ SAYS = ("{s} said that {c}", "{s} confirmed that {c}", "According to {s2}, {c}",
 ADMITS = ("{s} admitted that {c}", "{s} acknowledged that {c}")
 DENIES = ("{s} denied that {c}", "{s} rejected reports that {c}", "{s} dismissed claims that {c}")
 NEITHER = ("{s} neither confirmed nor denied that {c}", "{s} declined to confirm whether {c}")
+# Adjuncts that can be dropped without changing the fact: "sent drones to Russia [in August]".
+DETAIL_PREPOSITIONS = {"in", "on", "at", "during", "before", "after", "since", "from", "to", "with", "near",
+                       "across", "amid", "following", "over", "for", "through", "into", "by", "under"}
+# Adjectives that change what a noun is ("a fake video" is not a video of the kind): never dropped.
+NON_SUBSECTIVE = {"fake", "false", "former", "alleged", "possible", "potential", "fictional", "counterfeit",
+                  "imaginary", "mock", "pretend", "would-be", "supposed", "so-called", "ex", "virtual", "only"}
 UPPER_WORDS = {"The", "A", "An", "It", "This", "That", "There", "In", "On", "At", "He", "She", "They", "We", "Its",
                "Some", "Many", "Most", "His", "Her", "Their", "Our", "One", "As", "After", "Before", "During"}
 
@@ -323,6 +330,22 @@ class Augmenter:
                     return _replace_span(s, token.idx, token.idx + len(token), self.rng.choice(pool)), c, "neutral"
         return None
 
+    def _drop_detail(self, s, c, label, doc, *_):  # noqa: ANN001, ANN202
+        """The statement leaves out a detail the claim gives ("... drones to Russia" against "... drones to Russia
+        in August"): the claim still supports it."""
+        if label != "supports" or s != c:
+            return None
+        shorter = _without_detail(s, doc, self.rng)
+        return (shorter, c, "supports") if shorter else None
+
+    def _add_detail(self, s, c, label, doc, *_):  # noqa: ANN001, ANN202
+        """The statement adds a detail the claim does not give: the claim is read as supporting the statement's
+        fact (the newsroom reading: a denial of the claim then refutes it), not as refuting it."""
+        if label != "supports" or s != c:
+            return None
+        shorter = _without_detail(s, doc, self.rng)
+        return (s, shorter, "supports") if shorter else None
+
     def _hedge(self, s, c, label, *_):  # noqa: ANN001, ANN202
         if label == "neutral" or len(c.split()) > 35:
             return None
@@ -355,6 +378,36 @@ class Augmenter:
         text = template.format(s=speaker, s2=speaker[0].lower() + speaker[1:] if speaker.split()[0] in UPPER_WORDS
                                else speaker, c=body) + "."
         return s, text[0].upper() + text[1:], new_label
+
+
+def _without_detail(text: str, doc, rng: random.Random) -> str | None:  # noqa: ANN001
+    """``text`` with one adjunct left out (a prepositional phrase or a date of the main verb, an adjective or a
+    count of one of its arguments), or None when it has none that can go without changing the fact."""
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None or root.pos_ not in ("VERB", "AUX") or any(t.dep_ == "neg" or t.lower_ in ("never", "no")
+                                                                for t in doc):
+        return None  # under a negation, dropping a detail does not keep the fact ("did not send [to Belarus]")
+    spans = []
+    for token in root.children:
+        if token.dep_ == "prep" and token.lower_ in DETAIL_PREPOSITIONS and any(t.dep_ == "pobj" for t in token.children):
+            spans.append((token.left_edge.i, token.right_edge.i))
+        elif token.dep_ == "npadvmod" and token.ent_type_ in ("DATE", "TIME"):
+            spans.append((token.left_edge.i, token.right_edge.i))
+        elif token.dep_ in ("dobj", "nsubj", "nsubjpass"):
+            spans += [(m.i, m.i) for m in token.children
+                      if (m.dep_ == "amod" and m.lower_ not in NON_SUBSECTIVE and m.is_alpha)
+                      or (m.dep_ == "nummod" and m.like_num)]
+    spans = [(a, b) for a, b in spans if b - a < 8]
+    if not spans:
+        return None
+    first, last = rng.choice(spans)
+    start, end = doc[first].idx, doc[last].idx + len(doc[last])
+    before, after = text[:start].rstrip(" ,"), text[end:].lstrip(" ,")
+    glue = "" if not before or not after or after[0] in ".!?;:" else " "
+    shorter = (before + glue + after).strip()
+    if len(shorter.split()) < 3 or shorter == text:
+        return None
+    return shorter[0].upper() + shorter[1:]
 
 
 def build(data_dir: Path, share: float, seed: int) -> tuple[list[dict], list[dict]]:

@@ -75,6 +75,12 @@ def test_self_contrast_pairs_change_one_fact_of_their_claim():
     assert augmenter._year(sentence, sentence, "supports")[2] == "refutes"
     assert augmenter._negation(sentence, sentence, "supports", doc) == (
         "Iran did not send drones to Russia in 2022.", sentence, "refutes")
+    assert augmenter._drop_detail(sentence, sentence, "supports", doc) == (
+        "Iran sent drones to Russia.", sentence, "supports")  # a detail left out: still supported
+    assert augmenter._add_detail(sentence, sentence, "supports", doc) == (
+        sentence, "Iran sent drones to Russia.", "supports")  # a detail added: supported, not refuted
+    negated = "Russia did not send troops to Belarus last week."
+    assert augmenter._drop_detail(negated, negated, "supports", augmenter.nlp(negated)) is None
     sentences = [sentence, "The company laid off 1,200 workers at its plant in Ohio.",
                  "Unemployment rose in March, the labour ministry said.",
                  "Germany approved the delivery of Leopard tanks to Ukraine on Wednesday."]
@@ -82,7 +88,8 @@ def test_self_contrast_pairs_change_one_fact_of_their_claim():
     assert pairs and all(p["claim"] in sentences or p["statement"] in sentences for p in pairs)
     expected = {"direction": {"neutral"}, "agent_swap": {"neutral"}, "object_swap": {"neutral"},
                 "number": {"refutes"}, "year": {"refutes"}, "antonym": {"refutes"}, "negation": {"refutes"},
-                "hedge": {"neutral"}, "plan": {"neutral"}, "attribution": {"supports", "refutes", "neutral"}}
+                "hedge": {"neutral"}, "plan": {"neutral"}, "attribution": {"supports", "refutes", "neutral"},
+                "drop_detail": {"supports"}, "add_detail": {"supports"}}
     for pair in pairs:
         kind = pair["source"].removeprefix("self-")
         assert pair["label"] in expected[kind], pair
