@@ -80,11 +80,26 @@ class Plan:
     log_every: int = 50
     init: Path | None = None  # a model (its directory) or a checkpoint.pt trained before, with the same labels, to
     # start from; default the packaged base
+    layers: int = 0  # keep this many of the encoder's layers, evenly spaced (a smaller, faster student); 0: all
 
     @classmethod
     def from_args(cls, args, log_every: int = 50) -> Plan:  # noqa: ANN001 - argparse.Namespace
         return cls(args.seed, args.epochs, args.batch_size, args.lr, args.threads, args.checkpoint_every,
-                   args.max_steps, args.stop_after, log_every, getattr(args, "init", None))
+                   args.max_steps, args.stop_after, log_every, getattr(args, "init", None), getattr(args, "layers", 0))
+
+
+def keep_layers(model, count: int) -> None:  # noqa: ANN001 - a transformers BERT classifier
+    """Drop all but ``count`` evenly spaced layers of the encoder, first and last kept (as DistilBERT keeps every
+    other layer of its teacher): the student starts from the trained weights, at a fraction of the cost."""
+    import torch
+
+    layers = model.base_model.encoder.layer
+    if not 0 < count < len(layers):
+        raise ValueError(f"keep between 1 and {len(layers) - 1} of {len(layers)} layers, not {count}")
+    keep = sorted({round(i * (len(layers) - 1) / max(1, count - 1)) for i in range(count)})
+    model.base_model.encoder.layer = torch.nn.ModuleList(layers[i] for i in keep)
+    model.config.num_hidden_layers = len(keep)
+    log(f"kept encoder layers {keep} of {len(layers)}")
 
 
 def fine_tune(work: Path, tokenizer, tokens: dict, labels: Sequence[int], label_names: Sequence[str],  # noqa: ANN001
@@ -111,6 +126,8 @@ def fine_tune(work: Path, tokenizer, tokens: dict, labels: Sequence[int], label_
         label2id={label: i for i, label in enumerate(label_names)})
     if plan.init and plan.init.is_file():  # a checkpoint of an earlier run: its weights
         model.load_state_dict(torch.load(plan.init, weights_only=False)["model"])
+    if plan.layers:
+        keep_layers(model, plan.layers)
     order = [b for epoch in range(plan.epochs) for b in batches(lengths, plan.batch_size, plan.seed, epoch)]
     order = order[: plan.max_steps or None]
     optimizer = torch.optim.AdamW(model.parameters(), lr=plan.lr, weight_decay=0.01)

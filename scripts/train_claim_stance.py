@@ -200,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replay-from", type=Path,
                         help="refine stage: the first stage's work directory (pairs replayed, validation kept)")
     parser.add_argument("--replay", type=int, default=8000, help="refine stage: first-stage pairs replayed")
+    parser.add_argument("--layers", type=int, default=0,
+                        help="keep this many of the encoder's layers, evenly spaced, before training (a faster "
+                             "student of the --init model); default all")
     parser.add_argument("--average-with", type=Path,
                         help="ship the weight-space average of the trained model and this one (a model directory or "
                              "a checkpoint.pt; e.g. the refine stage's starting point)")
@@ -239,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         "side_threshold": side_threshold,
         "training": {"seed": args.seed, "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
                      "max_steps": args.max_steps, "max_length": args.max_length,
-                     "init": str(args.init) if args.init else None,
+                     "init": str(args.init) if args.init else None, "layers": args.layers or None,
                      "replay_from": str(args.replay_from) if args.replay_from else None,
                      "average_with": str(args.average_with) if args.average_with else None,
                      "average_weight": args.average_weight if args.average_with else None,

@@ -94,3 +94,17 @@ def test_self_contrast_pairs_change_one_fact_of_their_claim():
         kind = pair["source"].removeprefix("self-")
         assert pair["label"] in expected[kind], pair
         assert pair["statement"] != pair["claim"], pair
+
+
+def test_a_student_keeps_evenly_spaced_layers_and_resumes(tmp_path):
+    """--layers 3: the encoder keeps its first, middle and last layers, and an interrupted student resumes."""
+    work = _work_dir(tmp_path / "student")
+    stopped = _train(work, "--layers", "3", "--max-steps", "3", "--stop-after", "1")
+    assert stopped.returncode == 3, stopped.stderr
+    assert "kept encoder layers [0, 2, 5] of 6" in stopped.stdout
+    resumed = _train(work, "--layers", "3", "--max-steps", "3")
+    assert resumed.returncode == 0 and "resuming at step 1 of 3" in resumed.stdout, resumed.stderr
+    config = json.loads((work / "final" / "config.json").read_text())
+    weights = _weights(work)
+    assert config["num_hidden_layers"] == 3
+    assert any(".layer.2." in name for name in weights) and not any(".layer.3." in name for name in weights)
