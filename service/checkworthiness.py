@@ -30,8 +30,8 @@ class CheckWorthinessModel(OnnxClassifier):
     default_max_length = DEFAULT_MAX_LENGTH
 
     def __init__(self, model_dir: str | Path, threads: int = 1, model_file: str | Path | None = None,
-                 temperature: float | None = None) -> None:
-        super().__init__(model_dir, threads, model_file, temperature)
+                 temperature: float | None = None, parallel: int = 1) -> None:
+        super().__init__(model_dir, threads, model_file, temperature, parallel)
         self.threshold = float(self.settings.get("threshold", DEFAULT_THRESHOLD))
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
@@ -49,16 +49,19 @@ class CheckWorthinessModel(OnnxClassifier):
         return [p >= self.threshold for p in self.score(texts)]
 
 
-_CACHE: dict[tuple[str, int], CheckWorthinessModel] = {}
+_CACHE: dict[tuple[str, int, int], CheckWorthinessModel] = {}
 _CACHE_LOCK = threading.Lock()
 
 
 def load_checkworthiness_model(config: "Config") -> CheckWorthinessModel:
-    """The model at ``config.checkworthiness_model`` (FACTCHECK_CHECKWORTHINESS_MODEL), loaded once per process."""
+    """The model at ``config.checkworthiness_model`` (FACTCHECK_CHECKWORTHINESS_MODEL), loaded once per process;
+    the sentences of one call run on ``checkworthiness_parallelism`` threads (one sentence per run, so a score does
+    not depend on the sentences scored with it)."""
     directory = Path(config.checkworthiness_model).expanduser().resolve()
     threads = max(1, int(getattr(config, "torch_threads", 1) or 1))
-    key = (str(directory), threads)
+    parallel = max(1, int(getattr(config, "checkworthiness_parallelism", 1) or 1))
+    key = (str(directory), threads, parallel)
     with _CACHE_LOCK:
         if key not in _CACHE:
-            _CACHE[key] = CheckWorthinessModel(directory, threads=threads)
+            _CACHE[key] = CheckWorthinessModel(directory, threads=threads, parallel=parallel)
         return _CACHE[key]

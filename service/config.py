@@ -39,6 +39,7 @@ class Config:
     stance_parallelism: int = 2
     # Check-worthiness sentence classifier (service/checkworthiness.py): a directory with model.int8.onnx
     checkworthiness_model: Path = PROJECT_ROOT / "models" / "checkworthiness"
+    checkworthiness_parallelism: int = 2  # sentences of one call scored on this many threads at once (1: in turn)
     extractor: str = "spacy"  # claim extraction: spacy (parser + NER + rules) or rules
     default_k: int = 5
     default_min_similarity: float = 0.35
