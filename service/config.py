@@ -34,6 +34,7 @@ class Config:
     # "fact" (models/claim_stance: fact-level cross-encoder), "trained" (models/stance: FNC-1 topic model with
     # polarity rules), "polarity" (rules) or a local CrossEncoder NLI directory
     stance_model: str = "fact"
+    claim_stance_model: Path = PROJECT_ROOT / "models" / "claim_stance"  # the "fact" model's directory
     stance_related_threshold: float = 0.45  # similarity under which stance is neutral
     # "fact": the claim/statement pairs of one request are run on this many threads at once (1: one after another)
     stance_parallelism: int = 2
@@ -109,7 +110,7 @@ class Config:
                 continue
             values[f.name] = _coerce(f.type, raw, f.name)
         values.update(overrides)
-        for key in ("data_dir", "seeds_dir", "checkworthiness_model", "onnx_dir"):
+        for key in ("data_dir", "seeds_dir", "checkworthiness_model", "claim_stance_model", "onnx_dir"):
             if key in values:
                 values[key] = Path(values[key]).expanduser().resolve()
         return cls(**values)

@@ -197,3 +197,13 @@ def test_evaluation_script_on_the_hard_pairs():
     assert "stance model 'fact'" in output
     _, topic_accuracy = _evaluate(HARD_PAIRS, "trained")
     assert accuracy >= 0.6 and accuracy >= topic_accuracy + 0.15, (accuracy, topic_accuracy)
+
+
+def test_the_fact_models_directory_is_configurable(tmp_path, embedder):
+    from service.config import Config
+    from service.stance import load_stance_model
+
+    shipped = load_stance_model(Config.from_env({}), embedder)
+    assert shipped.classifier.directory == CLAIM_MODEL_DIR
+    with pytest.raises(FileNotFoundError, match="train_claim_stance"):
+        load_stance_model(Config.from_env({"FACTCHECK_CLAIM_STANCE_MODEL": str(tmp_path)}), embedder)

@@ -16,7 +16,7 @@ STANCE_MODELS = ("fact", "trained", "polarity")
 
 
 def load_stance_model(config: Config, embedder: Embedder) -> StanceModel:
-    """'fact' (models/claim_stance, the default), 'trained' (models/stance), 'polarity' (rules) or a path to a
+    """'fact' (``config.claim_stance_model``, models/claim_stance by default), 'trained' (models/stance), 'polarity' (rules) or a path to a
     local CrossEncoder NLI directory."""
     choice = config.stance_model
     if choice == "polarity":
@@ -29,7 +29,7 @@ def load_stance_model(config: Config, embedder: Embedder) -> StanceModel:
             return trained
         from .claim_model import FactStanceModel
 
-        return FactStanceModel.load(CLAIM_MODEL_DIR, related=trained, threads=max(1, config.torch_threads),
+        return FactStanceModel.load(config.claim_stance_model, related=trained, threads=max(1, config.torch_threads),
                                     parallel=config.stance_parallelism)
     if Path(choice).is_dir():
         from .crossencoder import CrossEncoderStanceModel
