@@ -43,7 +43,7 @@ AUGMENT_QUOTA = {"negation": 2500, "number": 1500, "year": 1200, "antonym": 1200
 # Self-contrast pairs of the refine stage, per kind (training side; the validation side is built alike).
 SELF_QUOTA = {"negation": 1200, "number": 900, "year": 600, "antonym": 900, "agent_swap": 1400,
               "object_swap": 900, "direction": 900, "hedge": 600, "plan": 600, "attribution": 1500,
-              "drop_detail": 1000, "add_detail": 1000}
+              "drop_detail": 1500, "add_detail": 2000}
 SELF_SENTENCES = 15000  # sentences parsed for them (FNC-1 headlines first, then NLI statements)
 LEAD_WORDS = 60  # words of a body's lead used as the FNC-1 claim
 ACTORS = ("PERSON", "ORG", "GPE", "NORP")
@@ -82,6 +82,7 @@ NEITHER = ("{s} neither confirmed nor denied that {c}", "{s} declined to confirm
 # Adjuncts that can be dropped without changing the fact: "sent drones to Russia [in August]".
 DETAIL_PREPOSITIONS = {"in", "on", "at", "during", "before", "after", "since", "from", "to", "with", "near",
                        "across", "amid", "following", "over", "for", "through", "into", "by", "under"}
+TIME_PREPOSITIONS = {"before", "after", "during", "since", "until", "following", "amid"}
 # Adjectives that change what a noun is ("a fake video" is not a video of the kind): never dropped.
 NON_SUBSECTIVE = {"fake", "false", "former", "alleged", "possible", "potential", "fictional", "counterfeit",
                   "imaginary", "mock", "pretend", "would-be", "supposed", "so-called", "ex", "virtual", "only"}
@@ -382,30 +383,37 @@ class Augmenter:
 
 def _without_detail(text: str, doc, rng: random.Random) -> str | None:  # noqa: ANN001
     """``text`` with one adjunct left out (a prepositional phrase or a date of the main verb, an adjective or a
-    count of one of its arguments), or None when it has none that can go without changing the fact."""
+    count of its object or subject), or None when it has none that can go without changing the fact. Times
+    ("before the invasion", "in March") are taken first where there is one: they are what a claim most often
+    leaves out, and "before" / "after" must not read as a contradiction when only one side has it."""
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
-    if root is None or root.pos_ not in ("VERB", "AUX") or any(t.dep_ == "neg" or t.lower_ in ("never", "no")
-                                                                for t in doc):
-        return None  # under a negation, dropping a detail does not keep the fact ("did not send [to Belarus]")
-    spans = []
+    if root is None or root.pos_ not in ("VERB", "AUX") or root.lemma_ == "be" or any(
+            t.dep_ == "neg" or t.lower_ in ("never", "no") for t in doc):
+        return None  # a copula's phrase is its predicate; under a negation a dropped detail does not keep the fact
+    has_object = any(t.dep_ in ("dobj", "nsubjpass") for t in root.children)  # "belong [to X]" needs its phrase
+    times, others = [], []
     for token in root.children:
-        if token.dep_ == "prep" and token.lower_ in DETAIL_PREPOSITIONS and any(t.dep_ == "pobj" for t in token.children):
-            spans.append((token.left_edge.i, token.right_edge.i))
+        span = (token.left_edge.i, token.right_edge.i)
+        is_time = any(t.ent_type_ in ("DATE", "TIME") for t in doc[span[0]:span[1] + 1])
+        if token.dep_ == "prep" and has_object and token.lower_ in DETAIL_PREPOSITIONS \
+                and any(t.dep_ == "pobj" for t in token.children):
+            (times if is_time or token.lower_ in TIME_PREPOSITIONS else others).append(span)
         elif token.dep_ == "npadvmod" and token.ent_type_ in ("DATE", "TIME"):
-            spans.append((token.left_edge.i, token.right_edge.i))
+            times.append(span)
         elif token.dep_ in ("dobj", "nsubj", "nsubjpass"):
-            spans += [(m.i, m.i) for m in token.children
-                      if (m.dep_ == "amod" and m.lower_ not in NON_SUBSECTIVE and m.is_alpha)
-                      or (m.dep_ == "nummod" and m.like_num)]
-    spans = [(a, b) for a, b in spans if b - a < 8]
-    if not spans:
+            others += [(m.i, m.i) for m in token.children
+                       if (m.dep_ == "amod" and m.lower_ not in NON_SUBSECTIVE and m.is_alpha)
+                       or (m.dep_ == "nummod" and m.like_num and m.i + 1 == token.i and m.i > 0
+                           and doc[m.i - 1].pos_ not in ("SYM", "NUM") and doc[m.i - 1].whitespace_)]
+    times, others = [sp for sp in times if sp[1] - sp[0] < 8], [sp for sp in others if sp[1] - sp[0] < 8]
+    if not times and not others:
         return None
-    first, last = rng.choice(spans)
+    first, last = rng.choice(times if times and (not others or rng.random() < 0.6) else others)
     start, end = doc[first].idx, doc[last].idx + len(doc[last])
     before, after = text[:start].rstrip(" ,"), text[end:].lstrip(" ,")
     glue = "" if not before or not after or after[0] in ".!?;:" else " "
     shorter = (before + glue + after).strip()
-    if len(shorter.split()) < 3 or shorter == text:
+    if len(shorter.split()) < 4 or shorter == text:
         return None
     return shorter[0].upper() + shorter[1:]
 
