@@ -39,6 +39,29 @@ ALLEGING_VOICES = frozenset({"alleges", "reports"})
 PRONOUN_START = re.compile(r"^(?:it|its|they|their|he|his|she|her|we|our|i|this|that|these|those)\b", re.I)
 GERUND_START = re.compile(r"^\w+ing\b")
 SUBJECT_PRONOUN = re.compile(r"^(?:(?P<it>it|they)|(?P<its>its|their))\b", re.I)
+# Reporting verbs in the present tense, as statements use them ("Iran insists it ...", "Iran admits it ..."): their
+# complement is the content, with or without "that".
+PRESENT_SPEECH_VERBS = frozenset({"insists", "admits", "claims", "stresses", "adds", "states", "maintains", "argues",
+                                  "warns", "confirms", "acknowledges", "concedes", "reports", "announces", "declares",
+                                  "notes", "explains", "affirms", "asserts", "alleges", "suggests", "believes",
+                                  "thinks", "denies"})
+# "Washington is sure (that) P", "the US is confident P": a belief stated about a party, its content P.
+BELIEF = re.compile(r"^(?P<speaker>[^,;:]{2,60}?)\s+(?:is|are|was|were|remains?)\s+(?:\w+ly\s+)?"
+                    r"(?:sure|confident|convinced|certain|adamant)\s+(?:that\s+)?"
+                    r"(?!(?:to|of|about|in|on|with|for|that)\b)(?P<content>\S.*)$", re.I)
+# A clause after a verb without "that" ("denied his country had supplied missiles"): a subject of up to five words
+# (none of them a word that opens a noun's own complement), then a finite auxiliary.
+BARE_CLAUSE = re.compile(r"^(?:(?!(?:that|which|who|of|about|on|over|to|for|in)\b)[\w’'-]+\s+){1,5}?"
+                         r"(?:had|has|have|was|were|is|are|did|does|do|will|would|could|can|might|may)\b", re.I)
+# The same in a typed statement, where a pronoun subject may take any verb ("Iran denies it sent drones").
+PRONOUN_CLAUSE = re.compile(r"^(?:it|they|he|she|we)\s+\w+", re.I)
+# A referring claim that endorses what it answers: "We are confident in that information", "stood by the report",
+# "similar statements were made by ...", "these reports are true".
+ENDORSING_BEFORE = re.compile(r"\b(?:confident in|(?:stand|stands|standing|stood) by|confirm(?:s|ed|ing)?|"
+                              r"repeat(?:s|ed|ing)?|reiterat(?:es|ed|ing)|echo(?:es|ed|ing)?|back(?:s|ed|ing)?)\s+"
+                              r"(?:\w+ly\s+)?$", re.I)
+ENDORSING_AFTER = re.compile(r"^\s+(?:is|are|was|were|has been|have been)\s+(?:\w+ly\s+)?"
+                             r"(?:true|correct|accurate|right|made|repeated|confirmed|echoed)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -53,12 +76,22 @@ class StatementFrame:
 def frame_statement(statement: str, extractor: "Extractor") -> StatementFrame:
     """How ``statement`` is judged: its reporting verb's content, what it denies, whether it only refers."""
     found = extractor.extract(statement).claims
-    if len(found) != 1 or not found[0].verb:
+    if len(found) != 1:
         return StatementFrame(statement)
     claim = found[0]
     if find_reference(statement) is not None:
         return StatementFrame(statement, refers=True)
-    content, governed = attributed_content(statement, claim.verb)
+    if not claim.verb:
+        belief = BELIEF.match(statement.strip())
+        if belief is None or len(belief.group("content").split()) < 3:
+            return StatementFrame(statement)
+        content = _with_speaker(belief.group("content"), belief.group("speaker"))
+        return StatementFrame(content[0].upper() + content[1:])
+    content, governed = _statement_content(statement, claim.verb, claim.voice)
+    if governed and find_reference(content) is not None:  # "said the allegations were baseless"
+        return StatementFrame(statement, refers=True)
+    if claim.voice == "denies" and GERUND_START.match(content) and claim.speaker:
+        return StatementFrame(statement, denied=_gerund_clause(content, claim.speaker))  # "denies selling ..."
     if not governed or GERUND_START.match(content):  # "acknowledged sending ...": the subject is the speaker's
         return StatementFrame(statement)
     content = _with_speaker(content, claim.speaker)
@@ -67,6 +100,31 @@ def frame_statement(statement: str, extractor: "Extractor") -> StatementFrame:
     if claim.voice in {"asserts", "admits"} | ALLEGING_VOICES:
         return StatementFrame(content)
     return StatementFrame(statement)
+
+
+def _statement_content(statement: str, verb: str, voice: str | None) -> tuple[str, bool]:
+    """The content a statement's reporting verb governs, the present tense included ("Iran insists it is not
+    taking sides" -> "it is not taking sides"); a denial's complement as it stands ("denies selling ...")."""
+    content, governed = attributed_content(statement, verb)
+    if governed or verb.lower() not in PRESENT_SPEECH_VERBS:
+        return content, governed
+    match = re.search(rf"\b{re.escape(verb)}\b(?:,\s*)?\s*", statement, flags=re.I)
+    rest = statement[match.end():].strip() if match else ""
+    if len(rest.split()) < 3 or (voice == "denies" and not (GERUND_START.match(rest) or BARE_CLAUSE.match(rest)
+                                                                   or PRONOUN_CLAUSE.match(rest))):
+        return statement, False
+    if GERUND_START.match(rest):
+        return rest, False
+    return rest[0].upper() + rest[1:], True
+
+
+def _gerund_clause(content: str, speaker: str) -> str:
+    """"selling missiles to Moscow" denied by Iran -> "Iran was selling missiles to Moscow"; "having sent
+    drones" -> "Iran has sent drones"."""
+    content = content.rstrip(" .")
+    if content.lower().startswith("having "):
+        return f"{speaker} has {content[len('having '):]}"
+    return f"{speaker} was {content}"
 
 
 def _with_speaker(content: str, speaker: str | None) -> str:
@@ -83,14 +141,40 @@ def _denied_content(row: Mapping) -> str | None:
     context = answered_content(row.get("responds_to_text"))
     if context and (row.get("voice") == "denies" or row.get("polarity") == "negative"):
         return attributed_content(context, None)[0]
-    content, governed = attributed_content(row["text"], row.get("verb"))
+    content, governed = attributed_content(_with_that(row["text"], row.get("verb")), row.get("verb"))
     return content if governed and row.get("voice") == "denies" else None
+
+
+def _with_that(text: str, verb: str | None) -> str:
+    """A bare clause after a verb gets its "that", so that the content is split off as in "denied that P":
+    "denied his country had supplied missiles" -> "denied that his country had supplied missiles"."""
+    if not verb:
+        return text
+    match = re.search(rf"\b{re.escape(verb)}\b\s+(?!that\b)", text, flags=re.I)
+    if match is None or not BARE_CLAUSE.match(text[match.end():]):
+        return text
+    return f"{text[:match.end()]}that {text[match.end():]}"
+
+
+def _endorses(text: str) -> bool:
+    """Whether a referring claim endorses what it refers to ("We are confident in that information")."""
+    reference = find_reference(text)
+    if reference is None or reference.noun in {"part", "question", "questions"}:
+        return False
+    return bool(ENDORSING_BEFORE.search(text[:reference.start]) or ENDORSING_AFTER.match(text[reference.end:]))
 
 
 def claim_input(row: Mapping, similarity: float, vector: np.ndarray | None, frame: StatementFrame) -> StanceInput:
     """The stance model's input for one stored claim, judged against ``frame.text``."""
     text, voice, verb = row["text"], row.get("voice"), row.get("verb")
     context = None if frame.refers else answered_content(row.get("responds_to_text"))
+    if voice == "denies":
+        text = _with_that(text, verb)
+    # A referring claim that endorses what it answers asserts it: "We are confident in that information".
+    if context and voice not in {"denies", "refuses_to_confirm"} and row.get("polarity") != "negative" \
+            and _endorses(text):
+        return StanceInput(text=context, similarity=similarity, polarity="positive", voice="asserts", verb=None,
+                           vector=vector, context=None)
     # An allegation asserts what it alleges; an assertion whose verb does not govern its content ("found in a
     # visual analysis that P") is judged on P too, as "said that P" is.
     framed = voice in ALLEGING_VOICES or (voice == "asserts" and not attributed_content(text, verb)[1])
