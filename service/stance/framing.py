@@ -156,18 +156,21 @@ def _denied_content(row: Mapping) -> str | None:
     context = answered_content(row.get("responds_to_text"))
     if context and (row.get("voice") == "denies" or row.get("polarity") == "negative"):
         return attributed_content(context, None)[0]
-    text = _content_clause(row["text"], row.get("verb"), row.get("speaker_name"), row.get("voice") == "denies")
+    text = _content_clause(row["text"], row.get("verb"), row.get("speaker_name"), row.get("voice") == "denies",
+                           named=True)
     content, governed = attributed_content(text, row.get("verb"))
     return content if governed and row.get("voice") == "denies" else None
 
 
-def _content_clause(text: str, verb: str | None, speaker: str | None, denial: bool, typed: bool = False) -> str:
+def _content_clause(text: str, verb: str | None, speaker: str | None, denial: bool, typed: bool = False,
+                    named: bool = False) -> str:
     """``text`` with its reporting verb directly before "that P", so that the content is split off as "said that P"
     is. A denial's bare clause gets its "that" ("denied his country had supplied" -> "denied that his country had
     supplied"). In a typed statement (``typed``) also: a time phrase in between is dropped ("alleged in August that
     P"), and a denial's noun that names the content is taken away ("dismissed reports that P", "denies accusations
-    of having handed over" -> "denies that <speaker> has handed over"). Stored claims keep those: the stance model
-    reads them better whole (measured on the validation statements)."""
+    of having handed over" -> "denies that <speaker> has handed over"); so is the noun of a stored denial compared
+    with a denying statement (``named``). Otherwise stored claims keep both: the stance model reads them better
+    whole (measured on the validation statements)."""
     match = re.search(rf"\b{re.escape(verb)}\b", text, flags=re.I) if verb else None
     if match is None:
         return text
@@ -177,7 +180,7 @@ def _content_clause(text: str, verb: str | None, speaker: str | None, denial: bo
     rest = rest.lstrip()
     if not denial:
         return text
-    if typed and (noun := CONTENT_NOUN.match(rest)):
+    if (typed or named) and (noun := CONTENT_NOUN.match(rest)):
         content = rest[noun.end():]
         if noun.group("connector") == "of":
             if not (speaker and GERUND_START.match(content)):
