@@ -1,22 +1,32 @@
 """What the stance model is asked: a statement and stored claims, framed so that each one's voice is applied once.
 
 The claim-level model judges a claim's *content* against the statement and applies the claim's voice on top
-("X denied that P" is judged as P and turned round). Three framings make that work for what journalists type and
+("X denied that P" is judged as P and turned round). These framings make that work for what journalists type and
 for what articles report:
 
 - **A statement with a reporting verb** ("Israeli analysts say drone parts ... match Iranian models") is judged by
   its content ("drone parts ... match Iranian models"); a subject pronoun of the content is its speaker ("Iran
-  says it does not arm either side" -> "Iran does not arm either side").
+  says it does not arm either side" -> "Iran does not arm either side"). So is a statement in the present tense
+  ("Iran insists it is not taking sides"), one with a time phrase before its clause ("alleged in August that P"),
+  and a belief stated about a party ("Washington is sure Tehran gave Moscow ..." -> "Tehran gave Moscow ...").
 - **A denial against a denial** ("Moscow denies that its forces use Iranian drones" against "Russia has also
   denied that it has used Iranian drones"): the two denied contents are compared directly, since two parties
   denying the same thing agree. Turning the claim's content round against the whole statement loses this (a
-  content that refutes the statement gives no side).
+  content that refutes the statement gives no side). A denial's content is found after "that", after a bare
+  clause ("denied his country had supplied missiles"), after a noun that names it ("dismissed reports that P",
+  "denied accusations of having handed over weapons") and in a gerund, whose subject is the speaker ("Iran denies
+  selling missiles to Moscow" -> "Iran was selling missiles to Moscow").
 - **An allegation or a report** ("Ukraine and its Western allies have accused Russia of using Iranian-made
   drones", "reports have suggested that the Revolutionary Guard trained Russians") asserts what it alleges: it is
   judged on that content, the way a speaker's "said that P" is.
+- **A claim that endorses what it answers** ("We are confident in that information", "similar statements were
+  made by ...") asserts that content, and is judged on it.
+- **A rejection that goes on to assert something of its own** ("called such reports a stuffing and stressed that
+  the Russian army uses domestically produced drones") is judged on its own words too when what it rejects gives
+  no side.
 
-A statement that itself only refers ("Iran's UN ambassador called the accusations totally unfounded") is compared
-with the claims' own words, not with what they answer.
+A statement that itself only refers ("Iran's UN ambassador called the accusations totally unfounded", "said the
+allegations were baseless") is compared with the claims' own words, not with what they answer.
 """
 from __future__ import annotations
 
@@ -58,8 +68,8 @@ PRONOUN_CLAUSE = re.compile(r"^(?:it|they|he|she|we)\s+\w+", re.I)
 # A time or manner phrase between a reporting verb and its "that" ("said on Monday that P", "admitted for the first
 # time on Saturday that P", "alleged in August that P").
 ADVERBIAL_BEFORE_THAT = re.compile(r"^\s+(?:on|in|at|during|for|after|before|last|this|earlier|later|again|also|"
-                                   r"repeatedly|previously|yesterday|today|once|now)\b[^.;:\"“”]{0,40}?\s+(?=that\b)",
-                                   re.I)
+                                   r"repeatedly|previously|yesterday|today|once|now)\b"
+                                   r"[^.;:\"“”]{0,40}?\s+(?=that\b)", re.I)
 # A denial of a noun that names its content: "denied US accusations that P", "dismissed reports that P", "denied
 # accusations of having handed over weapons".
 CONTENT_NOUN = re.compile(r"^(?:[\w’'-]+\s+){0,2}?(?:accusations?|claims?|allegations?|reports?|suggestions?|"
@@ -168,9 +178,10 @@ def _content_clause(text: str, verb: str | None, speaker: str | None, denial: bo
     is. A denial's bare clause gets its "that" ("denied his country had supplied" -> "denied that his country had
     supplied"). In a typed statement (``typed``) also: a time phrase in between is dropped ("alleged in August that
     P"), and a denial's noun that names the content is taken away ("dismissed reports that P", "denies accusations
-    of having handed over" -> "denies that <speaker> has handed over"); so is the noun of a stored denial compared
-    with a denying statement (``named``). Otherwise stored claims keep both: the stance model reads them better
-    whole (measured on the validation statements)."""
+    of having handed over" -> "denies that <speaker> has handed over"). A stored denial compared with a denying
+    statement (``named``) loses its noun too, and its gerund gets the speaker ("denied arming Russia" -> "denied that
+    Iran was arming Russia"). Otherwise stored claims keep both: the stance model reads them better whole (measured
+    on the validation statements)."""
     match = re.search(rf"\b{re.escape(verb)}\b", text, flags=re.I) if verb else None
     if match is None:
         return text
@@ -189,6 +200,8 @@ def _content_clause(text: str, verb: str | None, speaker: str | None, denial: bo
         return f"{head} that {content}"
     if BARE_CLAUSE.match(rest):
         return f"{head} that {rest}"
+    if named and speaker and GERUND_START.match(rest):  # "denied arming Russia" -> "denied that Iran was arming"
+        return f"{head} that {_gerund_clause(rest, speaker)}"
     return text
 
 
@@ -241,8 +254,8 @@ def judge(model: "StanceModel", frame: StatementFrame, rows: Sequence[Mapping], 
         stances[position] = stance
     # A rejection judged on what it answers has no side toward a statement about something else; when the claim
     # goes on to assert something of its own, its own words are judged too.
-    compound = [p for p in rest if stances[p].label == "neutral" and inputs[p].context and inputs[p].voice != "refuses_to_confirm"
-                and SECOND_ASSERTION.search(rows[p]["text"])]
+    compound = [p for p in rest if stances[p].label == "neutral" and inputs[p].context
+                and inputs[p].voice != "refuses_to_confirm" and SECOND_ASSERTION.search(rows[p]["text"])]
     own = [StanceInput(text=rows[p]["text"], similarity=inputs[p].similarity, vector=inputs[p].vector,
                        polarity=inputs[p].polarity, voice="asserts") for p in compound]
     for position, stance in zip(compound, model.classify(frame.text, own, statement_vector) if own else []):
