@@ -124,6 +124,7 @@ def test_a_typed_statement_is_read_for_what_it_asserts_denies_or_refers_to(seede
     # what a denial denies: a gerund (its subject the speaker), a noun that names the content
     assert frame("Iran denies selling missiles to Moscow.").denied == "Iran was selling missiles to Moscow"
     assert frame("Tehran denies having sent weapons to Moscow.").denied == "Iran has sent weapons to Moscow"
+    assert frame("Iran denied it sent drones to Russia.").denied == "Iran sent drones to Russia."
     assert frame("Dmitry Peskov dismissed reports that the Russian army uses Iranian drones.").denied == \
         "The Russian army uses Iranian drones."
     # a statement that only refers, after its reporting verb

@@ -129,9 +129,10 @@ def frame_statement(statement: str, extractor: "Extractor") -> StatementFrame:
 
 def _statement_content(statement: str, verb: str, voice: str | None) -> tuple[str, bool]:
     """The content a statement's reporting verb governs, the present tense included ("Iran insists it is not
-    taking sides" -> "it is not taking sides"); a denial's complement as it stands ("denies selling ...")."""
+    taking sides" -> "it is not taking sides"); a denial's complement in any tense as it stands ("denies selling
+    ...", "denied arming ...")."""
     content, governed = attributed_content(statement, verb)
-    if governed or verb.lower() not in PRESENT_SPEECH_VERBS:
+    if governed or (verb.lower() not in PRESENT_SPEECH_VERBS and voice != "denies"):
         return content, governed
     match = re.search(rf"\b{re.escape(verb)}\b(?:,\s*)?\s*", statement, flags=re.I)
     rest = statement[match.end():].strip() if match else ""
