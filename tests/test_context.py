@@ -12,6 +12,7 @@ from service.extraction import content_hash, load_extractor
 from service.extraction.references import find_reference
 from service.ingest import ingest_paths
 from service.index_lifecycle import IndexKeeper
+from service.stance.framing import frame_statement
 from service.store import SQLiteStore
 
 from .conftest import SEEDS, seed_text
@@ -99,6 +100,65 @@ def test_stance_is_judged_on_what_an_allegation_or_a_statement_says(seeded_engin
                  "Iranian Foreign Minister Hossein Amirabdollahian on Friday denied") == "supports"
     assert label("Iran sent drones to Russia.",
                  "Iranian Foreign Minister Hossein Amirabdollahian on Friday denied") == "refutes"
+
+
+def stance_shown(engine, statement: str, start: str, k: int = 10) -> str:
+    """The stance /v1/check gives the report starting with ``start`` (a match or one of its reported copies)."""
+    matches = engine.check(statement, k=k, include_sources=False)["matches"]
+    shown = {r["text"]: r["stance"]["label"] for m in matches for r in m["reported_by"]}
+    return next(value for text, value in shown.items() if text.startswith(start))
+
+
+def test_a_typed_statement_is_read_for_what_it_asserts_denies_or_refers_to(seeded_engine):
+    """The real extractor reads the statement; the frame is what the stance model is asked about."""
+    def frame(statement: str):
+        return frame_statement(statement, seeded_engine.extractor)
+
+    # a belief stated about a party, a present-tense reporting verb, a time phrase before the clause
+    assert frame("Washington is sure Tehran gave Moscow the drone technology used in attacks on Ukraine.").text == \
+        "Tehran gave Moscow the drone technology used in attacks on Ukraine."
+    assert frame("Iran insists it is not taking sides in the Ukraine war.").text == \
+        "Iran is not taking sides in the Ukraine war."
+    assert frame("The Washington Post alleged in August that Iran was sending drones to Russia.").text == \
+        "Iran was sending drones to Russia."
+    # what a denial denies: a gerund (its subject the speaker), a noun that names the content
+    assert frame("Iran denies selling missiles to Moscow.").denied == "Iran was selling missiles to Moscow"
+    assert frame("Tehran denies having sent weapons to Moscow.").denied == "Iran has sent weapons to Moscow"
+    assert frame("Iran denied it sent drones to Russia.").denied == "Iran sent drones to Russia."
+    assert frame("Dmitry Peskov dismissed reports that the Russian army uses Iranian drones.").denied == \
+        "The Russian army uses Iranian drones."
+    # a statement that only refers, after its reporting verb
+    assert frame("Iran's envoy to the UN said the allegations were baseless.").refers
+    # left whole: "sure to" is no belief, a denial of a plain noun names no content
+    plain = "Iran is sure to face new sanctions over the drones."
+    assert frame(plain).text == plain and frame(plain).denied is None
+    assert frame("Iran denies the information about drones.").denied is None
+
+
+def test_stance_of_endorsements_bare_denials_and_compound_rejections(seeded_engine):
+    """Each framing on the real model, store and index, through FactCheckEngine.check."""
+    # "We are confident in that information" endorses what it answers: the UAV technology claim
+    belief = "Washington is sure Tehran gave Moscow the drone technology used in attacks on Ukraine."
+    assert stance_shown(seeded_engine, belief, "We are confident in that information.") == "supports"
+    assert stance_shown(seeded_engine, belief, "I can tell you that we are confident") == "supports"
+    # "denied his country had supplied missiles": a bare clause after the denial, its content compared with the
+    # statement's denial; the same denial still refutes the accusation
+    denial = "The Iranian foreign minister again denied his country had supplied missiles"
+    assert stance_shown(seeded_engine, "Iran denies selling missiles to Moscow.", denial) == "supports"
+    assert stance_shown(seeded_engine, "Iran sold missiles to Russia.", denial) == "refutes"
+    # a denial of "accusations of having handed over weapons" and of "arming Russia" agree with a denial of that
+    handing = "Tehran denies handing weapons to Moscow for use in Ukraine."
+    assert stance_shown(seeded_engine, handing, "Iran has denied accusations of having handed over weapons") == \
+        "supports"
+    # Peskov rejects the drone reports and asserts the army's own drones: his own words are judged too, and the
+    # rejection still refutes the report it answers
+    peskov = "Press Secretary of the President of Russia Dmitry Peskov called such reports"
+    assert stance_shown(seeded_engine, "The Kremlin says the Russian army only uses drones made in Russia.",
+                        peskov) == "supports"
+    assert stance_shown(seeded_engine, "Iran is supplying its drones to Russia.", peskov) == "refutes"
+    # a statement that refers is compared with the claims' own words
+    assert stance_shown(seeded_engine, "Iran's envoy to the UN said the allegations were baseless.",
+                        "Only last week did the Middle Eastern country’s UN ambassador") == "supports"
 
 
 def test_context_in_get_claim_check_and_speaker_timeline(seeded_client):

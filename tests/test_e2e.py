@@ -114,6 +114,23 @@ def test_the_missile_denial_refutes_a_missile_statement(server):
     assert labels.get("The missile part is completely wrong.") == "refutes"
 
 
+def test_a_denial_and_an_endorsement_are_judged_on_what_they_deny_and_endorse(server):
+    """"Iran denies selling missiles" agrees with "denied his country had supplied missiles"; "We are confident in
+    that information" supports the accusation it answers, which its context names."""
+    status, body = http("POST", server + "/v1/check", {"statement": "Iran denies selling missiles to Moscow."})
+    assert status == 200
+    labels = {r["text"]: r["stance"]["label"] for m in body["matches"] for r in m["reported_by"]}
+    denial = next(t for t in labels if t.startswith("The Iranian foreign minister again denied his country"))
+    assert labels[denial] == "supports"
+    status, body = http("POST", server + "/v1/check", {
+        "statement": "Washington is sure Tehran gave Moscow the drone technology used in attacks on Ukraine."})
+    assert status == 200
+    shown = {r["claim_id"]: r for m in body["matches"] for r in m["reported_by"]}
+    confident = next(m for m in body["matches"] if m["text"] == "We are confident in that information.")
+    assert confident["stance"]["label"] == "supports" and "UAV technology" in confident["context"]["text"]
+    assert shown[confident["claim_id"]]["stance"]["label"] == "supports"
+
+
 def test_article_stance_over_http(server):
     status, body = http("POST", server + "/v1/stance",
                         {"statement": "Iran admitted sending drones to Russia", "text": seed_text("003")})
