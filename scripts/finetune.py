@@ -102,9 +102,12 @@ def keep_layers(model, count: int) -> None:  # noqa: ANN001 - a transformers BER
     log(f"kept encoder layers {keep} of {len(layers)}")
 
 
-def fine_tune(work: Path, tokenizer, tokens: dict, labels: Sequence[int], label_names: Sequence[str],  # noqa: ANN001
-              plan: Plan, what: str = "rows") -> Path:
+def fine_tune(work: Path, tokenizer, tokens: dict, labels: Sequence[int] | np.ndarray,  # noqa: ANN001
+              label_names: Sequence[str], plan: Plan, what: str = "rows") -> Path:
     """Train a classification head and the encoder on ``tokens`` / ``labels``; the model saved in ``work/final``.
+
+    ``labels`` are class indices, or one row of class probabilities per input (a teacher's soft targets): the
+    loss is the cross-entropy against either.
 
     A model already in ``work/final`` is returned as it is; a checkpoint in ``work`` is resumed from. With
     ``plan.stop_after`` the run stops after that many steps with exit status 3, as an interrupted run would.
@@ -117,7 +120,7 @@ def fine_tune(work: Path, tokenizer, tokens: dict, labels: Sequence[int], label_
     if (final / "config.json").exists():
         log(f"trained model found in {final}")
         return final
-    targets = torch.tensor(list(labels))
+    targets = torch.tensor(np.asarray(labels))
     lengths = np.array([len(x) for x in tokens["ids"]])
     torch.manual_seed(plan.seed)
     start_dir = plan.init if plan.init and plan.init.is_dir() else base_model_dir()
@@ -147,14 +150,15 @@ def fine_tune(work: Path, tokenizer, tokens: dict, labels: Sequence[int], label_
     started, running = time.perf_counter(), []
     while step < len(order):
         ids, mask, types = collate(tokens, order[step], tokenizer.pad_token_id)
-        out = model(input_ids=ids, attention_mask=mask, token_type_ids=types, labels=targets[order[step]])
-        out.loss.backward()
+        logits = model(input_ids=ids, attention_mask=mask, token_type_ids=types).logits
+        loss = torch.nn.functional.cross_entropy(logits, targets[order[step]])
+        loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         schedule.step()
         optimizer.zero_grad()
         step += 1
-        running.append(out.loss.item())
+        running.append(loss.item())
         if step % plan.log_every == 0:
             rate = (time.perf_counter() - started) / len(running)
             log(f"step {step}/{len(order)} loss {np.mean(running[-plan.log_every:]):.4f} ({rate:.2f} s/step)")

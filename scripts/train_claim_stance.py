@@ -60,13 +60,36 @@ def tokenise(tokenizer, rows: list[dict], max_length: int, cache: Path) -> list[
     return json.loads(path.read_text())
 
 
+def teacher_targets(args: argparse.Namespace, rows: list[dict]) -> np.ndarray:
+    """Training targets mixed with a teacher's answers (knowledge distillation, Hinton et al., 2015):
+    ``(1 - w)`` x the gold label + ``w`` x the teacher's probabilities at temperature 1, for w = --teacher-weight.
+    The teacher (a shipped model directory) is run once; its logits are cached in the work directory."""
+    from service.stance.claim_model import ClaimStanceClassifier
+
+    gold = np.eye(len(LABELS), dtype=np.float32)[[LABELS.index(r["label"]) for r in rows]]
+    key = hashlib.sha256(json.dumps([str(args.teacher.resolve()), [(r["claim"], r["statement"]) for r in rows]])
+                         .encode()).hexdigest()[:16]
+    cache = args.work / f"teacher-{key}.npy"
+    if cache.exists():
+        logits = np.load(cache)
+    else:
+        log(f"teacher {args.teacher}: scoring {len(rows)} training pairs")
+        teacher = ClaimStanceClassifier(args.teacher, threads=1, parallel=args.threads)
+        logits = teacher.logits([r["claim"] for r in rows], [r["statement"] for r in rows])
+        np.save(cache, logits)
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return ((1 - args.teacher_weight) * gold + args.teacher_weight * shifted / shifted.sum(axis=1, keepdims=True)
+            ).astype(np.float32)
+
+
 def train(args: argparse.Namespace, train_rows: list[dict]) -> Path:
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(str(base_model_dir()))
     tokens = tokenise(tokenizer, train_rows, args.max_length, args.work)
-    return fine_tune(args.work, tokenizer, tokens, [LABELS.index(r["label"]) for r in train_rows], LABELS,
-                     Plan.from_args(args), what="pairs")
+    labels = (teacher_targets(args, train_rows) if args.teacher
+              else [LABELS.index(r["label"]) for r in train_rows])
+    return fine_tune(args.work, tokenizer, tokens, labels, LABELS, Plan.from_args(args), what="pairs")
 
 
 def average(trained: Path, other: Path, weight: float, out: Path) -> Path:
@@ -200,6 +223,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replay-from", type=Path,
                         help="refine stage: the first stage's work directory (pairs replayed, validation kept)")
     parser.add_argument("--replay", type=int, default=8000, help="refine stage: first-stage pairs replayed")
+    parser.add_argument("--teacher", type=Path,
+                        help="a trained model directory (int8 ONNX, as shipped) whose answers are mixed into the "
+                             "targets (distillation, e.g. into a --layers student)")
+    parser.add_argument("--teacher-weight", type=float, default=0.5, help="the teacher's share of each target")
     parser.add_argument("--layers", type=int, default=0,
                         help="keep this many of the encoder's layers, evenly spaced, before training (a faster "
                              "student of the --init model); default all")
@@ -243,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
         "training": {"seed": args.seed, "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
                      "max_steps": args.max_steps, "max_length": args.max_length,
                      "init": str(args.init) if args.init else None, "layers": args.layers or None,
+                     "teacher": str(args.teacher) if args.teacher else None,
+                     "teacher_weight": args.teacher_weight if args.teacher else None,
                      "replay_from": str(args.replay_from) if args.replay_from else None,
                      "average_with": str(args.average_with) if args.average_with else None,
                      "average_weight": args.average_weight if args.average_with else None,

@@ -108,3 +108,24 @@ def test_a_student_keeps_evenly_spaced_layers_and_resumes(tmp_path):
     weights = _weights(work)
     assert config["num_hidden_layers"] == 3
     assert any(".layer.2." in name for name in weights) and not any(".layer.3." in name for name in weights)
+
+
+def test_a_teacher_s_answers_are_mixed_into_the_targets(tmp_path):
+    """--teacher: the shipped model scores the training pairs once (cached); the student trains on the mix."""
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    import argparse
+
+    from train_claim_stance import teacher_targets
+
+    rows = [json.loads(line) for line in HARD_PAIRS.read_text().splitlines()[:6]]
+    args = argparse.Namespace(teacher=REPO_ROOT / "models" / "claim_stance", teacher_weight=0.25, work=tmp_path,
+                              threads=1)
+    targets = teacher_targets(args, rows)
+    assert targets.shape == (6, 3) and np.allclose(targets.sum(axis=1), 1.0, atol=1e-5)
+    gold = np.array([["supports", "refutes", "neutral"].index(r["label"]) for r in rows])
+    assert (targets[np.arange(6), gold] >= 0.75).all()  # the gold label keeps at least its share
+    assert len(list(tmp_path.glob("teacher-*.npy"))) == 1
+    assert np.array_equal(teacher_targets(args, rows), targets)  # read back from the cache
+    work = _work_dir(tmp_path / "student")
+    done = _train(work, "--layers", "3", "--max-steps", "2", "--teacher", str(args.teacher))
+    assert done.returncode == 0 and "teacher" in done.stdout, done.stderr
