@@ -89,12 +89,28 @@ def _attribute(text: str) -> None:
         parse_role_and_name(paragraph)
 
 
+def _frame(text: str) -> None:
+    """What a statement (at most ``max_statement_chars``) and a stored claim go through before the stance model."""
+    from service.stance import framing
+
+    statement = text[:Config().max_statement_chars]
+    framing.frame_statement(statement, RuleExtractor())
+    for verb in ("denied", "said", "denies"):
+        framing._content_clause(text, verb, "Iran", True, typed=True)
+        framing._content_clause(text, verb, "Iran", True, named=True)
+        framing._statement_content(statement, verb, "denies")
+    framing._endorses(text)
+    framing.SECOND_ASSERTION.search(text)
+    framing.BELIEF.match(statement)
+
+
 STEPS: dict[str, Callable[[str], object]] = {
     "cleaning": clean_article,
     "sentences": split_sentences,
     "attribution": _attribute,
     "dates": lambda text: find_time_expression(text, PUBLISHED),
     "rules": lambda text: RuleExtractor().extract(text, PUBLISHED),
+    "stance framing": _frame,
 }
 
 
@@ -154,6 +170,9 @@ LONG_HOSTILE = {
     "unclosed e-mail marks": ("cleaning", "a[email " * 20_000),
     "white space run": ("rules", "Iran said" + "\x0b" * 50_000 + "that x y z."),
     "unclosed asides": ("dates", "(" * 100_000 + " on Monday"),
+    "a denial's long subject": ("stance framing", "Iran denied " + "a " * 20_000 + "that"),
+    "a long belief": ("stance framing", "Iran is " + "really " * 5_000 + "sure"),
+    "a long endorsement": ("stance framing", "We stood by " + "x" * 20_000 + "ly this information"),
 }
 
 
