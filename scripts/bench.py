@@ -118,7 +118,7 @@ def without_resolved_texts(engine: FactCheckEngine) -> tuple:
 
 
 def bench_in_process(engine: FactCheckEngine, statements: list[str], k: int, baseline=None,  # noqa: ANN001
-                     sequential=None) -> dict:  # noqa: ANN001
+                     sequential=None, other=None) -> dict:  # noqa: ANN001
     """Floor, search only, with stance, with stance and per-source verdicts (and with the baseline stance model,
     with the stance model judging pairs one after another, and without the resolved texts): the variants take
     turns per statement, so that a change in machine load falls on all of them alike."""
@@ -134,8 +134,10 @@ def bench_in_process(engine: FactCheckEngine, statements: list[str], k: int, bas
         variants["check_with_baseline_stance"] = variants["check_with_stance"]
     if sequential is not None:
         variants["check_with_sequential_stance"] = variants["check_with_stance"]
+    if other is not None:
+        variants["check_with_other_claim_model"] = variants["check_with_stance"]
     chosen = {"check_search_only": no_stance, "check_with_baseline_stance": baseline,
-              "check_with_sequential_stance": sequential}
+              "check_with_sequential_stance": sequential, "check_with_other_claim_model": other}
     full = (engine.index, engine.retriever)
     plain = without_resolved_texts(engine)
     timings: dict[str, list[float]] = {name: [] for name in variants}
@@ -234,6 +236,8 @@ def main() -> None:
     parser.add_argument("--stance-model", default=os.environ.get("FACTCHECK_STANCE_MODEL", Config().stance_model))
     parser.add_argument("--baseline-stance", default="trained",
                         help="stance model timed beside it in the same run ('' for none)")
+    parser.add_argument("--other-claim-model", type=Path,
+                        help="another 'fact' model directory (e.g. a smaller student) timed beside it in the same run")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--against", type=Path, help="another checkout whose /v1/check is timed beside this tree's")
     args = parser.parse_args()
@@ -254,7 +258,11 @@ def main() -> None:
         sequential = None
         if config.stance_parallelism > 1:
             sequential = load_stance_model(config.with_overrides(stance_parallelism=1), engine.embedder)
-        timings = bench_in_process(engine, statements, args.k, baseline, sequential)
+        other = None
+        if args.other_claim_model:
+            other = load_stance_model(config.with_overrides(claim_stance_model=args.other_claim_model.resolve()),
+                                      engine.embedder)
+        timings = bench_in_process(engine, statements, args.k, baseline, sequential, other)
         memory = index_memory(engine)
         engine.close()
         shutil.copytree(Path(tmp) / "data", Path(tmp) / "plain")
@@ -291,6 +299,10 @@ def main() -> None:
         print(f"the same stance model judging pairs one after another (FACTCHECK_STANCE_PARALLELISM=1) in the same "
               f"run: {1000 * one_cost:+.2f} ms at p50 (parallelism {config.stance_parallelism}: "
               f"{1000 * stance_cost:+.2f} ms)")
+    if other is not None:
+        other_cost = median(timings["check_with_other_claim_model"]) - median(timings["check_search_only"])
+        print(f"'fact' model from {args.other_claim_model} cost over k={args.k} in the same run: "
+              f"{1000 * other_cost:+.2f} ms at p50 ({other_cost / stance_cost:.2f} of the configured one)")
     if baseline is not None:
         base_cost = median(timings["check_with_baseline_stance"]) - median(timings["check_search_only"])
         print(f"baseline stance model '{args.baseline_stance}' cost over k={args.k} in the same run: "
