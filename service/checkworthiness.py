@@ -34,13 +34,14 @@ class CheckWorthinessModel(OnnxClassifier):
         super().__init__(model_dir, threads, model_file, temperature, parallel)
         self.threshold = float(self.settings.get("threshold", DEFAULT_THRESHOLD))
 
-    def logits(self, texts: Sequence[str]) -> np.ndarray:
+    def logits(self, texts: Sequence[str], parallel: int | None = None) -> np.ndarray:
         """Raw logits (len(texts), 2): not check-worthy, check-worthy; whitespace runs read as one space."""
-        return self.run([" ".join(str(t).split()) for t in texts])
+        return self.run([" ".join(str(t).split()) for t in texts], parallel)
 
-    def score(self, texts: Sequence[str]) -> list[float]:
-        """Calibrated probability (0..1) that each sentence contains a factual claim worth checking."""
-        logits = self.logits(texts) / self.temperature
+    def score(self, texts: Sequence[str], parallel: int | None = None) -> list[float]:
+        """Calibrated probability (0..1) that each sentence contains a factual claim worth checking (on
+        ``parallel`` threads; default the configured number)."""
+        logits = self.logits(texts, parallel) / self.temperature
         margin = np.clip(logits[:, 1] - logits[:, 0], -60.0, 60.0)
         return [round(float(p), 6) for p in 1.0 / (1.0 + np.exp(-margin))]
 

@@ -293,7 +293,7 @@ class FactCheckEngine:
                     prepared = self._prepare_articles(chunk, seen)
                     articles = [p for p in prepared if isinstance(p, PreparedArticle)]
                     encoding = encoder.submit(self._encode_texts, articles)  # ONNX Runtime releases the GIL
-                    scores = self._score_texts(articles)
+                    scores = self._score_texts(articles, parallel=1)  # the encode takes the other core
                     yield from self._store_batch(prepared, encoding.result(), scores)
             finally:
                 self.sync_index()
@@ -376,8 +376,8 @@ class FactCheckEngine:
         texts += [a.claims[i].resolved_text for a in articles for i in a.resolved]
         return self.embedder.encode(texts)
 
-    def _score_texts(self, articles: Sequence[PreparedArticle]) -> list[float]:
-        return self.checkworthiness.score([c.text for a in articles for c in a.claims])
+    def _score_texts(self, articles: Sequence[PreparedArticle], parallel: int | None = None) -> list[float]:
+        return self.checkworthiness.score([c.text for a in articles for c in a.claims], parallel)
 
     def _encode_claims(self, articles: Sequence[PreparedArticle]) -> tuple[list, list]:
         """Vectors and check-worthiness scores of each article's claims, computed in this thread."""

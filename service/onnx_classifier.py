@@ -51,14 +51,15 @@ class OnnxClassifier:
         self._pool: tuple[int, ThreadPoolExecutor] | None = None  # (pid, pool): made after a fork, not before
         self._pool_lock = threading.Lock()
 
-    def run(self, inputs: Sequence[str] | Sequence[tuple[str, str]]) -> np.ndarray:
-        """Raw logits (len(inputs), labels) of single texts or text pairs, one input per run."""
+    def run(self, inputs: Sequence[str] | Sequence[tuple[str, str]], parallel: int | None = None) -> np.ndarray:
+        """Raw logits (len(inputs), labels) of single texts or text pairs, one input per run, on ``parallel``
+        threads (default the classifier's own; 1 where another model already runs beside this call)."""
         out = np.zeros((len(inputs), self.labels), dtype=np.float32)
         distinct = list(dict.fromkeys(inputs))
         if not distinct:
             return out
         encodings = self.tokenizer.encode_batch(distinct)
-        if self.parallel > 1 and len(encodings) > 1:
+        if (self.parallel if parallel is None else parallel) > 1 and len(encodings) > 1:
             rows = list(self.pool().map(self.run_one, encodings))
         else:
             rows = [self.run_one(encoding) for encoding in encodings]

@@ -67,6 +67,7 @@ def test_a_score_does_not_depend_on_the_other_sentences_of_the_call(model):
     in_turn = load_checkworthiness_model(Config.from_env({"FACTCHECK_CHECKWORTHINESS_PARALLELISM": "1"}))
     assert model.parallel == 2 and in_turn.parallel == 1
     assert in_turn.score(CHECK_WORTHY + NOT_CHECK_WORTHY) == alone
+    assert model.score(CHECK_WORTHY + NOT_CHECK_WORTHY, parallel=1) == alone  # as bulk ingestion calls it
 
 
 def test_the_configured_path_is_used_and_a_missing_model_is_named(tmp_path):
