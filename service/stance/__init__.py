@@ -16,8 +16,8 @@ STANCE_MODELS = ("fact", "trained", "polarity")
 
 
 def load_stance_model(config: Config, embedder: Embedder) -> StanceModel:
-    """'fact' (``config.claim_stance_model``, models/claim_stance by default), 'trained' (models/stance), 'polarity' (rules) or a path to a
-    local CrossEncoder NLI directory."""
+    """'fact' (``config.claim_stance_model``, models/claim_stance by default), 'trained' (models/stance),
+    'polarity' (rules) or a path to a local CrossEncoder NLI directory."""
     choice = config.stance_model
     if choice == "polarity":
         return PolarityStanceModel(config.stance_related_threshold)
