@@ -209,13 +209,14 @@ def pools(docs: list) -> tuple[dict[str, list[str]], list[str]]:
 class Augmenter:
     """Contrastive pairs from training pairs (spaCy's small English pipeline gives tags, parse and entities)."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, time_antonyms: bool = True) -> None:
         import importlib
 
         from service.extraction.spacy_extractor import MODEL_PACKAGE
 
         self.nlp = importlib.import_module(MODEL_PACKAGE).load()  # with the lemmatizer: "did not <lemma>"
         self.rng = random.Random(f"augment:{seed}")
+        self.time_antonyms = time_antonyms  # False: "before" / "after" are never swapped (a time, not a fact)
 
     def make(self, pairs: list[dict]) -> list[dict]:
         candidates = [p for p in pairs if p["source"] in ("vitaminc_real", "vitaminc_synthetic", "fever_dev", "snli")
@@ -289,7 +290,7 @@ class Augmenter:
         if label != "supports":
             return None
         for token in doc:
-            if token.lower_ in ANTONYMS:
+            if token.lower_ in ANTONYMS and (self.time_antonyms or token.lower_ not in TIME_PREPOSITIONS):
                 new = ANTONYMS[token.lower_]
                 new = new.capitalize() if token.text[0].isupper() else new
                 return _replace_span(s, token.idx, token.idx + len(token), new), c, "refutes"
@@ -449,10 +450,11 @@ def self_sentences(data_dir: Path, share: float, validation: bool, seed: int) ->
 
 
 def build_refine(data_dir: Path, share: float, seed: int, replay: list[dict], replayed: int,
+                 time_antonyms: bool = True,
                  ) -> tuple[list[dict], list[dict]]:
     """(training pairs, validation pairs) of the refine stage: self-contrast pairs and ``replayed`` pairs of the
     first stage's training set; the validation pairs are self-contrast pairs of validation-side sentences."""
-    augmenter = Augmenter(seed)
+    augmenter = Augmenter(seed, time_antonyms)
     train = augmenter.make_self(self_sentences(data_dir, share, False, seed))
     validation = augmenter.make_self(self_sentences(data_dir, share, True, seed))
     rng = random.Random(f"replay:{seed}")

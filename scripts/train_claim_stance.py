@@ -37,7 +37,8 @@ def pairs(args: argparse.Namespace) -> tuple[list[dict], list[dict]]:
     if not (train_path.exists() and validation_path.exists()):
         if args.replay_from:  # the refine stage: self-contrast pairs beside replayed first-stage pairs
             train, validation = claim_stance_data.build_refine(args.data, args.validation_share, args.seed,
-                                                               read(args.replay_from / "train.jsonl"), args.replay)
+                                                               read(args.replay_from / "train.jsonl"), args.replay,
+                                                               not args.no_time_antonyms)
             validation = read(args.replay_from / "validation.jsonl") + validation
         else:
             train, validation = claim_stance_data.build(args.data, args.validation_share, args.seed)
@@ -223,6 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replay-from", type=Path,
                         help="refine stage: the first stage's work directory (pairs replayed, validation kept)")
     parser.add_argument("--replay", type=int, default=8000, help="refine stage: first-stage pairs replayed")
+    parser.add_argument("--no-time-antonyms", action="store_true",
+                        help="refine stage: never swap 'before' / 'after' in the antonym pairs (only a detail pair "
+                             "adds or drops a time)")
     parser.add_argument("--teacher", type=Path,
                         help="a trained model directory (int8 ONNX, as shipped) whose answers are mixed into the "
                              "targets (distillation, e.g. into a --layers student)")

@@ -79,6 +79,8 @@ def test_self_contrast_pairs_change_one_fact_of_their_claim():
         "Iran sent drones to Russia.", sentence, "supports")  # a detail left out: still supported
     assert augmenter._add_detail(sentence, sentence, "supports", doc) == (
         sentence, "Iran sent drones to Russia.", "supports")  # a detail added: supported, not refuted
+    timed = "Iran sent drones to Russia before the invasion."
+    assert Augmenter(13, time_antonyms=False)._antonym(timed, timed, "supports", augmenter.nlp(timed)) is None
     negated = "Russia did not send troops to Belarus last week."
     assert augmenter._drop_detail(negated, negated, "supports", augmenter.nlp(negated)) is None
     sentences = [sentence, "The company laid off 1,200 workers at its plant in Ohio.",
