@@ -85,11 +85,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", default=str(REPO_ROOT / "models" / "stance"), help="model directory")
     parser.add_argument("--embedding-model", default="all-MiniLM-L6-v2")
     parser.add_argument("--stance-model", choices=("fact", "trained"), default="fact")
-    parser.add_argument("--claim-model", type=Path, default=REPO_ROOT / "models" / "claim_stance",
-                        help="the fact model's directory (default the shipped one)")
+    parser.add_argument("--claim-model", type=Path, help="the fact model's directory (default the shipped one)")
     args = parser.parse_args(argv)
 
     from service.embeddings import SentenceTransformerEmbedder
+    from service.stance import CLAIM_MODEL_DIR
     from service.stance.claim_model import FactStanceModel
     from service.stance.trained import TrainedStanceModel
 
@@ -102,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     model = TrainedStanceModel.load(args.model, SentenceTransformerEmbedder(args.embedding_model))
     if args.stance_model == "fact":
-        model = FactStanceModel.load(args.claim_model, related=model, threads=2)
+        model = FactStanceModel.load(args.claim_model or CLAIM_MODEL_DIR, related=model, threads=2)
     predicted = model.predict_pairs([h for h, _, _ in rows], [body_id for _, body_id, _ in rows], bodies)
     lines, _, score = report(gold, predicted)
     print(f"{len(rows)} pairs, {len(bodies)} bodies, {time.perf_counter() - started:.1f} s")

@@ -65,7 +65,7 @@ def teacher_targets(args: argparse.Namespace, rows: list[dict]) -> np.ndarray:
     """Training targets mixed with a teacher's answers (knowledge distillation, Hinton et al., 2015):
     ``(1 - w)`` x the gold label + ``w`` x the teacher's probabilities at temperature 1, for w = --teacher-weight.
     The teacher (a shipped model directory) is run once; its logits are cached in the work directory."""
-    from service.stance.claim_model import ClaimStanceClassifier
+    from service.stance.claim_model import ClaimStanceClassifier, softmax
 
     gold = np.eye(len(LABELS), dtype=np.float32)[[LABELS.index(r["label"]) for r in rows]]
     key = hashlib.sha256(json.dumps([str(args.teacher.resolve()), [(r["claim"], r["statement"]) for r in rows]])
@@ -78,9 +78,7 @@ def teacher_targets(args: argparse.Namespace, rows: list[dict]) -> np.ndarray:
         teacher = ClaimStanceClassifier(args.teacher, threads=1, parallel=args.threads)
         logits = teacher.logits([r["claim"] for r in rows], [r["statement"] for r in rows])
         np.save(cache, logits)
-    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return ((1 - args.teacher_weight) * gold + args.teacher_weight * shifted / shifted.sum(axis=1, keepdims=True)
-            ).astype(np.float32)
+    return ((1 - args.teacher_weight) * gold + args.teacher_weight * softmax(logits)).astype(np.float32)
 
 
 def train(args: argparse.Namespace, train_rows: list[dict]) -> Path:
@@ -277,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
                      "teacher": str(args.teacher) if args.teacher else None,
                      "teacher_weight": args.teacher_weight if args.teacher else None,
                      "replay_from": str(args.replay_from) if args.replay_from else None,
+                     "time_antonyms": not args.no_time_antonyms if args.replay_from else None,
                      "average_with": str(args.average_with) if args.average_with else None,
                      "average_weight": args.average_weight if args.average_with else None,
                      "pairs": claim_stance_data.summarise(train_rows)},

@@ -11,7 +11,7 @@ from .polarity import PolarityStanceModel
 __all__ = ["LABELS", "Stance", "StanceInput", "StanceModel", "PolarityStanceModel", "load_stance_model"]
 
 TRAINED_MODEL_DIR = PROJECT_ROOT / "models" / "stance"
-CLAIM_MODEL_DIR = PROJECT_ROOT / "models" / "claim_stance"
+CLAIM_MODEL_DIR = Config.claim_stance_model  # the shipped one: the default of FACTCHECK_CLAIM_STANCE_MODEL
 STANCE_MODELS = ("fact", "trained", "polarity")
 
 
