@@ -209,7 +209,7 @@ def pools(docs: list) -> tuple[dict[str, list[str]], list[str]]:
 class Augmenter:
     """Contrastive pairs from training pairs (spaCy's small English pipeline gives tags, parse and entities)."""
 
-    def __init__(self, seed: int, time_antonyms: bool = True) -> None:
+    def __init__(self, seed: int, time_antonyms: bool = True, news_numbers: bool = False) -> None:
         import importlib
 
         from service.extraction.spacy_extractor import MODEL_PACKAGE
@@ -217,6 +217,9 @@ class Augmenter:
         self.nlp = importlib.import_module(MODEL_PACKAGE).load()  # with the lemmatizer: "did not <lemma>"
         self.rng = random.Random(f"augment:{seed}")
         self.time_antonyms = time_antonyms  # False: "before" / "after" are never swapped (a time, not a fact)
+        # True: numbers are also written as news writes them ("2,000", not only "2000"), and "2,000" is a number
+        # to change, not a year
+        self.news_numbers = news_numbers
 
     def make(self, pairs: list[dict]) -> list[dict]:
         candidates = [p for p in pairs if p["source"] in ("vitaminc_real", "vitaminc_synthetic", "fever_dev", "snli")
@@ -268,11 +271,13 @@ class Augmenter:
         for match in re.finditer(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\d.,]*\d)", s):
             raw = match.group(1)
             value = float(raw.replace(",", ""))
-            if 1800 <= value <= 2100 or raw not in c:
+            year = 1800 <= value <= 2100 and (not self.news_numbers or re.fullmatch(r"\d{4}", raw))
+            if year or raw not in c:
                 continue
             factor = self.rng.choice((10, 0.1, 2, 3, 0.5)) if value >= 10 else self.rng.choice((2, 3, 5))
             new = value * factor if value * factor >= 1 else value + self.rng.choice((3, 7, 12))
-            text = f"{int(new):,}" if "," in raw else (f"{new:.1f}" if "." in raw else str(int(round(new))))
+            grouped = "," in raw or (self.news_numbers and new >= 1000 and self.rng.random() < 0.5)
+            text = f"{int(new):,}" if grouped else (f"{new:.1f}" if "." in raw else str(int(round(new))))
             if text != raw:
                 return _replace_span(s, match.start(1), match.end(1), text), c, "refutes"
         return None
@@ -449,14 +454,25 @@ def self_sentences(data_dir: Path, share: float, validation: bool, seed: int) ->
     return chosen[:SELF_SENTENCES if not validation else SELF_SENTENCES // 5]
 
 
+def swaps_time(row: dict) -> bool:
+    """Whether a pair is an antonym swap of "before" / "after": ``_antonym`` replaces the statement's first word
+    with an antonym, so that word, in the swapped statement, is a time preposition."""
+    if row["source"] != "aug-antonym":
+        return False
+    first = next((w for w in re.findall(r"[a-z]+", row["statement"].lower()) if w in ANTONYMS), None)
+    return first in TIME_PREPOSITIONS
+
+
 def build_refine(data_dir: Path, share: float, seed: int, replay: list[dict], replayed: int,
-                 time_antonyms: bool = True,
+                 time_antonyms: bool = True, news_numbers: bool = False,
                  ) -> tuple[list[dict], list[dict]]:
     """(training pairs, validation pairs) of the refine stage: self-contrast pairs and ``replayed`` pairs of the
     first stage's training set; the validation pairs are self-contrast pairs of validation-side sentences."""
-    augmenter = Augmenter(seed, time_antonyms)
+    augmenter = Augmenter(seed, time_antonyms, news_numbers)
     train = augmenter.make_self(self_sentences(data_dir, share, False, seed))
     validation = augmenter.make_self(self_sentences(data_dir, share, True, seed))
+    if not time_antonyms:  # nor replayed: the first stage's "before" / "after" swaps stay out too
+        replay = [row for row in replay if not swaps_time(row)]
     rng = random.Random(f"replay:{seed}")
     train += rng.sample(replay, min(replayed, len(replay)))
     random.Random(f"refine:{seed}").shuffle(train)

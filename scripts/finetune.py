@@ -123,7 +123,9 @@ def fine_tune(work: Path, tokenizer, tokens: dict, labels: Sequence[int] | np.nd
     targets = torch.tensor(np.asarray(labels))
     lengths = np.array([len(x) for x in tokens["ids"]])
     torch.manual_seed(plan.seed)
-    start_dir = plan.init if plan.init and plan.init.is_dir() else base_model_dir()
+    start_dir = base_model_dir()
+    if plan.init and plan.init.is_dir():
+        start_dir = plan.init if (plan.init / "config.json").exists() else dequantise(plan.init, work / "init")
     model = AutoModelForSequenceClassification.from_pretrained(
         str(start_dir), num_labels=len(label_names), id2label=dict(enumerate(label_names)),
         label2id={label: i for i, label in enumerate(label_names)})
@@ -174,6 +176,67 @@ def fine_tune(work: Path, tokenizer, tokens: dict, labels: Sequence[int] | np.nd
     model.save_pretrained(str(final))
     tokenizer.save_pretrained(str(final))
     return final
+
+
+def dequantise(shipped: Path, out: Path) -> Path:
+    """A trainable float32 copy of a shipped classifier (``model.int8.onnx`` as ``export_int8`` writes it), saved
+    as a transformers model in ``out``, so that a refine stage can start from the shipped model itself.
+
+    Each int8 weight becomes ``scale * (q - zero_point)`` (per output channel); the float tensors (biases,
+    LayerNorm) are copied as they are. A linear layer's weight is named in the graph only through the bias added
+    to its product, so the graph is followed from each integer product to that bias.
+    """
+    import onnx
+    import torch
+    from onnx import numpy_helper
+    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
+
+    if (out / "config.json").exists():
+        return out
+    graph = onnx.load(str(shipped / "model.int8.onnx")).graph
+    tensors = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    consumers: dict[str, list] = {}
+    for node in graph.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+
+    def float_weight(stem: str) -> np.ndarray:
+        q = tensors[f"{stem}_quantized"].astype(np.float32)
+        return (q - tensors[f"{stem}_zero_point"].astype(np.float32)) * tensors[f"{stem}_scale"]
+
+    def bias_after(node) -> str:  # noqa: ANN001 - an ONNX node
+        frontier = list(node.output)
+        for _ in range(6):
+            following = [n for name in frontier for n in consumers.get(name, [])]
+            for n in following:
+                bias = [i for i in n.input if i.endswith(".bias") and i in tensors]
+                if n.op_type == "Add" and bias:
+                    return bias[0]
+            frontier = [o for n in following for o in n.output]
+        raise ValueError(f"no bias follows {node.name} in {shipped}")
+
+    state = {name: torch.tensor(value) for name, value in tensors.items() if name.endswith((".weight", ".bias"))}
+    for stem in {name[: -len("_quantized")] for name in tensors if name.endswith("_quantized")}:
+        if stem.endswith("_embeddings.weight"):  # Gather tables: (rows, width), as torch keeps them
+            state[stem] = torch.tensor(float_weight(stem))
+            continue
+        (product,) = [n for n in consumers[f"{stem}_quantized"] if n.op_type == "MatMulInteger"]
+        state[bias_after(product)[: -len(".bias")] + ".weight"] = torch.tensor(float_weight(stem).T.copy())
+    config = AutoConfig.from_pretrained(str(base_model_dir()), num_labels=len(tensors["classifier.bias"]))
+    model = AutoModelForSequenceClassification.from_config(config)
+    expected = set(model.state_dict()) - {n for n in model.state_dict() if n.endswith("position_ids")}
+    missing = expected - set(state)
+    if missing:
+        raise ValueError(f"{shipped}: no weights for {sorted(missing)[:5]}")
+    model.load_state_dict(state, strict=False)
+    settings = json.loads((shipped / "settings.json").read_text()) if (shipped / "settings.json").exists() else {}
+    if "labels" in settings:
+        model.config.id2label = dict(enumerate(settings["labels"]))
+        model.config.label2id = {label: i for i, label in enumerate(settings["labels"])}
+    model.save_pretrained(str(out))
+    AutoTokenizer.from_pretrained(str(shipped)).save_pretrained(str(out))
+    log(f"dequantised {shipped / 'model.int8.onnx'} -> {out}")
+    return out
 
 
 def export_int8(trained: Path, out: Path, sample: Sequence[str] | Sequence[tuple[str, str]]) -> Path:

@@ -38,7 +38,7 @@ def pairs(args: argparse.Namespace) -> tuple[list[dict], list[dict]]:
         if args.replay_from:  # the refine stage: self-contrast pairs beside replayed first-stage pairs
             train, validation = claim_stance_data.build_refine(args.data, args.validation_share, args.seed,
                                                                read(args.replay_from / "train.jsonl"), args.replay,
-                                                               not args.no_time_antonyms)
+                                                               not args.no_time_antonyms, args.news_numbers)
             validation = read(args.replay_from / "validation.jsonl") + validation
         else:
             train, validation = claim_stance_data.build(args.data, args.validation_share, args.seed)
@@ -218,13 +218,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-steps", type=int, default=0, help="train on the first N batches of the plan only")
     parser.add_argument("--stop-after", type=int, default=0, help="stop (as if interrupted) after this many steps")
     parser.add_argument("--train-only", action="store_true", help="train, then stop before export and figures")
-    parser.add_argument("--init", type=Path, help="refine stage: start from this trained model (a final/ directory or a checkpoint.pt)")
+    parser.add_argument("--init", type=Path,
+                        help="refine stage: start from this trained model (a final/ directory, a checkpoint.pt, or "
+                             "a shipped int8 model directory, dequantised)")
     parser.add_argument("--replay-from", type=Path,
                         help="refine stage: the first stage's work directory (pairs replayed, validation kept)")
     parser.add_argument("--replay", type=int, default=8000, help="refine stage: first-stage pairs replayed")
     parser.add_argument("--no-time-antonyms", action="store_true",
                         help="refine stage: never swap 'before' / 'after' in the antonym pairs (only a detail pair "
                              "adds or drops a time)")
+    parser.add_argument("--news-numbers", action="store_true",
+                        help="refine stage: number pairs also write numbers as news does ('2,000' against '200')")
     parser.add_argument("--teacher", type=Path,
                         help="a trained model directory (int8 ONNX, as shipped) whose answers are mixed into the "
                              "targets (distillation, e.g. into a --layers student)")
@@ -276,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
                      "teacher_weight": args.teacher_weight if args.teacher else None,
                      "replay_from": str(args.replay_from) if args.replay_from else None,
                      "time_antonyms": not args.no_time_antonyms if args.replay_from else None,
+                     "news_numbers": args.news_numbers if args.replay_from else None,
                      "average_with": str(args.average_with) if args.average_with else None,
                      "average_weight": args.average_weight if args.average_with else None,
                      "pairs": claim_stance_data.summarise(train_rows)},

@@ -131,3 +131,59 @@ def test_a_teacher_s_answers_are_mixed_into_the_targets(tmp_path):
     work = _work_dir(tmp_path / "student")
     done = _train(work, "--layers", "3", "--max-steps", "2", "--teacher", str(args.teacher))
     assert done.returncode == 0 and "teacher" in done.stdout, done.stderr
+
+
+def test_the_shipped_int8_model_is_dequantised_into_a_trainable_one(tmp_path):
+    """--init models/claim_stance: the shipped int8 graph becomes a float32 transformers model with the same answers
+    (within the int8 rounding), and a refine stage trains from it."""
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    import torch
+    from finetune import dequantise
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from service.stance.claim_model import ClaimStanceClassifier
+
+    shipped = REPO_ROOT / "models" / "claim_stance"
+    out = dequantise(shipped, tmp_path / "float")
+    rows = [json.loads(line) for line in HARD_PAIRS.read_text().splitlines()[:12]]
+    claims, statements = [r["claim"] for r in rows], [r["statement"] for r in rows]
+    int8 = ClaimStanceClassifier(shipped, temperature=1.0, threads=1).logits(claims, statements)
+    model = AutoModelForSequenceClassification.from_pretrained(str(out)).eval()
+    tokenizer = AutoTokenizer.from_pretrained(str(out))
+    with torch.no_grad():
+        floats = np.concatenate([model(**tokenizer([c], [s], return_tensors="pt")).logits.numpy()
+                                 for c, s in zip(claims, statements)])
+    assert model.config.id2label == {0: "supports", 1: "refutes", 2: "neutral"}
+    assert np.abs(floats - int8).max() < 0.6  # a wrong weight in the wrong place gives logits far apart
+    assert (floats.argmax(axis=1) == int8.argmax(axis=1)).mean() >= 0.75  # near-even pairs may tip
+    work = _work_dir(tmp_path / "refine")
+    done = _train(work, "--init", str(shipped), "--max-steps", "2")
+    assert done.returncode == 0 and "dequantised" in done.stdout, done.stderr
+
+
+def test_without_time_antonyms_the_replay_leaves_out_before_after_swaps():
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    from claim_stance_data import swaps_time
+
+    claim = "Marvin Humes (born 18 March 1987) is an English singer."
+    assert swaps_time({"source": "aug-antonym", "claim": claim, "statement": "He was born before 1986."})
+    assert not swaps_time({"source": "aug-antonym", "claim": claim, "statement": "Prices fell before the war."})
+    assert not swaps_time({"source": "vitaminc_real", "claim": claim, "statement": "He was born before 1986."})
+
+
+def test_news_numbers_are_changed_as_news_writes_them():
+    """--news-numbers: "2,000" is a number to change (not a year), and a changed number may be grouped as news
+    groups it; without the option the pairs are the first stage's."""
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    from claim_stance_data import Augmenter
+
+    sentence = "Russia ordered about 2,000 drones from Iran."
+    assert Augmenter(13)._number(sentence, sentence, "supports") is None  # read as the year 2000
+    news = Augmenter(13, news_numbers=True)
+    statement, claim, label = news._number(sentence, sentence, "supports")
+    assert label == "refutes" and claim == sentence and statement != sentence
+    plain = "The army bought 300 drones."
+    written = {news._number(plain, plain, "supports")[0] for _ in range(200)}
+    assert {"The army bought 3,000 drones.", "The army bought 3000 drones."} <= written
+    assert Augmenter(13, news_numbers=True)._number("It was founded in 1987.", "It was founded in 1987.",
+                                                    "supports") is None  # a year stays for the year pairs

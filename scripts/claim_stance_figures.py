@@ -1,0 +1,72 @@
+"""The claim-level stance figures of the model card, for one or more trained models side by side in one run.
+
+    python scripts/claim_stance_figures.py [--work var/claim_stance_train] [--limit 1000] MODEL_DIR [MODEL_DIR ...]
+
+Each model directory (``models/claim_stance`` or a training run's ``--out``) is served as the ``fact`` model
+(``FACTCHECK_CLAIM_STANCE_MODEL``) and scored through the path of ``/v1/check`` (``evaluate_claim_stance.predict``)
+on the hand-written hard pairs (``tests/data/hard_pairs*.jsonl``) and on sets written from the stage-one
+validation split in ``--work`` (never trained on): supported / refuted claims (FEVER dev), news headline against
+lead (FNC-1 agree / disagree / discuss) and claim against evidence sentence (VitaminC real), the first ``--limit``
+pairs of each in file order. Prints one table row per model.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+for path in (REPO_ROOT, Path(__file__).resolve().parent):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+from claim_stance_data import read_jsonl  # noqa: E402
+from evaluate_claim_stance import predict, read_pairs, scores  # noqa: E402
+
+HARD_PAIRS = sorted((REPO_ROOT / "tests" / "data").glob("hard_pairs*.jsonl"))
+# (column, validation sources, figure): the held-back kinds of issue 10, from the stage-one validation split
+VALIDATION_SETS = (
+    ("supported/refuted claims (accuracy)", ("fever_dev",), "accuracy"),
+    ("headline vs lead (macro-F1)", ("fnc1-agree", "fnc1-disagree", "fnc1-discuss"), "macro_f1"),
+    ("claim vs evidence (macro-F1)", ("vitaminc_real",), "macro_f1"),
+)
+
+
+def pair_sets(work: Path, limit: int) -> list[tuple[str, list[dict], str]]:
+    sets = [("hard pairs (accuracy)", [p for path in HARD_PAIRS for p in read_pairs(path)], "accuracy")]
+    validation = list(read_jsonl(work / "validation.jsonl"))
+    for name, sources, figure in VALIDATION_SETS:
+        sets.append((name, [p for p in validation if p["source"] in sources][:limit], figure))
+    return sets
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("models", nargs="+", type=Path, help="model directories (model.int8.onnx, settings.json)")
+    parser.add_argument("--work", type=Path, default=REPO_ROOT / "var" / "claim_stance_train",
+                        help="the stage-one work directory (its validation.jsonl)")
+    parser.add_argument("--limit", type=int, default=1000, help="pairs per validation set")
+    args = parser.parse_args(argv)
+
+    from service.config import Config
+    from service.engine import FactCheckEngine
+
+    sets = pair_sets(args.work, args.limit)
+    print("| model | " + " | ".join(f"{name}, {len(pairs)}" for name, pairs, _ in sets) + " |")
+    print("|---" * (len(sets) + 1) + "|")
+    for model in args.models:
+        cells = []
+        with tempfile.TemporaryDirectory() as data_dir:
+            engine = FactCheckEngine(Config.from_env(data_dir=data_dir, stance_model="fact",
+                                                     claim_stance_model=str(model.resolve())))
+            for _, pairs, figure in sets:
+                result = scores([p["label"] for p in pairs], predict(engine, pairs, progress=False))
+                cells.append(f"{result[figure]:.3f}")
+            engine.close()
+        print(f"| {model} | " + " | ".join(cells) + " |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
