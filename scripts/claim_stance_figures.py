@@ -21,7 +21,6 @@ for path in (REPO_ROOT, Path(__file__).resolve().parent):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from claim_stance_data import read_jsonl  # noqa: E402
 from evaluate_claim_stance import predict, read_pairs, scores  # noqa: E402
 
 HARD_PAIRS = sorted((REPO_ROOT / "tests" / "data").glob("hard_pairs*.jsonl"))
@@ -35,7 +34,7 @@ VALIDATION_SETS = (
 
 def pair_sets(work: Path, limit: int) -> list[tuple[str, list[dict], str]]:
     sets = [("hard pairs (accuracy)", [p for path in HARD_PAIRS for p in read_pairs(path)], "accuracy")]
-    validation = list(read_jsonl(work / "validation.jsonl"))
+    validation = read_pairs(work / "validation.jsonl")
     for name, sources, figure in VALIDATION_SETS:
         sets.append((name, [p for p in validation if p["source"] in sources][:limit], figure))
     return sets

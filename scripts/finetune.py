@@ -224,8 +224,7 @@ def dequantise(shipped: Path, out: Path) -> Path:
         state[bias_after(product)[: -len(".bias")] + ".weight"] = torch.tensor(float_weight(stem).T.copy())
     config = AutoConfig.from_pretrained(str(base_model_dir()), num_labels=len(tensors["classifier.bias"]))
     model = AutoModelForSequenceClassification.from_config(config)
-    expected = set(model.state_dict()) - {n for n in model.state_dict() if n.endswith("position_ids")}
-    missing = expected - set(state)
+    missing = {name for name in model.state_dict() if not name.endswith("position_ids")} - set(state)
     if missing:
         raise ValueError(f"{shipped}: no weights for {sorted(missing)[:5]}")
     model.load_state_dict(state, strict=False)

@@ -347,9 +347,10 @@ def test_kill_9_during_reindex_reembed_then_a_rerun_finishes(tmp_path: Path, onn
         ids = sorted(text_of)
         # encoded in the batches reindex makes: int8 activations are quantised per batch, so the same text in another
         # batch differs by as much as the float32 model does (cosine down to 0.989 either way)
-        new_vectors = {i: v for start in range(0, len(ids), REEMBED_BATCH)
-                       for i, v in zip(ids[start:start + REEMBED_BATCH],
-                                       int8.encode([text_of[i] for i in ids[start:start + REEMBED_BATCH]]))}
+        new_vectors = {}
+        for start in range(0, len(ids), REEMBED_BATCH):
+            batch = ids[start:start + REEMBED_BATCH]
+            new_vectors.update(zip(batch, int8.encode([text_of[i] for i in batch])))
 
         run = reembed_command(data_dir)
         batches = 0
