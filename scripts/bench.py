@@ -238,6 +238,8 @@ def main() -> None:
                         help="stance model timed beside it in the same run ('' for none)")
     parser.add_argument("--other-claim-model", type=Path,
                         help="another 'fact' model directory (e.g. a smaller student) timed beside it in the same run")
+    parser.add_argument("--model-alone", action="store_true",
+                        help="time the 'fact' model without the parse's fact checks beside it in the same run")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--against", type=Path, help="another checkout whose /v1/check is timed beside this tree's")
     args = parser.parse_args()
@@ -259,7 +261,9 @@ def main() -> None:
         if config.stance_parallelism > 1:
             sequential = load_stance_model(config.with_overrides(stance_parallelism=1), engine.embedder)
         other = None
-        if args.other_claim_model:
+        if args.model_alone:
+            other = load_stance_model(config.with_overrides(stance_fact_checks=False), engine.embedder)
+        elif args.other_claim_model:
             other = load_stance_model(config.with_overrides(claim_stance_model=args.other_claim_model.resolve()),
                                       engine.embedder)
         timings = bench_in_process(engine, statements, args.k, baseline, sequential, other)
@@ -301,7 +305,9 @@ def main() -> None:
               f"{1000 * stance_cost:+.2f} ms)")
     if other is not None:
         other_cost = median(timings["check_with_other_claim_model"]) - median(timings["check_search_only"])
-        print(f"'fact' model from {args.other_claim_model} cost over k={args.k} in the same run: "
+        what = "the 'fact' model without fact checks" if args.model_alone \
+            else f"'fact' model from {args.other_claim_model}"
+        print(f"{what} cost over k={args.k} in the same run: "
               f"{1000 * other_cost:+.2f} ms at p50 ({other_cost / stance_cost:.2f} of the configured one)")
     if baseline is not None:
         base_cost = median(timings["check_with_baseline_stance"]) - median(timings["check_search_only"])

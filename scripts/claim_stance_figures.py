@@ -1,10 +1,13 @@
 """The claim-level stance figures of the model card, for one or more trained models side by side in one run.
 
-    python scripts/claim_stance_figures.py [--work var/claim_stance_train] [--limit 1000] MODEL_DIR [MODEL_DIR ...]
+    python scripts/claim_stance_figures.py [--work var/claim_stance_train] [--limit 1000] [--model-alone]
+                                           MODEL_DIR [MODEL_DIR ...]
 
 Each model directory (``models/claim_stance`` or a training run's ``--out``) is served as the ``fact`` model
 (``FACTCHECK_CLAIM_STANCE_MODEL``) and scored through the path of ``/v1/check`` (``evaluate_claim_stance.predict``)
-on the hand-written hard pairs (``tests/data/hard_pairs*.jsonl``) and on sets written from the stage-one
+on the hand-written hard pairs (``tests/data/hard_pairs.jsonl`` and ``hard_pairs_more.jsonl``, read while the
+models and the parse's fact checks were made; ``hard_pairs_fresh.jsonl``, written afterwards by someone who saw
+neither, reported apart) and on sets written from the stage-one
 validation split in ``--work`` (never trained on): supported / refuted claims (FEVER dev), news headline against
 lead (FNC-1 agree / disagree / discuss) and claim against evidence sentence (VitaminC real), the first ``--limit``
 pairs of each in file order. Prints one table row per model.
@@ -23,7 +26,8 @@ for path in (REPO_ROOT, Path(__file__).resolve().parent):
 
 from evaluate_claim_stance import predict, read_pairs, scores  # noqa: E402
 
-HARD_PAIRS = sorted((REPO_ROOT / "tests" / "data").glob("hard_pairs*.jsonl"))
+HARD_PAIRS = [REPO_ROOT / "tests" / "data" / name for name in ("hard_pairs.jsonl", "hard_pairs_more.jsonl")]
+FRESH_HARD_PAIRS = REPO_ROOT / "tests" / "data" / "hard_pairs_fresh.jsonl"
 # (column, validation sources, figure): the held-back kinds of issue 10, from the stage-one validation split
 VALIDATION_SETS = (
     ("supported/refuted claims (accuracy)", ("fever_dev",), "accuracy"),
@@ -33,7 +37,8 @@ VALIDATION_SETS = (
 
 
 def pair_sets(work: Path, limit: int) -> list[tuple[str, list[dict], str]]:
-    sets = [("hard pairs (accuracy)", [p for path in HARD_PAIRS for p in read_pairs(path)], "accuracy")]
+    sets = [("hard pairs (accuracy)", [p for path in HARD_PAIRS for p in read_pairs(path)], "accuracy"),
+            ("fresh hard pairs (accuracy)", read_pairs(FRESH_HARD_PAIRS), "accuracy")]
     validation = read_pairs(work / "validation.jsonl")
     for name, sources, figure in VALIDATION_SETS:
         sets.append((name, [p for p in validation if p["source"] in sources][:limit], figure))
@@ -46,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=REPO_ROOT / "var" / "claim_stance_train",
                         help="the stage-one work directory (its validation.jsonl)")
     parser.add_argument("--limit", type=int, default=1000, help="pairs per validation set")
+    parser.add_argument("--model-alone", action="store_true",
+                        help="also score each model without the parse's fact checks (FACTCHECK_STANCE_FACT_CHECKS)")
     args = parser.parse_args(argv)
 
     from service.config import Config
@@ -55,15 +62,18 @@ def main(argv: list[str] | None = None) -> int:
     print("| model | " + " | ".join(f"{name}, {len(pairs)}" for name, pairs, _ in sets) + " |")
     print("|---" * (len(sets) + 1) + "|")
     for model in args.models:
-        cells = []
-        with tempfile.TemporaryDirectory() as data_dir:
-            engine = FactCheckEngine(Config.from_env(data_dir=data_dir, stance_model="fact",
-                                                     claim_stance_model=str(model.resolve())))
-            for _, pairs, figure in sets:
-                result = scores([p["label"] for p in pairs], predict(engine, pairs, progress=False))
-                cells.append(f"{result[figure]:.3f}")
-            engine.close()
-        print(f"| {model} | " + " | ".join(cells) + " |", flush=True)
+        for checks in (True, False) if args.model_alone else (True,):
+            cells = []
+            with tempfile.TemporaryDirectory() as data_dir:
+                engine = FactCheckEngine(Config.from_env(data_dir=data_dir, stance_model="fact",
+                                                         claim_stance_model=str(model.resolve()),
+                                                         stance_fact_checks=checks))
+                for _, pairs, figure in sets:
+                    result = scores([p["label"] for p in pairs], predict(engine, pairs, progress=False))
+                    cells.append(f"{result[figure]:.3f}")
+                engine.close()
+            name = f"{model}" + ("" if checks else ", model alone")
+            print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
     return 0
 
 

@@ -38,6 +38,8 @@ class Config:
     stance_related_threshold: float = 0.45  # similarity under which stance is neutral
     # "fact": the claim/statement pairs of one request are run on this many threads at once (1: one after another)
     stance_parallelism: int = 2
+    # "fact": the parse's fact checks on top of the model (another actor, a conflicting number, an antonym, ...)
+    stance_fact_checks: bool = True
     # Check-worthiness sentence classifier (service/checkworthiness.py): a directory with model.int8.onnx
     checkworthiness_model: Path = PROJECT_ROOT / "models" / "checkworthiness"
     checkworthiness_parallelism: int = 2  # sentences of one call scored on this many threads at once (1: in turn)

@@ -191,12 +191,13 @@ def _evaluate(pairs: Path, stance_model: str) -> tuple[str, float]:
 
 
 def test_evaluation_script_on_the_hard_pairs():
-    """The hand-written hard pairs through the service's path: the fact model well ahead of the topic model."""
+    """The hand-written hard pairs through the service's path: the fact model (with the parse's fact checks) well
+    ahead of the topic model."""
     output, accuracy = _evaluate(HARD_PAIRS, "fact")
     assert re.fullmatch(r"claim stance macro-F1: \d\.\d{4}", output.strip().splitlines()[-1])
     assert "stance model 'fact'" in output
     _, topic_accuracy = _evaluate(HARD_PAIRS, "trained")
-    assert accuracy >= 0.6 and accuracy >= topic_accuracy + 0.15, (accuracy, topic_accuracy)
+    assert accuracy >= 0.8 and accuracy >= topic_accuracy + 0.3, (accuracy, topic_accuracy)
 
 
 def test_the_fact_models_directory_is_configurable(tmp_path, embedder):

@@ -135,6 +135,20 @@ def test_spacy_extraction_is_quick_on_hostile_text(spacy_extractor, text: str) -
     spacy_extractor.extract(text[:SPACY_CHARS], PUBLISHED)
 
 
+@settings(deadline=10_000, max_examples=15, **HOSTILE_SETTINGS)
+@given(text=HOSTILE)
+def test_the_stance_fact_checks_are_quick_on_hostile_text(spacy_extractor, text: str) -> None:
+    """What the fact checks read of a statement and a stored claim: the parse, and names compared whole."""
+    from service.stance.facts import FactReader, compare, party, same_party
+
+    reader = FactReader()
+    statement = reader.fact(text[:Config().max_statement_chars])
+    claim, = reader.facts([text[:SPACY_CHARS]])
+    if statement is not None and claim is not None:
+        compare(statement, claim)
+    same_party(party(text), party(text[::-1]))
+
+
 def test_the_reported_quotation_followed_by_capitals_is_quick() -> None:
     """Run in a child process: before the fix it did not finish (exponential backtracking)."""
     code = (

@@ -30,7 +30,7 @@ def load_stance_model(config: Config, embedder: Embedder) -> StanceModel:
         from .claim_model import FactStanceModel
 
         return FactStanceModel.load(config.claim_stance_model, related=trained, threads=max(1, config.torch_threads),
-                                    parallel=config.stance_parallelism)
+                                    parallel=config.stance_parallelism, fact_checks=config.stance_fact_checks)
     if Path(choice).is_dir():
         from .crossencoder import CrossEncoderStanceModel
 

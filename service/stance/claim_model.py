@@ -5,7 +5,9 @@ not the same topic: another weapon, another actor, another number or date, an an
 are told apart. Voice is applied on top of the content: "X denied that P" is judged as P and flipped;
 "X neither confirmed nor denied" is neutral; a rejection of what the claim answers ("We strongly reject this
 information", extraction's ``responds_to``) is judged on that antecedent and flipped. Probabilities are calibrated by a temperature fitted on the
-validation split; a side the model is not sure of (below ``side_threshold``) is reported as neutral.
+validation split; a side the model is not sure of (below ``side_threshold``) is reported as neutral. On top of the
+model, the parse's fact checks (facts.py) turn another actor's same act to neutral and a conflicting number, an
+opposite verb, a part against the whole or "after" against "before" to refutes.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import numpy as np
 
 from ..onnx_classifier import OnnxClassifier
 from .base import ArticleStance, SourceInput, Stance, StanceInput
+from .facts import CONFLICT, OTHER_FACT, FactReader, compare
 from .features import body_sentences
 
 LABELS = ("supports", "refutes", "neutral")
@@ -29,6 +32,9 @@ SPEECH_VERBS = frozenset({"said", "says", "say", "told", "added", "stated", "str
 # A trailing source attribution is not part of the content: "..., according to TASS Russian state news."
 TRAILING_SOURCE = re.compile(r",\s*(?:according to|citing|as reported by)\s+[^,;]{1,80}[.!]?$", re.I)
 EVIDENCE_SENTENCES = 3
+# The parse's fact checks apply to pairs the model finds related (neutral below this) and move this share of the
+# probability: support to neutral for another fact, support and neutral to refutes for a conflicting detail.
+FACT_CHECK_RELATED, FACT_CHECK_WEIGHT = 0.6, 0.9
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -117,9 +123,11 @@ class FactStanceModel:
 
     name = "fact"
 
-    def __init__(self, classifier: ClaimStanceClassifier, related=None) -> None:  # noqa: ANN001
+    def __init__(self, classifier: ClaimStanceClassifier, related=None,  # noqa: ANN001
+                 facts: FactReader | None = None) -> None:
         self.classifier = classifier
         self.related = related  # TrainedStanceModel: its article head decides related / unrelated
+        self.facts = facts  # the parse's fact checks on top of the model (None: the model alone)
         article = classifier.settings.get("article", {})
         self.disagree_threshold = float(article.get("disagree_threshold", 0.5))
         self.agree_threshold = float(article.get("agree_threshold", 0.5))
@@ -127,29 +135,54 @@ class FactStanceModel:
 
     @classmethod
     def load(cls, model_dir: str | Path, related=None, threads: int = 1,  # noqa: ANN001
-             parallel: int = 1) -> FactStanceModel:
-        return cls(ClaimStanceClassifier(model_dir, threads=threads, parallel=parallel), related)
+             parallel: int = 1, fact_checks: bool = True) -> FactStanceModel:
+        return cls(ClaimStanceClassifier(model_dir, threads=threads, parallel=parallel), related,
+                   FactReader() if fact_checks else None)
 
     # -- claim level -----------------------------------------------------------------------------------------
 
     def content_probabilities(self, statement: str, claims: Sequence[StanceInput]) -> np.ndarray:
         """Calibrated probabilities of each claim's stance toward ``statement``, its voice applied."""
-        contents, flips = [], []
+        contents, flips, facts = [], [], []
         for claim in claims:
             content, governed = attributed_content(claim.text, claim.verb)
             flip = governed and claim.voice == "denies"
+            fact = claim.text if governed and not flip else content  # "X said it ...": the parse names "it"
             if claim.context and (claim.voice == "denies" or claim.polarity == "negative"):
                 # "We strongly reject this information": judged on the information it rejects, turned round
                 content, flip = attributed_content(claim.context, None)[0], True
+                fact = content
             contents.append(content)
             flips.append(flip)
-        probabilities = self.classifier.probabilities(contents, [statement] * len(contents))
+            facts.append(fact)
+        probabilities = self.check_facts(statement, facts,
+                                         self.classifier.probabilities(contents, [statement] * len(contents)))
         for row, (claim, flip) in enumerate(zip(claims, flips)):
             if flip:  # "X denied that P": against the statement when P supports it; no side when P refutes it
                 supports, refutes = probabilities[row, SUPPORTS], probabilities[row, REFUTES]
                 probabilities[row] = (0.0, supports, probabilities[row, NEUTRAL] + refutes)
             if claim.voice == "refuses_to_confirm":  # "neither confirmed nor denied": no side, whatever P says
                 probabilities[row] = (0.0, 0.0, 1.0)
+        return probabilities
+
+    def check_facts(self, statement: str, claims: Sequence[str], probabilities: np.ndarray) -> np.ndarray:
+        """The model's probabilities with the parse's fact checks (facts.py) of each claim's text against the
+        statement applied to the related pairs."""
+        related = [row for row in range(len(claims)) if probabilities[row, NEUTRAL] < FACT_CHECK_RELATED]
+        if self.facts is None or not related:
+            return probabilities
+        said = self.facts.fact(statement)
+        if said is None:
+            return probabilities
+        facts = self.facts.facts([claims[row] for row in related])
+        w = FACT_CHECK_WEIGHT
+        for row, fact in zip(related, facts):
+            verdict = compare(said, fact) if fact is not None else None
+            s, r, n = probabilities[row]
+            if verdict == OTHER_FACT:  # a refutation stays: "directed by X" against "directed by Y" is one
+                probabilities[row] = (s * (1 - w), r, n + w * s)
+            elif verdict == CONFLICT:
+                probabilities[row] = (s * (1 - w), r + w * (s + n), n * (1 - w))
         return probabilities
 
     def classify(

@@ -1,0 +1,410 @@
+"""Fact checks over the parse: the details a cross-encoder of this size reads as "same topic, so supports".
+
+The claim-level model judges whether a claim's content supports, refutes or says nothing about the statement.
+At 6 layers it reliably tells the topic, less reliably the fact: another actor, the same verb in the other
+direction, another number, an antonym, "some" against "all", "before" against "after". These are read here from
+spaCy's dependency parse of both sides (the pipeline extraction already loads) and applied on top of the model's
+probabilities, for pairs the model finds related:
+
+- **another actor** (the subjects name different parties: "The United States sent drones" against "Iran sent
+  drones", "The mayor of Chicago" against "The mayor of Boston"), or **the same verb the other way round** ("Russia
+  sent drones to Iran" against "Iran sent drones to Russia"): another fact, so neutral;
+- **a conflicting detail** of the same fact: a number of the same thing that cannot be the same ("about 2,000
+  drones" against "about 200 drones", "about 30 people" against "at least 300 people"), an opposite verb ("rose"
+  against "fell", "upheld" against "struck down"), a part against the whole ("Some of the hostages" against "All of
+  the hostages"), "after" against "before" the same event: refutes.
+
+A negation on either side leaves the pair to the model (two negations of one fact are its job, not a rule's), and
+so does anything the parse does not settle: a converse verb ("bought from" against "sold to"), a synonym, a
+pronoun subject.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+OTHER_FACT, CONFLICT = "other_fact", "conflict"
+# Entity types that name a party; dates and times are details, not actors.
+NAME_TYPES = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"}
+SKIPPED_ENTITY_TYPES = {"DATE", "TIME", "ORDINAL"}
+TITLE_TYPES = {"EVENT", "PRODUCT", "WORK_OF_ART", "LAW"}
+# Reporting verbs whose clausal complement is the fact ("Officials said at least 300 people died").
+REPORTING = re.compile(r"^(?:said|says|say|told|added|stated|stressed|insisted|claimed|announced|confirmed|"
+                       r"declared|noted|argued|maintained|warned|admitted|acknowledged|conceded|reported|wrote|"
+                       r"explained|affirmed|show|shows|showed|suggest|suggests|suggested|believe|believes|"
+                       r"believed|think|thinks|thought)$", re.I)
+# One party under several names: capitals, seats of government, demonyms and short forms.
+ALIASES = {
+    "us": "united states", "u.s.": "united states", "usa": "united states", "u.s.a.": "united states",
+    "america": "united states", "american": "united states", "americans": "united states",
+    "washington": "united states", "the united states": "united states",
+    "uk": "united kingdom", "u.k.": "united kingdom", "britain": "united kingdom", "great britain": "united kingdom",
+    "british": "united kingdom", "london": "united kingdom",
+    "moscow": "russia", "kremlin": "russia", "the kremlin": "russia", "tehran": "iran", "kyiv": "ukraine",
+    "kiev": "ukraine", "beijing": "china", "paris": "france", "french": "france", "berlin": "germany",
+    "brussels": "european union", "eu": "european union", "the european union": "european union",
+    "pyongyang": "north korea", "seoul": "south korea", "ankara": "turkey", "turkish": "turkey",
+    "damascus": "syria", "baghdad": "iraq", "tokyo": "japan", "japanese": "japan", "delhi": "india",
+    "new delhi": "india", "dutch": "netherlands", "swiss": "switzerland", "greek": "greece",
+}
+NAME_STOPWORDS = {"the", "of", "and", "for", "in", "on", "at", "new", "united", "north", "south", "east", "west",
+                  "saint", "san", "st.", "national", "republic", "state", "city", "county"}
+# Opposite predicates (forms as written, a particle after a space); a pair across two groups of a row conflicts.
+OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
+    (frozenset(a.split("|")), frozenset(b.split("|"))) for a, b in (
+        ("rise|rises|rose|risen|rising|increase|increases|increased|increasing|grow|grows|grew|grown|growing|"
+         "climb|climbs|climbed|jump|jumps|jumped|surge|surges|surged|soar|soars|soared|go up|goes up|went up|"
+         "gone up",
+         "fall|falls|fell|fallen|falling|decrease|decreases|decreased|decreasing|decline|declines|declined|"
+         "drop|drops|dropped|shrink|shrinks|shrank|shrunk|plunge|plunges|plunged|tumble|tumbles|tumbled|"
+         "slump|slumps|slumped|go down|goes down|went down|gone down"),
+        ("uphold|upholds|upheld|affirm|affirms|affirmed",
+         "overturn|overturns|overturned|strike down|strikes down|struck down|overrule|overrules|overruled|"
+         "reverse|reverses|reversed|quash|quashes|quashed|annul|annuls|annulled|invalidate|invalidated"),
+        ("approve|approves|approved|accept|accepts|accepted|endorse|endorses|endorsed",
+         "reject|rejects|rejected|veto|vetoes|vetoed|refuse|refuses|refused|decline|declines|declined"),
+        ("win|wins|won|winning", "lose|loses|lost|losing"),
+        ("raise|raises|raised|hike|hikes|hiked",
+         "cut|cuts|lower|lowers|lowered|reduce|reduces|reduced|slash|slashes|slashed"),
+        ("open|opens|opened|reopen|reopens|reopened", "close|closes|closed|shut|shuts|shut down|shuts down"),
+        ("acquit|acquits|acquitted|clear|clears|cleared", "convict|convicts|convicted"),
+        ("hire|hires|hired", "fire|fires|fired|lay off|lays off|laid off"),
+    ))
+SPEAKER_PRONOUNS = {"it", "they", "we", "he", "she", "i"}
+UNIVERSAL = {"all", "every", "each", "entire", "whole"}
+PARTIAL = {"some", "only", "most", "several", "few", "part", "half", "many", "majority", "minority"}
+NONE = {"none", "no", "nobody", "nothing"}
+TIME_RELATIONS = {"before": "before", "after": "after", "prior": "before", "following": "after", "since": "after"}
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
+                "fifty": 50, "hundred": 100, "dozen": 12, "dozens": 24}
+MULTIPLIERS = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000,
+               "trillion": 1_000_000_000_000, "k": 1_000, "m": 1_000_000, "bn": 1_000_000_000}
+APPROXIMATE = {"about", "around", "roughly", "nearly", "almost", "approximately", "some", "close", "estimated",
+               "an", "a"}
+AT_LEAST = {"least", "more", "over", "above", "exceeding", "upwards"}
+AT_MOST = {"most", "up", "fewer", "less", "under", "below"}
+EXACT_MARGIN, APPROXIMATE_MARGIN = 0.1, 0.25
+# Counts of time are durations or clock readings, seldom the fact itself ("with over 8 minutes left").
+TIME_UNITS = {"second", "minute", "hour", "day", "week", "month", "year", "decade", "century", "season", "time"}
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A number of something: the interval it allows and what it counts."""
+
+    low: float
+    high: float
+    unit: str  # the counted noun, singular and lower case ("drone", "people", "percent")
+
+
+@dataclass(frozen=True)
+class Fact:
+    """What a sentence asserts, as far as the parse says: its predicate, actors, amounts and qualifiers."""
+
+    predicate: str  # the main verb as written, lower case, with its particle ("struck down")
+    negated: bool
+    action: bool  # the predicate is a verb of action, not a copula ("is", "has")
+    actor_names: frozenset[str]  # parties named in the active subject, or in a passive's agent
+    subject_head: str  # the subject's head noun, singular ("" for none or a pronoun)
+    object_heads: frozenset[str]  # the direct and prepositional objects' head nouns, singular
+    theme: str  # the direct object's head noun (a passive's subject), singular
+    amounts: tuple[Amount, ...]
+    quantifier: str | None  # "universal", "partial" or "none", of the subject
+    times: frozenset[tuple[str, str]]  # ("before" | "after", the event noun)
+
+
+def singular(word: str) -> str:
+    word = word.lower()
+    if len(word) > 3 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def party(name: str) -> str:
+    """A name as compared: lower case, no accents, possessive or punctuation, its alias resolved."""
+    name = unicodedata.normalize("NFKD", name.lower()).encode("ascii", "ignore").decode()
+    name = re.sub(r"'s\b", "", name)
+    name = " ".join(re.findall(r"[\w.&-]+", name)).strip(" .")
+    name = re.sub(r"^the\s+", "", name)
+    return ALIASES.get(name, name)
+
+
+def same_party(a: str, b: str) -> bool:
+    """Perhaps one party under two names: equal, a name word in common ("Tim Roth", "Timothy Simon Roth"), an
+    acronym, or a demonym of a place. In doubt, the same: the check then leaves the pair to the model."""
+    if a == b:
+        return True
+    words_a, words_b = set(re.split(r"[\s-]+", a)) - NAME_STOPWORDS, set(re.split(r"[\s-]+", b)) - NAME_STOPWORDS
+    if any(len(w) >= 3 for w in words_a & words_b):
+        return True
+    for short, long in ((a, b), (b, a)):
+        if " " not in short and len(short) > 1 and short == "".join(w[0] for w in long.split()
+                                                                  if w not in {"of", "the", "and", "for"}):
+            return True
+    if " " in a or " " in b:
+        return False
+    common = len(_common_prefix(a, b))
+    return common >= max(4, min(len(a), len(b)) - 1)  # Iran/Iranian, Ukraine/Ukrainian, China/Chinese
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+def overlap(a: Iterable[str], b: Iterable[str]) -> bool:
+    return any(same_party(x, y) for x in a for y in b)
+
+
+def _title_case(doc: Any) -> bool:
+    """A headline in title case ("ISIS Beheads American Journalist"): every word a proper noun to the tagger."""
+    words = [t for t in doc if t.is_alpha and len(t) > 3]
+    return len(words) >= 3 and sum(t.text[0].isupper() for t in words) >= 0.8 * len(words)
+
+
+def _phrase(token: Any) -> Iterable[Any]:
+    """A subject's own words: its subtree without clauses, appositions and parentheses ("The game simulations
+    conducted by EA" -> "The game simulations")."""
+    yield token
+    for child in token.children:
+        if child.dep_ not in {"acl", "relcl", "appos", "advcl", "punct", "parataxis"}:
+            yield from _phrase(child)
+
+
+def _names(tokens: Iterable[Any]) -> frozenset[str]:
+    """The parties named among ``tokens``: named entities, and proper nouns outside title-case headlines."""
+    found = set()
+    for token in tokens:
+        if token.ent_type_ in NAME_TYPES:
+            span = next((e for e in token.doc.ents if e.start <= token.i < e.end), None)
+            found.add(party(span.text if span is not None else token.text))
+        elif token.pos_ == "PROPN" and token.ent_type_ not in SKIPPED_ENTITY_TYPES and not _title_case(token.doc):
+            found.add(party(token.text))
+    return frozenset(n for n in found if n)
+
+
+def _predicate(doc: Any) -> tuple[Any | None, Any | None]:
+    """The main verb, below reporting verbs ("Officials said P" -> P's verb), and the last reporting verb above it."""
+    root, reporting = next((t for t in doc if t.dep_ == "ROOT"), None), None
+    for _ in range(3):
+        if root is None or not REPORTING.match(root.text):
+            break
+        complement = next((c for c in root.children if c.dep_ in {"ccomp", "xcomp"}), None)
+        if complement is None:
+            break
+        root, reporting = complement, root
+    return root, reporting
+
+
+def _head_noun(token: Any) -> str:
+    """The counted or named thing of a subject or object: "All of the hostages" -> hostage."""
+    if token.pos_ == "PRON" or token.lower_ in UNIVERSAL | PARTIAL | NONE:
+        inner = next((c for c in token.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+        target = next((c for c in inner.children if c.dep_ == "pobj"), None) if inner is not None else None
+        return singular(target.text) if target is not None and target.pos_ in {"NOUN", "PROPN"} else ""
+    return singular(token.text) if token.pos_ in {"NOUN", "PROPN"} else ""
+
+
+def _quantifier(subject: Any) -> str | None:
+    words = {subject.lower_} | {c.lower_ for c in subject.children if c.dep_ in {"det", "predet", "advmod", "amod",
+                                                                                    "quantmod"}}
+    if words & NONE:
+        return "none"
+    if words & PARTIAL:
+        return "partial"
+    if words & UNIVERSAL:
+        return "universal"
+    return None
+
+
+def _number(token: Any) -> float | None:
+    text = token.lower_.replace(",", "")
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return float(text)
+    return float(NUMBER_WORDS[text]) if text in NUMBER_WORDS else None
+
+
+def _currency(doc: Any, first: Any, last: Any) -> str:
+    """The currency of an amount of money: its symbol before, or its word after ("300 pounds")."""
+    if first.i > 0 and doc[first.i - 1].is_currency:
+        return "money " + doc[first.i - 1].text
+    after = doc[last.i + 1].lower_ if last.i + 1 < len(doc) else ""
+    return "money " + singular(after) if after.isalpha() else ""
+
+
+def _amounts(sentence: Any) -> tuple[Amount, ...]:
+    """Numbers of things, each with its interval ("about 200 drones": 150-250 drones), years and dates left out."""
+    amounts, used, doc = [], set(), sentence.doc
+    for token in sentence:
+        if token.i in used or token.ent_type_ in SKIPPED_ENTITY_TYPES | NAME_TYPES | TITLE_TYPES:
+            continue  # "in 2022", "Masters 1000", "Boeing 737"
+        value = _number(token)
+        if value is None or (token.lower_ in {"one", "dozen", "dozens", "hundred"} and token.dep_ != "nummod"):
+            continue
+        end = token
+        while end.i + 1 < len(doc) and (doc[end.i + 1].lower_ in MULTIPLIERS or _number(doc[end.i + 1]) is not None):
+            nxt = doc[end.i + 1]
+            value *= MULTIPLIERS.get(nxt.lower_, 1) if nxt.lower_ in MULTIPLIERS else 1
+            used.add(nxt.i)
+            end = nxt
+        unit = ""
+        if token.ent_type_ == "PERCENT" or end.i + 1 < len(doc) and doc[end.i + 1].lower_ in {"%", "percent"}:
+            unit = "percent"
+        elif token.ent_type_ == "MONEY" or token.i > 0 and doc[token.i - 1].is_currency:
+            unit = _currency(doc, token, end)  # "$460" and "£300" are not compared
+        elif end.dep_ == "nummod" and end.head.pos_ == "NOUN" and 0 < end.head.i - end.i <= 3:
+            unit = singular(end.head.text)  # "200 drones", "2,000 Shahed drones"
+        if unit in TIME_UNITS:
+            continue  # unit "": a number of something unsaid ("... and that Moscow has ordered around 2,000")
+        before = {t.lower_ for t in doc[max(0, token.i - 3):token.i]}
+        if before & AT_LEAST and not ({"at", "most"} <= before):
+            low, high = value, float("inf")
+        elif before & AT_MOST or {"at", "most"} <= before:
+            low, high = 0.0, value
+        elif before & APPROXIMATE:
+            low, high = value * (1 - APPROXIMATE_MARGIN), value * (1 + APPROXIMATE_MARGIN)
+        else:
+            low, high = value * (1 - EXACT_MARGIN), value * (1 + EXACT_MARGIN)
+        amounts.append(Amount(low, high, unit))
+    return tuple(amounts)
+
+
+def _times(doc: Any) -> frozenset[tuple[str, str]]:
+    """("before" | "after", event noun): "after the invasion began" -> ("after", "invasion")."""
+    found = set()
+    for token in doc:
+        relation = TIME_RELATIONS.get(token.lower_)
+        if relation is None:
+            continue
+        event = None
+        if token.dep_ == "prep" or token.pos_ == "ADP":
+            event = next((c for c in token.children if c.dep_ == "pobj"), None)
+            if event is not None and event.lower_ == "to":  # "prior to the election"
+                event = next((c for c in event.children if c.dep_ == "pobj"), None)
+        elif token.dep_ == "mark":
+            event = next((c for c in token.head.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+        if event is not None and event.pos_ in {"NOUN", "PROPN"}:
+            found.add((relation, singular(event.text)))
+    return frozenset(found)
+
+
+def read_fact(doc: Any) -> Fact | None:
+    """The fact a parsed sentence asserts, or None when it has no main verb."""
+    verb, reporting = _predicate(doc)
+    if verb is None or verb.pos_ not in {"VERB", "AUX"}:
+        return None
+    particle = next((c.lower_ for c in verb.children if c.dep_ == "prt"), "")
+    children = list(verb.children)
+    negated = any(c.dep_ == "neg" for c in children) or any(t.dep_ == "neg" for t in doc)
+    subjects = [c for c in children if c.dep_ in {"nsubj", "nsubjpass", "csubj"}]
+    actors = [c for c in subjects if c.dep_ == "nsubj"]
+    actors += [p for c in children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"]
+    if reporting is not None and actors and actors[0].lower_ in SPEAKER_PRONOUNS:
+        # "Iran admitted that it has sent drones": the pronoun is the speaker
+        actors = [c for c in reporting.children if c.dep_ == "nsubj"] or actors
+    objects = [c for c in children if c.dep_ in {"dobj", "attr", "oprd"}]
+    preps = [p for c in children if c.dep_ in {"prep", "dative"} for p in c.children if p.dep_ == "pobj"]
+    passive_subject = next((c for c in children if c.dep_ == "nsubjpass"), None)
+    theme = objects[0] if objects else passive_subject
+    return Fact(
+        predicate=f"{verb.lower_} {particle}".strip(), negated=negated, action=verb.pos_ == "VERB",
+        actor_names=_names(t for a in actors for t in _phrase(a)) | {
+            party(a.text) for a in actors if a.text[:1].isupper() and a.i > 0 and a.pos_ in {"NOUN", "PROPN"}},
+        subject_head=_head_noun(subjects[0]) if subjects else "",
+        object_heads=frozenset(h for h in (_head_noun(o) for o in objects + preps) if h),
+        theme=_head_noun(theme) if theme is not None else "",
+        amounts=_amounts(verb.sent), quantifier=_quantifier(subjects[0]) if subjects else None, times=_times(doc))
+
+
+def _opposite(a: str, b: str) -> bool:
+    return any((a in up and b in down) or (a in down and b in up) for up, down in OPPOSITES)
+
+
+def _amounts_conflict(statement: Sequence[Amount], claim: Sequence[Amount]) -> bool:
+    """Some thing counted on both sides, and no count of it in the claim (nor a number of something unsaid) fits
+    one in the statement."""
+    for unit in {a.unit for a in statement} - {""}:
+        said = [a for a in statement if a.unit == unit]
+        counts = [c for c in claim if c.unit == unit]
+        loose = [c for c in claim if not c.unit]
+        if counts and not any(c.low <= s.high and s.low <= c.high for c in counts + loose for s in said):
+            return True
+    return False
+
+
+def same_verb(a: str, b: str) -> bool:
+    """The same verb, perhaps inflected otherwise ("sent" / "send", "banned" / "bans"); particles must agree."""
+    if a.split()[1:] != b.split()[1:]:
+        return False
+    a, b = a.split()[0], b.split()[0]
+    return len(_common_prefix(a, b)) >= max(3, min(len(a), len(b)) - 2)
+
+
+def compare(statement: Fact, claim: Fact) -> str | None:
+    """OTHER_FACT, CONFLICT or None (the parse settles nothing) for a claim's fact against the statement's."""
+    if statement.negated or claim.negated:
+        return None
+    acted = statement.action and claim.action and same_verb(statement.predicate, claim.predicate)
+    if acted and statement.actor_names and claim.actor_names and not overlap(statement.actor_names,
+                                                                             claim.actor_names):
+        return OTHER_FACT  # another actor doing the same, or the same verb the other way round
+    if acted and statement.subject_head and claim.subject_head and statement.subject_head != claim.subject_head \
+            and statement.subject_head in claim.object_heads \
+            and claim.subject_head in statement.object_heads:
+        return OTHER_FACT  # "The student sued the university" against "The university sued the student"
+    if statement.actor_names and claim.actor_names and not overlap(statement.actor_names, claim.actor_names):
+        return None  # other parties, other verbs: no detail of one fact to compare
+    if _amounts_conflict(statement.amounts, claim.amounts):
+        return CONFLICT
+    if _opposite(statement.predicate, claim.predicate) and (
+            not statement.theme or not claim.theme or statement.theme == claim.theme):
+        return CONFLICT
+    if statement.quantifier in {"universal", "none"} and claim.quantifier == "partial" \
+            or statement.quantifier == "none" and claim.quantifier == "universal":
+        return CONFLICT
+    if any((("after" if r == "before" else "before"), event) in claim.times for r, event in statement.times):
+        return CONFLICT
+    return None
+
+
+class FactReader:
+    """Parses sentences into facts with the extraction pipeline's spaCy model, remembering recent stored claims."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.size = size
+        self._facts: OrderedDict[str, Fact | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def fact(self, text: str) -> Fact | None:
+        """One sentence's fact, parsed now (a statement: seldom asked twice)."""
+        from ..extraction.spacy_extractor import load_pipeline
+
+        return read_fact(load_pipeline()(text))
+
+    def facts(self, texts: Sequence[str]) -> list[Fact | None]:
+        """The facts of stored claims, each parsed once while it stays among the ``size`` most recent."""
+        from ..extraction.spacy_extractor import load_pipeline
+
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._facts))
+        parsed = dict(zip(missing, (read_fact(doc) for doc in load_pipeline().pipe(missing)))) if missing else {}
+        out = []
+        with self._lock:
+            for text in texts:
+                if text in parsed:
+                    self._facts[text] = parsed[text]
+                elif text in self._facts:
+                    self._facts.move_to_end(text)
+                out.append(self._facts.get(text, parsed.get(text)))
+            while len(self._facts) > self.size:
+                self._facts.popitem(last=False)
+        return out

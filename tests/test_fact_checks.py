@@ -1,0 +1,134 @@
+"""The parse's fact checks (service/stance/facts.py) on real spaCy parses, and on top of the shipped stance model."""
+from __future__ import annotations
+
+import pytest
+
+from service.stance import CLAIM_MODEL_DIR
+from service.stance.base import StanceInput
+from service.stance.claim_model import FactStanceModel
+from service.stance.facts import CONFLICT, OTHER_FACT, FactReader, compare, party, same_party
+
+
+@pytest.fixture(scope="module")
+def reader() -> FactReader:
+    return FactReader()
+
+
+def verdict(reader: FactReader, statement: str, claim: str) -> str | None:
+    said, fact = reader.facts([statement, claim])
+    assert said is not None and fact is not None
+    return compare(said, fact)
+
+
+@pytest.mark.parametrize(("statement", "claim"), [
+    ("The United States sent drones to Russia.", "Iran admitted that it has sent drones to Russia."),
+    ("The mayor of Chicago resigned on Monday.", "The mayor of Boston resigned on Monday after weeks of protests."),
+    ("Russia sent drones to Iran.", "Iran sent drones to Russia."),
+    ("The student sued the university.", "The university sued the student for unpaid fees."),
+])
+def test_another_actor_or_the_other_direction_is_another_fact(reader, statement, claim):
+    assert verdict(reader, statement, claim) == OTHER_FACT
+
+
+@pytest.mark.parametrize(("statement", "claim"), [
+    ("Russia ordered about 2,000 drones from Iran.", "Russia ordered about 200 drones from Iran."),
+    ("About 30 people died in the floods.", "Officials said at least 300 people died in the floods."),
+    ("Unemployment rose in March.", "The jobless rate fell to its lowest level in a decade in March."),
+    ("The court upheld the ban.", "The court struck down the ban on Thursday."),
+    ("All of the hostages were released.", "Only some of the hostages were released on Sunday."),
+    ("The drones were delivered after the invasion began.", "The drones were supplied months before the invasion."),
+])
+def test_a_conflicting_detail_of_the_same_fact(reader, statement, claim):
+    assert verdict(reader, statement, claim) == CONFLICT
+
+
+@pytest.mark.parametrize(("statement", "claim"), [
+    ("Iran sent drones to Russia.", "Tehran has sent drones to Moscow, officials said."),  # capitals
+    ("The Russian army uses drones from Iran.", "Russia's army uses Iranian drones."),  # demonyms
+    ("Iran sold drones to Russia.", "Russia bought drones from Iran."),  # a converse verb
+    ("At least 300 people died in the floods.", "Officials said 350 people died in the floods."),  # compatible
+    ("The company laid off about 1,000 workers.", "The company laid off 1,050 workers."),
+    ("The bank did not raise interest rates.", "The central bank raised interest rates."),  # a negation: the model's
+    ("The drones were delivered in 2022.", "The drones were delivered in 2023."),  # years are the model's
+    ("Iran sent drones to Russia.", "Iran sent drones to Russia before the invasion."),  # a detail on one side
+])
+def test_what_the_parse_does_not_settle_is_left_to_the_model(reader, statement, claim):
+    assert verdict(reader, statement, claim) is None
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("united states", "us", True), ("united kingdom", "us", False),
+    ("iran", "iranian", True), ("ukraine", "ukrainian", True), ("china", "chinese", True),
+    ("iran", "iraq", False), ("world health organization", "who", True), ("joe biden", "biden", True),
+    ("brazil", "argentina", False),
+])
+def test_same_party(a, b, same):
+    assert same_party(a, b) is same
+
+
+def test_capitals_and_demonyms_name_their_country():
+    assert {party(n) for n in ("Tehran", "the Kremlin", "Washington", "British")} == {
+        "iran", "russia", "united states", "united kingdom"}
+
+
+@pytest.fixture(scope="module")
+def models() -> tuple[FactStanceModel, FactStanceModel]:
+    return FactStanceModel.load(CLAIM_MODEL_DIR), FactStanceModel.load(CLAIM_MODEL_DIR, fact_checks=False)
+
+
+def test_the_checks_change_the_shipped_models_answers_and_the_setting_turns_them_off(models):
+    checked, alone = models
+    assert alone.facts is None
+    pairs = [("Brazil banned the export of beef to China.",
+              "Argentina banned the export of beef to China for a month.", "neutral"),
+             ("The company laid off 1,200 workers.", "The company said it would lay off 120 workers.", "refutes"),
+             ("Crime fell in the city last year.", "Crime rose in the city last year, police figures show.",
+              "refutes")]
+    for statement, claim, label in pairs:
+        stance = checked.classify(statement, [StanceInput(claim, 0.6)])[0]
+        assert stance.label == label and stance.confidence > 0.5, (statement, stance)
+    # the model alone reads the antonym as the same fact (0.92 supports)
+    assert alone.classify(pairs[2][0], [StanceInput(pairs[2][1], 0.6)])[0].label == "supports"
+
+
+def test_a_denial_of_another_number_is_not_turned_into_support(models):
+    checked, _ = models
+    stance = checked.classify("Russia ordered about 2,000 drones from Iran.",
+                              [StanceInput("Iran denied that Russia had ordered about 200 drones.", 0.6,
+                                           voice="denies", verb="denied")])[0]
+    assert stance.label != "supports"
+
+
+def test_the_seeds_admission_and_denial_keep_their_labels(models):
+    checked, _ = models
+    statement = "Iran sent drones to Russia before the invasion"
+    admission = checked.classify(statement, [StanceInput(
+        "We supplied Russia with a limited number of drones months before the war in Ukraine", 0.6,
+        voice="asserts", verb="said")])[0]
+    denial = checked.classify(statement, [StanceInput(
+        "Iranian Foreign Minister Hossein Amirabdollahian on Friday denied that Iran has supplied drones to Russia "
+        "for use in its invasion of Ukraine", 0.6, voice="denies", verb="denied")])[0]
+    assert (admission.label, denial.label) == ("supports", "refutes")
+
+
+def test_the_reader_remembers_a_bounded_number_of_parses():
+    reader = FactReader(size=3)
+    texts = [f"Country {i} sent {i + 2} drones to Russia." for i in range(5)]
+    first = reader.facts(texts)
+    assert len(reader._facts) == 3
+    assert reader.facts(texts[-1:]) == first[-1:]
+
+
+def test_the_claim_level_endpoint_answers_with_the_checks(client):
+    """POST /v1/stance, the path of /v1/check's claims: another actor, another number and an antonym."""
+    claims = ["The United States ordered about 2,000 drones from Iran, officials said.",
+              "Russia ordered about 200 drones from Iran, according to the report.",
+              "Ukrainian officials said Russia had ordered about 2,000 drones from Iran."]
+    response = client.post("/v1/stance", json={"statement": "Russia ordered about 2,000 drones from Iran.",
+                                                "claims": claims})
+    assert response.status_code == 200
+    labels = [s["label"] for s in response.get_json()["stances"]]
+    assert labels == ["neutral", "refutes", "supports"], labels
+    response = client.post("/v1/stance", json={"statement": "The court upheld the ban.",
+                                                "claims": ["The court struck down the ban on Thursday."]})
+    assert [s["label"] for s in response.get_json()["stances"]] == ["refutes"]
