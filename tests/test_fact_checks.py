@@ -132,3 +132,23 @@ def test_the_claim_level_endpoint_answers_with_the_checks(client):
     response = client.post("/v1/stance", json={"statement": "The court upheld the ban.",
                                                 "claims": ["The court struck down the ban on Thursday."]})
     assert [s["label"] for s in response.get_json()["stances"]] == ["refutes"]
+
+
+@pytest.mark.parametrize("statement", [
+    "Iran " * 399 + "sent drones.",  # one subject of 400 names
+    " ".join(f"Country{i}" for i in range(300)) + " sent drones to Russia.",
+    "The " + "very " * 900 + "big army sent drones.",  # a deep parse
+], ids=["repeated name", "many names", "deep parse"])
+def test_long_statements_are_read_quickly(reader, statement):
+    """A statement at the length limit, and a stored claim as long: parsed and compared well under a second."""
+    import time
+
+    from service.config import Config
+
+    text = statement[:Config().max_statement_chars]
+    reader.fact("Warm up.")
+    start = time.perf_counter()
+    said, claim = reader.fact(text), reader.facts([text])[0]
+    if said is not None and claim is not None:
+        compare(said, claim)
+    assert time.perf_counter() - start < 3.0

@@ -51,6 +51,7 @@ ALIASES = {
     "damascus": "syria", "baghdad": "iraq", "tokyo": "japan", "japanese": "japan", "delhi": "india",
     "new delhi": "india", "dutch": "netherlands", "swiss": "switzerland", "greek": "greece",
 }
+MAX_NAMES = 12  # parties read from one subject: enough for "Iran, Russia and Belarus", bounded for hostile text
 NAME_STOPWORDS = {"the", "of", "and", "for", "in", "on", "at", "new", "united", "north", "south", "east", "west",
                   "saint", "san", "st.", "national", "republic", "state", "city", "county"}
 # Opposite predicates (forms as written, a particle after a space); a pair across two groups of a row conflicts.
@@ -171,24 +172,32 @@ def _title_case(doc: Any) -> bool:
     return len(words) >= 3 and sum(t.text[0].isupper() for t in words) >= 0.8 * len(words)
 
 
-def _phrase(token: Any) -> Iterable[Any]:
+def _phrase(token: Any) -> list[Any]:
     """A subject's own words: its subtree without clauses, appositions and parentheses ("The game simulations
     conducted by EA" -> "The game simulations")."""
-    yield token
-    for child in token.children:
-        if child.dep_ not in {"acl", "relcl", "appos", "advcl", "punct", "parataxis"}:
-            yield from _phrase(child)
+    words, todo = [], [token]
+    while todo:  # a loop, not recursion: a hostile parse can be a thousand tokens deep
+        word = todo.pop()
+        words.append(word)
+        todo += [c for c in word.children if c.dep_ not in {"acl", "relcl", "appos", "advcl", "punct", "parataxis"}]
+    return words
 
 
 def _names(tokens: Iterable[Any]) -> frozenset[str]:
-    """The parties named among ``tokens``: named entities, and proper nouns outside title-case headlines."""
-    found = set()
+    """The parties named among ``tokens`` (at most MAX_NAMES): named entities, and proper nouns outside title-case
+    headlines."""
+    found: set[str] = set()
+    title_case = None
     for token in tokens:
+        if len(found) >= MAX_NAMES:
+            break
         if token.ent_type_ in NAME_TYPES:
             span = next((e for e in token.doc.ents if e.start <= token.i < e.end), None)
             found.add(party(span.text if span is not None else token.text))
-        elif token.pos_ == "PROPN" and token.ent_type_ not in SKIPPED_ENTITY_TYPES and not _title_case(token.doc):
-            found.add(party(token.text))
+        elif token.pos_ == "PROPN" and token.ent_type_ not in SKIPPED_ENTITY_TYPES:
+            title_case = _title_case(token.doc) if title_case is None else title_case
+            if not title_case:
+                found.add(party(token.text))
     return frozenset(n for n in found if n)
 
 
