@@ -274,6 +274,24 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
+CONNECT_TIMEOUT = 30.0  # seconds a connection waits for another process's lock
+
+
+def _set_wal(conn: sqlite3.Connection, timeout: float = CONNECT_TIMEOUT) -> None:
+    """WAL mode (kept in the file once set). Right after a crash the first process to open the file recovers its
+    write-ahead log under an exclusive lock, and SQLite answers another opener's journal-mode pragma "database is
+    locked" at once instead of waiting (seen when a restarted server's workers boot together): so try again."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
+
+
 class SQLiteStore:
     """SQLite in WAL mode; one connection per thread, every write in one transaction."""
 
@@ -293,9 +311,9 @@ class SQLiteStore:
     def _connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(self.path, timeout=CONNECT_TIMEOUT, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
+            _set_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=30000")

@@ -149,3 +149,27 @@ def test_a_full_disk_refuses_writes_with_507_loses_nothing_and_recovers_by_itsel
               "none lost across a restart")
     finally:
         server.stop()
+
+
+class _LockedAtFirst:
+    """A real SQLite connection whose first journal-mode pragmas answer as during another process's WAL recovery."""
+
+    def __init__(self, conn: sqlite3.Connection, refusals: int) -> None:
+        self.conn, self.refusals = conn, refusals
+
+    def execute(self, sql: str):  # noqa: ANN201
+        if sql.startswith("PRAGMA journal_mode") and self.refusals:
+            self.refusals -= 1
+            raise sqlite3.OperationalError("database is locked")
+        return self.conn.execute(sql)
+
+
+def test_wal_mode_is_set_after_another_process_has_recovered_the_file(tmp_path):
+    """A restarted server's workers once failed to boot on "database is locked" from the journal-mode pragma."""
+    from service.store import _set_wal
+
+    conn = sqlite3.connect(tmp_path / "db.sqlite3", isolation_level=None)
+    _set_wal(_LockedAtFirst(conn, refusals=3))
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with pytest.raises(sqlite3.OperationalError, match="locked"):  # not for ever
+        _set_wal(_LockedAtFirst(conn, refusals=10**6), timeout=0.2)
