@@ -6,8 +6,8 @@
 Each model directory (``models/claim_stance`` or a training run's ``--out``) is served as the ``fact`` model
 (``FACTCHECK_CLAIM_STANCE_MODEL``) and scored through the path of ``/v1/check`` (``evaluate_claim_stance.predict``)
 on the hand-written hard pairs (``tests/data/hard_pairs.jsonl`` and ``hard_pairs_more.jsonl``, read while the
-models and the parse's fact checks were made; ``hard_pairs_fresh.jsonl``, written afterwards by someone who saw
-neither, reported apart) and on sets written from the stage-one
+models and the parse's fact checks were made; ``hard_pairs_fresh.jsonl``, written by someone who saw
+neither and first scored once the checks were done, reported apart) and on sets written from the stage-one
 validation split in ``--work`` (never trained on): supported / refuted claims (FEVER dev), news headline against
 lead (FNC-1 agree / disagree / discuss) and claim against evidence sentence (VitaminC real), the first ``--limit``
 pairs of each in file order. Prints one table row per model.
