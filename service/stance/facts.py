@@ -20,6 +20,7 @@ pronoun subject.
 """
 from __future__ import annotations
 
+import os
 import re
 import threading
 import unicodedata
@@ -151,15 +152,8 @@ def same_party(a: str, b: str) -> bool:
             return True
     if " " in a or " " in b:
         return False
-    common = len(_common_prefix(a, b))
+    common = len(os.path.commonprefix([a, b]))
     return common >= max(4, min(len(a), len(b)) - 1)  # Iran/Iranian, Ukraine/Ukrainian, China/Chinese
-
-
-def _common_prefix(a: str, b: str) -> str:
-    n = 0
-    while n < min(len(a), len(b)) and a[n] == b[n]:
-        n += 1
-    return a[:n]
 
 
 def overlap(a: Iterable[str], b: Iterable[str]) -> bool:
@@ -262,7 +256,7 @@ def _amounts(sentence: Any) -> tuple[Amount, ...]:
         end = token
         while end.i + 1 < len(doc) and (doc[end.i + 1].lower_ in MULTIPLIERS or _number(doc[end.i + 1]) is not None):
             nxt = doc[end.i + 1]
-            value *= MULTIPLIERS.get(nxt.lower_, 1) if nxt.lower_ in MULTIPLIERS else 1
+            value *= MULTIPLIERS.get(nxt.lower_, 1)
             used.add(nxt.i)
             end = nxt
         unit = ""
@@ -341,10 +335,10 @@ def _opposite(a: str, b: str) -> bool:
 def _amounts_conflict(statement: Sequence[Amount], claim: Sequence[Amount]) -> bool:
     """Some thing counted on both sides, and no count of it in the claim (nor a number of something unsaid) fits
     one in the statement."""
+    loose = [c for c in claim if not c.unit]
     for unit in {a.unit for a in statement} - {""}:
         said = [a for a in statement if a.unit == unit]
         counts = [c for c in claim if c.unit == unit]
-        loose = [c for c in claim if not c.unit]
         if counts and not any(c.low <= s.high and s.low <= c.high for c in counts + loose for s in said):
             return True
     return False
@@ -355,7 +349,7 @@ def same_verb(a: str, b: str) -> bool:
     if a.split()[1:] != b.split()[1:]:
         return False
     a, b = a.split()[0], b.split()[0]
-    return len(_common_prefix(a, b)) >= max(3, min(len(a), len(b)) - 2)
+    return len(os.path.commonprefix([a, b])) >= max(3, min(len(a), len(b)) - 2)
 
 
 def compare(statement: Fact, claim: Fact) -> str | None:
@@ -363,14 +357,15 @@ def compare(statement: Fact, claim: Fact) -> str | None:
     if statement.negated or claim.negated:
         return None
     acted = statement.action and claim.action and same_verb(statement.predicate, claim.predicate)
-    if acted and statement.actor_names and claim.actor_names and not overlap(statement.actor_names,
-                                                                             claim.actor_names):
+    other_parties = bool(statement.actor_names and claim.actor_names) and not overlap(statement.actor_names,
+                                                                                     claim.actor_names)
+    if acted and other_parties:
         return OTHER_FACT  # another actor doing the same, or the same verb the other way round
     if acted and statement.subject_head and claim.subject_head and statement.subject_head != claim.subject_head \
             and statement.subject_head in claim.object_heads \
             and claim.subject_head in statement.object_heads:
         return OTHER_FACT  # "The student sued the university" against "The university sued the student"
-    if statement.actor_names and claim.actor_names and not overlap(statement.actor_names, claim.actor_names):
+    if other_parties:
         return None  # other parties, other verbs: no detail of one fact to compare
     if _amounts_conflict(statement.amounts, claim.amounts):
         return CONFLICT
