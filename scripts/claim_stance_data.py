@@ -44,6 +44,9 @@ AUGMENT_QUOTA = {"negation": 2500, "number": 1500, "year": 1200, "antonym": 1200
 SELF_QUOTA = {"negation": 1200, "number": 900, "year": 600, "antonym": 900, "agent_swap": 1400,
               "object_swap": 900, "direction": 900, "hedge": 600, "plan": 600, "attribution": 1500,
               "drop_detail": 1500, "add_detail": 2000}
+# With ``negation_both_sides``: the sentence negated on both sides in two wordings (→ supports) and on the claim's
+# side only (→ refutes), so that a negation in the statement is not read as a refutation by itself.
+NEGATED_QUOTA = {"both_negated": 1500, "claim_negated": 900}
 SELF_SENTENCES = 15000  # sentences parsed for them (FNC-1 headlines first, then NLI statements)
 LEAD_WORDS = 60  # words of a body's lead used as the FNC-1 claim
 ACTORS = ("PERSON", "ORG", "GPE", "NORP")
@@ -67,6 +70,10 @@ ANTONYMS = dict(
 )
 AUXILIARIES = {"is", "are", "was", "were", "has", "have", "had", "will", "can", "could", "would", "should",
                "does", "did", "do", "may", "might", "must"}
+# The contracted negation of an auxiliary ("has" -> "hasn't"); the rest take " not".
+CONTRACTED = {"is": "isn't", "are": "aren't", "was": "wasn't", "were": "weren't", "has": "hasn't", "have": "haven't",
+              "had": "hadn't", "will": "won't", "can": "can't", "could": "couldn't", "would": "wouldn't",
+              "should": "shouldn't", "does": "doesn't", "did": "didn't", "do": "don't"}
 HEDGES = ("There are unconfirmed reports that {c}", "It is not yet known whether {c}",
           "Officials are investigating whether {c}", "Some have speculated that {c}",
           "It is possible that {c}, sources say", "Rumours are circulating that {c}",
@@ -187,6 +194,13 @@ def _lower_first(text: str) -> str:
     return text[0].lower() + text[1:] if first in UPPER_WORDS else text
 
 
+def _attributed(template: str, speaker: str, body: str) -> str:
+    """``body`` said by ``speaker`` in ``template`` ("{s} said that {c}", "According to {s2}, {c}"), a sentence."""
+    s2 = speaker[0].lower() + speaker[1:] if speaker.split()[0] in UPPER_WORDS else speaker
+    text = template.format(s=speaker, s2=s2, c=body) + "."
+    return text[0].upper() + text[1:]
+
+
 def _strip_end(text: str) -> str:
     return text.rstrip(" .!")
 
@@ -209,7 +223,8 @@ def pools(docs: list) -> tuple[dict[str, list[str]], list[str]]:
 class Augmenter:
     """Contrastive pairs from training pairs (spaCy's small English pipeline gives tags, parse and entities)."""
 
-    def __init__(self, seed: int, time_antonyms: bool = True, news_numbers: bool = False) -> None:
+    def __init__(self, seed: int, time_antonyms: bool = True, news_numbers: bool = False,
+                 negation_both_sides: bool = False) -> None:
         import importlib
 
         from service.extraction.spacy_extractor import MODEL_PACKAGE
@@ -220,6 +235,7 @@ class Augmenter:
         # True: numbers are also written as news writes them ("2,000", not only "2000"), and "2,000" is a number
         # to change, not a year
         self.news_numbers = news_numbers
+        self.negation_both_sides = negation_both_sides  # True: the self-contrast kinds of NEGATED_QUOTA too
 
     def make(self, pairs: list[dict]) -> list[dict]:
         candidates = [p for p in pairs if p["source"] in ("vitaminc_real", "vitaminc_synthetic", "fever_dev", "snli")
@@ -233,7 +249,8 @@ class Augmenter:
         """Self-contrast pairs: each sentence is the claim, and itself changed in one place the statement."""
         docs = list(self.nlp.pipe(sentences, batch_size=256))
         pairs = [{"statement": text, "claim": text, "label": "supports"} for text in sentences]
-        return self.vary(pairs, docs, *pools(docs), SELF_QUOTA, "self")
+        quota = {**SELF_QUOTA, **NEGATED_QUOTA} if self.negation_both_sides else SELF_QUOTA
+        return self.vary(pairs, docs, *pools(docs), quota, "self")
 
     def vary(self, pairs: list[dict], docs: list, entity_pool: dict[str, list[str]], object_pool: list[str],
              quota: dict[str, int], prefix: str) -> list[dict]:
@@ -264,6 +281,40 @@ class Augmenter:
             if token.dep_ == "ROOT" and token.tag_ == "VBD" and token.lemma_:
                 return _replace_span(s, token.idx, token.idx + len(token), f"did not {token.lemma_}"), c, FLIP[label]
         return None
+
+    def negated(self, text: str, doc, contracted: bool) -> str | None:  # noqa: ANN001
+        """``text`` with its main clause negated: "sent" -> "did not send" / "never sent", "has" -> "has not" /
+        "hasn't"; None where there is no auxiliary or past-tense root to negate, or a negation already."""
+        if any(token.dep_ == "neg" or token.lower_ in ("never", "no", "nothing", "nobody") for token in doc):
+            return None
+        for token in doc:
+            if token.lower_ in AUXILIARIES and (token.dep_ in ("aux", "auxpass") or token.dep_ == "ROOT"):
+                new = CONTRACTED.get(token.lower_, f"{token.lower_} not") if contracted else f"{token.lower_} not"
+                new = new[0].upper() + new[1:] if token.text[0].isupper() else new
+                return _replace_span(text, token.idx, token.idx + len(token), new)
+            if token.dep_ == "ROOT" and token.tag_ == "VBD" and token.lemma_:
+                new = f"never {token.text}" if contracted else f"did not {token.lemma_}"
+                return _replace_span(text, token.idx, token.idx + len(token), new)
+        return None
+
+    def _both_negated(self, s, c, label, doc, *_):  # noqa: ANN001, ANN202
+        """A self pair negated on both sides, in two wordings, the claim sometimes attributed: still supports."""
+        if label != "supports" or s != c:
+            return None
+        plain, contracted = self.negated(s, doc, False), self.negated(s, doc, True)
+        if plain is None or contracted is None:
+            return None
+        statement, claim = (plain, contracted) if self.rng.random() < 0.5 else (contracted, plain)
+        if self.rng.random() < 0.3 and len(claim.split()) <= 35:
+            claim = _attributed(self.rng.choice(SAYS), self.rng.choice(SPEAKERS), _lower_first(_strip_end(claim)))
+        return statement, claim, "supports"
+
+    def _claim_negated(self, s, c, label, doc, *_):  # noqa: ANN001, ANN202
+        """A self pair with only the claim negated: refutes (the mirror of ``_negation``)."""
+        if label != "supports" or s != c:
+            return None
+        claim = self.negated(c, doc, self.rng.random() < 0.5)
+        return (s, claim, "refutes") if claim else None
 
     def _number(self, s, c, label, *_):  # noqa: ANN001, ANN202
         if label != "supports":
@@ -382,9 +433,7 @@ class Augmenter:
             template, new_label = self.rng.choice(DENIES), "refutes"
         else:
             template, new_label = self.rng.choice(NEITHER), "neutral"
-        text = template.format(s=speaker, s2=speaker[0].lower() + speaker[1:] if speaker.split()[0] in UPPER_WORDS
-                               else speaker, c=body) + "."
-        return s, text[0].upper() + text[1:], new_label
+        return s, _attributed(template, speaker, body), new_label
 
 
 def _without_detail(text: str, doc, rng: random.Random) -> str | None:  # noqa: ANN001
@@ -464,11 +513,11 @@ def swaps_time(row: dict) -> bool:
 
 
 def build_refine(data_dir: Path, share: float, seed: int, replay: list[dict], replayed: int,
-                 time_antonyms: bool = True, news_numbers: bool = False,
+                 time_antonyms: bool = True, news_numbers: bool = False, negation_both_sides: bool = False,
                  ) -> tuple[list[dict], list[dict]]:
     """(training pairs, validation pairs) of the refine stage: self-contrast pairs and ``replayed`` pairs of the
     first stage's training set; the validation pairs are self-contrast pairs of validation-side sentences."""
-    augmenter = Augmenter(seed, time_antonyms, news_numbers)
+    augmenter = Augmenter(seed, time_antonyms, news_numbers, negation_both_sides)
     train = augmenter.make_self(self_sentences(data_dir, share, False, seed))
     validation = augmenter.make_self(self_sentences(data_dir, share, True, seed))
     if not time_antonyms:  # nor replayed: the first stage's "before" / "after" swaps stay out too

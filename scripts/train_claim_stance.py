@@ -38,7 +38,8 @@ def pairs(args: argparse.Namespace) -> tuple[list[dict], list[dict]]:
         if args.replay_from:  # the refine stage: self-contrast pairs beside replayed first-stage pairs
             train, validation = claim_stance_data.build_refine(args.data, args.validation_share, args.seed,
                                                                read(args.replay_from / "train.jsonl"), args.replay,
-                                                               not args.no_time_antonyms, args.news_numbers)
+                                                               not args.no_time_antonyms, args.news_numbers,
+                                                               args.negation_both_sides)
             validation = read(args.replay_from / "validation.jsonl") + validation
         else:
             train, validation = claim_stance_data.build(args.data, args.validation_share, args.seed)
@@ -229,6 +230,9 @@ def main(argv: list[str] | None = None) -> int:
                              "adds or drops a time)")
     parser.add_argument("--news-numbers", action="store_true",
                         help="refine stage: number pairs also write numbers as news does ('2,000' against '200')")
+    parser.add_argument("--negation-both-sides", action="store_true",
+                        help="refine stage: also a sentence negated on both sides (supports) and on the claim's "
+                             "side only (refutes)")
     parser.add_argument("--teacher", type=Path,
                         help="a trained model directory (int8 ONNX, as shipped) whose answers are mixed into the "
                              "targets (distillation, e.g. into a --layers student)")
@@ -281,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
                      "replay_from": str(args.replay_from) if args.replay_from else None,
                      "time_antonyms": not args.no_time_antonyms if args.replay_from else None,
                      "news_numbers": args.news_numbers if args.replay_from else None,
+                     "negation_both_sides": args.negation_both_sides if args.replay_from else None,
                      "average_with": str(args.average_with) if args.average_with else None,
                      "average_weight": args.average_weight if args.average_with else None,
                      "pairs": claim_stance_data.summarise(train_rows)},

@@ -6,7 +6,7 @@ import pytest
 from service.stance import CLAIM_MODEL_DIR
 from service.stance.base import StanceInput
 from service.stance.claim_model import FactStanceModel
-from service.stance.facts import CONFLICT, OTHER_FACT, FactReader, compare, party, same_party
+from service.stance.facts import CONFLICT, HEDGED, OTHER_FACT, FactReader, compare, party, same_party
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +22,9 @@ def verdict(reader: FactReader, statement: str, claim: str) -> str | None:
 
 @pytest.mark.parametrize(("statement", "claim"), [
     ("The United States sent drones to Russia.", "Iran admitted that it has sent drones to Russia."),
+    # a seed sentence: a raising verb over the reporting verb, and the content hung on "time" by the parser
+    ("The United States sent drones to Russia.", "Iran has appeared to acknowledge for the first time that it sent "
+                                                 "drones to Russia in the months before the invasion of Ukraine."),
     ("The mayor of Chicago resigned on Monday.", "The mayor of Boston resigned on Monday after weeks of protests."),
     ("Russia sent drones to Iran.", "Iran sent drones to Russia."),
     ("The student sued the university.", "The university sued the student for unpaid fees."),
@@ -43,6 +46,16 @@ def test_a_conflicting_detail_of_the_same_fact(reader, statement, claim):
 
 
 @pytest.mark.parametrize(("statement", "claim"), [
+    ("ISIS fighters have contracted Ebola.", "ISIS fighters are said to have contracted Ebola."),
+    ("The mayor resigned on Monday.", "The mayor is rumoured to have resigned on Monday."),
+    ("Iran sent drones to Russia.", "Iran could have sent drones to Russia, officials said."),
+    ("The mayor resigned on Monday.", "The mayor reportedly resigned on Monday."),
+])
+def test_a_hedged_claim_is_not_the_fact_asserted(reader, statement, claim):
+    assert verdict(reader, statement, claim) == HEDGED
+
+
+@pytest.mark.parametrize(("statement", "claim"), [
     ("Iran sent drones to Russia.", "Tehran has sent drones to Moscow, officials said."),  # capitals
     ("The Russian army uses drones from Iran.", "Russia's army uses Iranian drones."),  # demonyms
     ("Iran sold drones to Russia.", "Russia bought drones from Iran."),  # a converse verb
@@ -51,6 +64,9 @@ def test_a_conflicting_detail_of_the_same_fact(reader, statement, claim):
     ("The bank did not raise interest rates.", "The central bank raised interest rates."),  # a negation: the model's
     ("The drones were delivered in 2022.", "The drones were delivered in 2023."),  # years are the model's
     ("Iran sent drones to Russia.", "Iran sent drones to Russia before the invasion."),  # a detail on one side
+    ("Iran may have sent drones to Russia.", "Iran could have sent drones to Russia."),  # hedged on both sides
+    ("Iran sent drones to Russia.", "Iran has appeared to acknowledge for the first time that it sent drones to "
+                                    "Russia in the months before the invasion of Ukraine."),
 ])
 def test_what_the_parse_does_not_settle_is_left_to_the_model(reader, statement, claim):
     assert verdict(reader, statement, claim) is None
@@ -83,7 +99,8 @@ def test_the_checks_change_the_shipped_models_answers_and_the_setting_turns_them
               "Argentina banned the export of beef to China for a month.", "neutral"),
              ("The company laid off 1,200 workers.", "The company said it would lay off 120 workers.", "refutes"),
              ("Crime fell in the city last year.", "Crime rose in the city last year, police figures show.",
-              "refutes")]
+              "refutes"),
+             ("ISIS fighters have contracted Ebola.", "ISIS fighters are said to have contracted Ebola.", "neutral")]
     for statement, claim, label in pairs:
         stance = checked.classify(statement, [StanceInput(claim, 0.6)])[0]
         assert stance.label == label and stance.confidence > 0.5, (statement, stance)
@@ -117,6 +134,9 @@ def test_the_reader_remembers_a_bounded_number_of_parses():
     first = reader.facts(texts)
     assert len(reader._facts) == 3
     assert reader.facts(texts[-1:]) == first[-1:]
+    for text in texts * 30:  # statements: the last few are kept apart from the claims
+        assert reader.fact(text) == first[texts.index(text)]
+    assert len(reader._statements) == len(texts) <= reader.statements_kept and len(reader._facts) == 3
 
 
 def test_the_claim_level_endpoint_answers_with_the_checks(client):

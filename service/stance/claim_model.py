@@ -19,7 +19,7 @@ import numpy as np
 
 from ..onnx_classifier import OnnxClassifier
 from .base import ArticleStance, SourceInput, Stance, StanceInput
-from .facts import CONFLICT, OTHER_FACT, FactReader, compare
+from .facts import CONFLICT, HEDGED, OTHER_FACT, FactReader, compare
 from .features import body_sentences
 
 LABELS = ("supports", "refutes", "neutral")
@@ -183,6 +183,8 @@ class FactStanceModel:
                 probabilities[row] = (s * (1 - w), r, n + w * s)
             elif verdict == CONFLICT:
                 probabilities[row] = (s * (1 - w), r + w * (s + n), n * (1 - w))
+            elif verdict == HEDGED:  # a rumour or a possibility takes no side on the fact itself
+                probabilities[row] = (s * (1 - w), r * (1 - w), n + w * (s + r))
         return probabilities
 
     def classify(

@@ -28,7 +28,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-OTHER_FACT, CONFLICT = "other_fact", "conflict"
+OTHER_FACT, CONFLICT, HEDGED = "other_fact", "conflict", "hedged"
 # Entity types that name a party; dates and times are details, not actors.
 NAME_TYPES = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"}
 SKIPPED_ENTITY_TYPES = {"DATE", "TIME", "ORDINAL"}
@@ -37,7 +37,17 @@ TITLE_TYPES = {"EVENT", "PRODUCT", "WORK_OF_ART", "LAW"}
 REPORTING = re.compile(r"^(?:said|says|say|told|added|stated|stressed|insisted|claimed|announced|confirmed|"
                        r"declared|noted|argued|maintained|warned|admitted|acknowledged|conceded|reported|wrote|"
                        r"explained|affirmed|show|shows|showed|suggest|suggests|suggested|believe|believes|"
-                       r"believed|think|thinks|thought)$", re.I)
+                       r"believed|think|thinks|thought|acknowledge|acknowledges|admit|admits|confirm|confirms|"
+                       r"concede|concedes|claims|insists|stresses|states|announces|reports|notes|adds)$", re.I)
+# Raising verbs see through to their complement: "Iran has appeared to acknowledge that P" -> "acknowledge that P".
+RAISING = frozenset({"appear", "appears", "appeared", "seem", "seems", "seemed"})
+# A hedge: a passive report ("is said to", "are believed to have"), a modal of possibility or a hedging adverb on
+# the main verb. A hedged claim neither supports nor refutes a statement that asserts the fact itself.
+HEDGING_PASSIVES = frozenset({"said", "reported", "believed", "thought", "alleged", "rumoured", "rumored",
+                              "understood", "suspected", "claimed", "feared", "reputed", "supposed"})
+HEDGING_MODALS = frozenset({"may", "might", "could"})
+HEDGING_ADVERBS = frozenset({"reportedly", "allegedly", "apparently", "possibly", "perhaps", "supposedly",
+                             "purportedly", "probably", "likely", "seemingly", "maybe"})
 # One party under several names: capitals, seats of government, demonyms and short forms.
 ALIASES = {
     "us": "united states", "u.s.": "united states", "usa": "united states", "u.s.a.": "united states",
@@ -118,6 +128,7 @@ class Fact:
     amounts: tuple[Amount, ...]
     quantifier: str | None  # "universal", "partial" or "none", of the subject
     times: frozenset[tuple[str, str]]  # ("before" | "after", the event noun)
+    hedged: bool = False  # "is said to", "may have", "reportedly": not asserted as a fact
 
 
 def singular(word: str) -> str:
@@ -195,17 +206,52 @@ def _names(tokens: Iterable[Any]) -> frozenset[str]:
     return frozenset(n for n in found if n)
 
 
-def _predicate(doc: Any) -> tuple[Any | None, Any | None]:
-    """The main verb, below reporting verbs ("Officials said P" -> P's verb), and the last reporting verb above it."""
-    root, reporting = next((t for t in doc if t.dep_ == "ROOT"), None), None
-    for _ in range(3):
-        if root is None or not REPORTING.match(root.text):
+def _predicate(doc: Any) -> tuple[Any | None, Any | None, bool]:
+    """The main verb, below reporting and raising verbs ("Officials said P", "X appeared to acknowledge that P"
+    -> P's verb), the last reporting verb above it, and whether a passive report hedges it ("X is said to V")."""
+    root, reporting, hedged = next((t for t in doc if t.dep_ == "ROOT"), None), None, False
+    for _ in range(4):
+        if root is not None and root.lower_ in HEDGING_PASSIVES and any(c.dep_ == "auxpass" for c in root.children):
+            complement = next((c for c in root.children if c.dep_ == "xcomp"), None)
+            if complement is None:
+                break
+            root, hedged = complement, True
+            continue
+        raising = root is not None and root.lower_ in RAISING
+        if root is None or not (raising or REPORTING.match(root.text)):
             break
         complement = next((c for c in root.children if c.dep_ in {"ccomp", "xcomp"}), None)
+        if complement is None and not raising:
+            complement = _clause_after_adverbial(root)
         if complement is None:
             break
-        root, reporting = complement, root
-    return root, reporting
+        root, reporting = complement, (reporting if raising else root)
+    return root, reporting, hedged
+
+
+def _clause_after_adverbial(verb: Any) -> Any | None:
+    """The content clause that the small parser hangs on a time phrase as a relative clause: "acknowledged for the
+    first time that it sent drones" (sent <relcl time), "said on Monday that ..."; only a clause with "that" and a
+    subject of its own."""
+    for prep in (c for c in verb.children if c.dep_ == "prep"):
+        for noun in (c for c in prep.children if c.dep_ == "pobj"):
+            for clause in (c for c in noun.children if c.dep_ == "relcl"):
+                words = list(clause.children)
+                if any(w.lower_ == "that" and w.dep_ in {"advmod", "mark"} for w in words) and any(
+                        w.dep_ in {"nsubj", "nsubjpass"} for w in words):
+                    return clause
+    return None
+
+
+def _speaker(reporting: Any) -> list[Any]:
+    """The subject of a reporting verb, or of the raising verb it completes ("Iran has appeared to acknowledge")."""
+    verb = reporting
+    for _ in range(3):
+        subjects = [c for c in verb.children if c.dep_ == "nsubj"]
+        if subjects or verb.dep_ != "xcomp":
+            return subjects
+        verb = verb.head
+    return []
 
 
 def _head_noun(token: Any) -> str:
@@ -302,18 +348,20 @@ def _times(doc: Any) -> frozenset[tuple[str, str]]:
 
 def read_fact(doc: Any) -> Fact | None:
     """The fact a parsed sentence asserts, or None when it has no main verb."""
-    verb, reporting = _predicate(doc)
+    verb, reporting, hedged = _predicate(doc)
     if verb is None or verb.pos_ not in {"VERB", "AUX"}:
         return None
     particle = next((c.lower_ for c in verb.children if c.dep_ == "prt"), "")
     children = list(verb.children)
+    hedged = hedged or any(c.dep_ == "aux" and c.lower_ in HEDGING_MODALS or c.dep_ == "advmod"
+                           and c.lower_ in HEDGING_ADVERBS for c in children)
     negated = any(c.dep_ == "neg" for c in children) or any(t.dep_ == "neg" for t in doc)
     subjects = [c for c in children if c.dep_ in {"nsubj", "nsubjpass", "csubj"}]
     actors = [c for c in subjects if c.dep_ == "nsubj"]
     actors += [p for c in children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"]
     if reporting is not None and actors and actors[0].lower_ in SPEAKER_PRONOUNS:
         # "Iran admitted that it has sent drones": the pronoun is the speaker
-        actors = [c for c in reporting.children if c.dep_ == "nsubj"] or actors
+        actors = _speaker(reporting) or actors
     objects = [c for c in children if c.dep_ in {"dobj", "attr", "oprd"}]
     preps = [p for c in children if c.dep_ in {"prep", "dative"} for p in c.children if p.dep_ == "pobj"]
     passive_subject = next((c for c in children if c.dep_ == "nsubjpass"), None)
@@ -325,7 +373,8 @@ def read_fact(doc: Any) -> Fact | None:
         subject_head=_head_noun(subjects[0]) if subjects else "",
         object_heads=frozenset(h for h in (_head_noun(o) for o in objects + preps) if h),
         theme=_head_noun(theme) if theme is not None else "",
-        amounts=_amounts(verb.sent), quantifier=_quantifier(subjects[0]) if subjects else None, times=_times(doc))
+        amounts=_amounts(verb.sent), quantifier=_quantifier(subjects[0]) if subjects else None, times=_times(doc),
+        hedged=hedged)
 
 
 def _opposite(a: str, b: str) -> bool:
@@ -353,9 +402,12 @@ def same_verb(a: str, b: str) -> bool:
 
 
 def compare(statement: Fact, claim: Fact) -> str | None:
-    """OTHER_FACT, CONFLICT or None (the parse settles nothing) for a claim's fact against the statement's."""
+    """OTHER_FACT, CONFLICT, HEDGED or None (the parse settles nothing) for a claim's fact against the
+    statement's."""
     if statement.negated or claim.negated:
         return None
+    if claim.hedged and not statement.hedged:
+        return HEDGED  # "ISIS fighters are said to have contracted Ebola" against "... have contracted Ebola"
     acted = statement.action and claim.action and same_verb(statement.predicate, claim.predicate)
     other_parties = bool(statement.actor_names and claim.actor_names) and not overlap(statement.actor_names,
                                                                                      claim.actor_names)
@@ -381,34 +433,39 @@ def compare(statement: Fact, claim: Fact) -> str | None:
 
 
 class FactReader:
-    """Parses sentences into facts with the extraction pipeline's spaCy model, remembering recent stored claims."""
+    """Parses sentences into facts with the extraction pipeline's spaCy model, remembering the ``size`` most recent
+    stored claims and the last few statements (one check asks for its statement up to three times)."""
+
+    statements_kept = 64
 
     def __init__(self, size: int = 20_000) -> None:
         self.size = size
         self._facts: OrderedDict[str, Fact | None] = OrderedDict()
+        self._statements: OrderedDict[str, Fact | None] = OrderedDict()
         self._lock = threading.Lock()
 
     def fact(self, text: str) -> Fact | None:
-        """One sentence's fact, parsed now (a statement: seldom asked twice)."""
-        from ..extraction.spacy_extractor import load_pipeline
-
-        return read_fact(load_pipeline()(text))
+        """A statement's fact."""
+        return self._read(self._statements, self.statements_kept, [text])[0]
 
     def facts(self, texts: Sequence[str]) -> list[Fact | None]:
         """The facts of stored claims, each parsed once while it stays among the ``size`` most recent."""
+        return self._read(self._facts, self.size, texts)
+
+    def _read(self, kept: OrderedDict[str, Fact | None], size: int, texts: Sequence[str]) -> list[Fact | None]:
         from ..extraction.spacy_extractor import load_pipeline
 
         with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._facts))
+            missing = list(dict.fromkeys(t for t in texts if t not in kept))
         parsed = dict(zip(missing, (read_fact(doc) for doc in load_pipeline().pipe(missing)))) if missing else {}
         out = []
         with self._lock:
             for text in texts:
                 if text in parsed:
-                    self._facts[text] = parsed[text]
-                elif text in self._facts:
-                    self._facts.move_to_end(text)
-                out.append(self._facts.get(text, parsed.get(text)))
-            while len(self._facts) > self.size:
-                self._facts.popitem(last=False)
+                    kept[text] = parsed[text]
+                elif text in kept:
+                    kept.move_to_end(text)
+                out.append(kept.get(text, parsed.get(text)))
+            while len(kept) > size:
+                kept.popitem(last=False)
         return out
