@@ -5,12 +5,18 @@
 
 Each model directory (``models/claim_stance`` or a training run's ``--out``) is served as the ``fact`` model
 (``FACTCHECK_CLAIM_STANCE_MODEL``) and scored through the path of ``/v1/check`` (``evaluate_claim_stance.predict``)
-on the hand-written hard pairs (``tests/data/hard_pairs.jsonl`` and ``hard_pairs_more.jsonl``, read while the
-models and the parse's fact checks were made; ``hard_pairs_fresh.jsonl``, written by someone who saw
-neither and first scored once the checks were done, reported apart) and on sets written from the stage-one
-validation split in ``--work`` (never trained on): supported / refuted claims (FEVER dev), news headline against
-lead (FNC-1 agree / disagree / discuss) and claim against evidence sentence (VitaminC real), the first ``--limit``
-pairs of each in file order. Prints one table row per model.
+on the hand-written hard pairs, each file reported apart:
+
+- ``tests/data/hard_pairs.jsonl`` and ``hard_pairs_more.jsonl``, read while the models and the parse's fact checks
+  were made;
+- ``hard_pairs_fresh.jsonl``, written by someone who saw neither, first scored once the checks were done, its
+  misses read since;
+- ``hard_pairs_blind2.jsonl``, written the same way on 2026-12-02 and scored, by kind only, after that day's
+  changes;
+
+and on sets written from the stage-one validation split in ``--work`` (never trained on): supported / refuted
+claims (FEVER dev), news headline against lead (FNC-1 agree / disagree / discuss) and claim against evidence
+sentence (VitaminC real), the first ``--limit`` pairs of each in file order. Prints one table row per model.
 """
 from __future__ import annotations
 
@@ -28,6 +34,7 @@ from evaluate_claim_stance import predict, read_pairs, scores  # noqa: E402
 
 HARD_PAIRS = [REPO_ROOT / "tests" / "data" / name for name in ("hard_pairs.jsonl", "hard_pairs_more.jsonl")]
 FRESH_HARD_PAIRS = REPO_ROOT / "tests" / "data" / "hard_pairs_fresh.jsonl"
+BLIND_HARD_PAIRS = REPO_ROOT / "tests" / "data" / "hard_pairs_blind2.jsonl"
 # (column, validation sources, figure): the held-back kinds of issue 10, from the stage-one validation split
 VALIDATION_SETS = (
     ("supported/refuted claims (accuracy)", ("fever_dev",), "accuracy"),
@@ -38,7 +45,8 @@ VALIDATION_SETS = (
 
 def pair_sets(work: Path, limit: int) -> list[tuple[str, list[dict], str]]:
     sets = [("hard pairs (accuracy)", [p for path in HARD_PAIRS for p in read_pairs(path)], "accuracy"),
-            ("fresh hard pairs (accuracy)", read_pairs(FRESH_HARD_PAIRS), "accuracy")]
+            ("fresh hard pairs (accuracy)", read_pairs(FRESH_HARD_PAIRS), "accuracy"),
+            ("blind hard pairs (accuracy)", read_pairs(BLIND_HARD_PAIRS), "accuracy")]
     validation = read_pairs(work / "validation.jsonl")
     for name, sources, figure in VALIDATION_SETS:
         sets.append((name, [p for p in validation if p["source"] in sources][:limit], figure))

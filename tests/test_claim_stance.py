@@ -85,6 +85,9 @@ def test_pairs_run_side_by_side_give_the_answers_of_pairs_run_one_after_another(
      "Western countries have accused Iran of supplying drones", False),
     ("We do not supply weapons to either side", "said", "We do not supply weapons to either side", False),
     ("Moscow denied it", "denied", "Moscow denied it", False),
+    ("Tehran has supplied hundreds of drones to Moscow since August, U.S. officials said.", "said",
+     "Tehran has supplied hundreds of drones to Moscow since August.", True),
+    ("The drones were not Iranian, the ministry denied", "denied", "The drones were not Iranian.", True),
 ])
 def test_attributed_content(text, verb, content, governed):
     assert attributed_content(text, verb) == (content, governed)

@@ -98,6 +98,31 @@ def test_self_contrast_pairs_change_one_fact_of_their_claim():
         assert pair["statement"] != pair["claim"], pair
 
 
+def test_negation_on_both_sides_supports_and_on_the_claims_side_refutes():
+    """--negation-both-sides: the same sentence negated in two wordings on both sides (supports), or on the claim's
+    side only (refutes); a sentence with a negation of its own is not negated again."""
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    from claim_stance_data import Augmenter
+
+    augmenter = Augmenter(13, negation_both_sides=True)
+    sentence = "Iran sent drones to Russia in 2022."
+    doc = augmenter.nlp(sentence)
+    assert augmenter.negated(sentence, doc, False) == "Iran did not send drones to Russia in 2022."
+    assert augmenter.negated(sentence, doc, True) == "Iran never sent drones to Russia in 2022."
+    auxiliary = "The company has opened a factory in Ohio."
+    assert augmenter.negated(auxiliary, augmenter.nlp(auxiliary), True) == "The company hasn't opened a factory in Ohio."
+    statement, claim, label = augmenter._both_negated(sentence, sentence, "supports", doc)
+    assert label == "supports" and statement != claim
+    assert "did not send" in statement + claim and "never sent" in statement + claim
+    assert augmenter._claim_negated(sentence, sentence, "supports", doc)[::2] == (sentence, "refutes")
+    negative = "Nobody sent drones to Russia."
+    assert augmenter._both_negated(negative, negative, "supports", augmenter.nlp(negative)) is None
+    pairs = augmenter.make_self([sentence, auxiliary, "Unemployment rose in March, the labour ministry said."])
+    kinds = {p["source"].removeprefix("self-"): p["label"] for p in pairs}
+    assert kinds.get("both_negated", "supports") == "supports" and kinds.get("claim_negated", "refutes") == "refutes"
+    assert "both_negated" not in {p["source"].removeprefix("self-") for p in Augmenter(13).make_self([sentence])}
+
+
 def test_a_student_keeps_evenly_spaced_layers_and_resumes(tmp_path):
     """--layers 3: the encoder keeps its first, middle and last layers, and an interrupted student resumes."""
     work = _work_dir(tmp_path / "student")

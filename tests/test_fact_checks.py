@@ -6,7 +6,8 @@ import pytest
 from service.stance import CLAIM_MODEL_DIR
 from service.stance.base import StanceInput
 from service.stance.claim_model import FactStanceModel
-from service.stance.facts import CONFLICT, HEDGED, OTHER_FACT, FactReader, compare, party, same_party
+from service.stance.facts import (CONFLICT, HEDGED, OTHER_FACT, FactReader, compare, name_countries_alike, party,
+                                  same_party)
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +83,22 @@ def test_same_party(a, b, same):
     assert same_party(a, b) is same
 
 
+@pytest.mark.parametrize(("statement", "claim", "expected"), [
+    ("Iran supplied drones to Russia.", "Tehran has supplied drones to Moscow since August.",
+     ("Iran supplied drones to Russia.", "Iran has supplied drones to Russia since August.")),
+    ("Tehran shipped missiles to Moscow.", "The Iranian minister denied his country had sent missiles to Russia.",
+     ("Iran shipped missiles to Russia.", "The Iranian minister denied his country had sent missiles to Russia.")),
+    ("The US sanctioned Iran.", "Washington imposed sanctions on Tehran, the Kremlin said.",
+     ("The US sanctioned Iran.", "The United States imposed sanctions on Iran, the Kremlin said.")),
+    ("The Kremlin denied using Iranian drones.", "Russia denied that it used drones made in Iran.",
+     ("Russia denied using Iranian drones.", "Russia denied that it used drones made in Iran.")),
+    ("A bomb exploded in Paris.", "Police in Paris said a bomb exploded near the station.",  # nothing to align
+     ("A bomb exploded in Paris.", "Police in Paris said a bomb exploded near the station.")),
+])
+def test_a_capital_is_named_as_its_country_where_the_other_side_names_the_country(statement, claim, expected):
+    assert name_countries_alike(statement, claim) == expected
+
+
 def test_capitals_and_demonyms_name_their_country():
     assert {party(n) for n in ("Tehran", "the Kremlin", "Washington", "British")} == {
         "iran", "russia", "united states", "united kingdom"}
@@ -100,9 +117,12 @@ def test_the_checks_change_the_shipped_models_answers_and_the_setting_turns_them
              ("The company laid off 1,200 workers.", "The company said it would lay off 120 workers.", "refutes"),
              ("Crime fell in the city last year.", "Crime rose in the city last year, police figures show.",
               "refutes"),
-             ("ISIS fighters have contracted Ebola.", "ISIS fighters are said to have contracted Ebola.", "neutral")]
+             ("ISIS fighters have contracted Ebola.", "ISIS fighters are said to have contracted Ebola.", "neutral"),
+             # capitals named as the statement names the countries, and the trailing "officials said" set apart
+             ("Iran supplied drones to Russia.",
+              "Tehran has supplied hundreds of Shahed drones to Moscow since August, U.S. officials said.", "supports")]
     for statement, claim, label in pairs:
-        stance = checked.classify(statement, [StanceInput(claim, 0.6)])[0]
+        stance = checked.classify(statement, [StanceInput(claim, 0.6, voice="asserts", verb="said")])[0]
         assert stance.label == label and stance.confidence > 0.5, (statement, stance)
     # the model alone reads the antonym as the same fact (0.92 supports)
     assert alone.classify(pairs[2][0], [StanceInput(pairs[2][1], 0.6)])[0].label == "supports"

@@ -27,6 +27,8 @@ from service.extraction.cleaning import clean_article
 from service.extraction.dates import find_time_expression
 from service.extraction.sentences import split_sentences
 from service.retrieval import LexicalIndex
+from service.stance.claim_model import attributed_content
+from service.stance.facts import name_countries_alike
 
 from .test_api import assert_error
 
@@ -102,6 +104,9 @@ def _frame(text: str) -> None:
     framing._endorses(text)
     framing.SECOND_ASSERTION.search(text)
     framing.BELIEF.match(statement)
+    for verb in ("said", "denied", None):  # the content under a reporting verb, before or after it
+        attributed_content(text, verb)
+    name_countries_alike(statement, text)
 
 
 STEPS: dict[str, Callable[[str], object]] = {
@@ -187,6 +192,8 @@ LONG_HOSTILE = {
     "a denial's long subject": ("stance framing", "Iran denied " + "a " * 20_000 + "that"),
     "a long belief": ("stance framing", "Iran is " + "really " * 5_000 + "sure"),
     "a long endorsement": ("stance framing", "We stood by " + "x" * 20_000 + "ly this information"),
+    "commas before a reporting verb": ("stance framing", "Iran sent drones" + ", a b c d e f" * 3_000 + " said"),
+    "capitalised words": ("stance framing", "Tehran " + "Iran Moscow Paris. " * 3_000),
 }
 
 

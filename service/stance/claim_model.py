@@ -19,7 +19,7 @@ import numpy as np
 
 from ..onnx_classifier import OnnxClassifier
 from .base import ArticleStance, SourceInput, Stance, StanceInput
-from .facts import CONFLICT, HEDGED, OTHER_FACT, FactReader, compare
+from .facts import CONFLICT, HEDGED, OTHER_FACT, FactReader, compare, name_countries_alike
 from .features import body_sentences
 
 LABELS = ("supports", "refutes", "neutral")
@@ -70,11 +70,17 @@ def attributed_content(text: str, verb: str | None) -> tuple[str, bool]:
     """The content a reporting verb governs, and whether it was split off.
 
     "Amirabdollahian on Friday denied that Iran has supplied drones" -> ("Iran has supplied drones", True);
-    "X said Iran had supplied drones" -> ("Iran had supplied drones", True). A quotation (the text is the quoted
+    "X said Iran had supplied drones" -> ("Iran had supplied drones", True); "Iran had supplied drones, U.S.
+    officials said." -> ("Iran had supplied drones.", True). A quotation (the text is the quoted
     words), "accused Iran of ..." or "denied supplying ..." stay whole and the model reads the reporting verb.
     """
     if not verb:
         return text, False
+    trailing = re.match(rf"^(?P<content>.{{12,}}?)[,;]\s*(?:[\w.’'-]+\s+){{1,6}}?{re.escape(verb)}\s*[.!]?$", text,
+                        flags=re.I | re.S)
+    if trailing and len(trailing.group("content").split()) >= 3:  # "P, U.S. officials said."
+        content = trailing.group("content").strip().rstrip(",;")
+        return content[0].upper() + content[1:] + ".", True
     match = re.search(rf"\b{re.escape(verb)}\b(?:,\s*)?(\s+that\b)?\s*", text, flags=re.I)
     if match is None:
         return text, False
@@ -155,8 +161,10 @@ class FactStanceModel:
             contents.append(content)
             flips.append(flip)
             facts.append(fact)
-        probabilities = self.check_facts(statement, facts,
-                                         self.classifier.probabilities(contents, [statement] * len(contents)))
+        # with the fact checks on, one party under one name for the model too ("Tehran" where the other side says Iran)
+        pairs = [name_countries_alike(statement, c) if self.facts is not None else (statement, c) for c in contents]
+        probabilities = self.check_facts(statement, facts, self.classifier.probabilities([c for _, c in pairs],
+                                                                                         [s for s, _ in pairs]))
         for row, (claim, flip) in enumerate(zip(claims, flips)):
             if flip:  # "X denied that P": against the statement when P supports it; no side when P refutes it
                 supports, refutes = probabilities[row, SUPPORTS], probabilities[row, REFUTES]

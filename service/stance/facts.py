@@ -62,6 +62,19 @@ ALIASES = {
     "damascus": "syria", "baghdad": "iraq", "tokyo": "japan", "japanese": "japan", "delhi": "india",
     "new delhi": "india", "dutch": "netherlands", "swiss": "switzerland", "greek": "greece",
 }
+# Capitals and seats of government standing for their country ("Tehran has supplied drones to Moscow"), and the
+# name the country is given instead when the other side of a pair names it as a country.
+CAPITALS = {"Tehran": "iran", "Moscow": "russia", "the Kremlin": "russia", "The Kremlin": "russia", "Kremlin": "russia",
+            "Washington": "united states", "Kyiv": "ukraine", "Kiev": "ukraine", "Beijing": "china",
+            "London": "united kingdom", "Paris": "france", "Berlin": "germany", "Brussels": "european union",
+            "Pyongyang": "north korea", "Seoul": "south korea", "Ankara": "turkey", "Damascus": "syria",
+            "Baghdad": "iraq", "Tokyo": "japan", "New Delhi": "india"}
+COUNTRY_NAMES = {"united states": "the United States", "united kingdom": "Britain", "european union": "the EU"}
+DEMONYMS = {"Iranian": "iran", "Russian": "russia", "Ukrainian": "ukraine", "Chinese": "china", "German": "germany",
+            "Syrian": "syria", "Iraqi": "iraq", "Indian": "india", "North Korean": "north korea",
+            "South Korean": "south korea"}
+CAPITAL_PATTERN = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, CAPITALS), key=len, reverse=True)) + r")\b")
+CAPITALISED_WORDS = re.compile(r"\b[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*")
 MAX_NAMES = 12  # parties read from one subject: enough for "Iran, Russia and Belarus", bounded for hostile text
 NAME_STOPWORDS = {"the", "of", "and", "for", "in", "on", "at", "new", "united", "north", "south", "east", "west",
                   "saint", "san", "st.", "national", "republic", "state", "city", "county"}
@@ -147,6 +160,35 @@ def party(name: str) -> str:
     name = " ".join(re.findall(r"[\w.&-]+", name)).strip(" .")
     name = re.sub(r"^the\s+", "", name)
     return ALIASES.get(name, name)
+
+
+def countries_named(text: str) -> set[str]:
+    """The countries ``text`` names as countries (or by a demonym), not by their capitals."""
+    found = set()
+    for match in CAPITALISED_WORDS.finditer(text[:2000]):
+        words = match.group(0).split()[:MAX_NAMES]
+        for name in words + [" ".join(words[i:i + 2]) for i in range(len(words) - 1)]:
+            country = DEMONYMS.get(name) or party(name)
+            if name.rstrip(".") not in CAPITALS and country in CAPITALS.values():
+                found.add(country)
+    return found
+
+
+def name_countries_alike(statement: str, claim: str) -> tuple[str, str]:
+    """The pair with a capital that stands for a country the other side names as a country replaced by that
+    country's name ("Tehran has supplied drones to Moscow" against "Iran supplied drones to Russia" -> "Iran has
+    supplied drones to Russia"), so that the model reads one party under one name. Other capitals stay."""
+    def rename(text: str, other: set[str]) -> str:
+        def country(match: re.Match) -> str:
+            country = CAPITALS[match.group(0)]
+            if country not in other:
+                return match.group(0)
+            name = COUNTRY_NAMES.get(country, country.title())
+            return name[0].upper() + name[1:] if match.start() == 0 else name
+
+        return CAPITAL_PATTERN.sub(country, text)
+
+    return rename(statement, countries_named(claim)), rename(claim, countries_named(statement))
 
 
 def same_party(a: str, b: str) -> bool:
