@@ -51,6 +51,7 @@ def test_a_conflicting_detail_of_the_same_fact(reader, statement, claim):
     ("The mayor resigned on Monday.", "The mayor is rumoured to have resigned on Monday."),
     ("Iran sent drones to Russia.", "Iran could have sent drones to Russia, officials said."),
     ("The mayor resigned on Monday.", "The mayor reportedly resigned on Monday."),
+    ("Christian Bale will play Steve Jobs.", "Will Christian Bale play Steve Jobs?"),
 ])
 def test_a_hedged_claim_is_not_the_fact_asserted(reader, statement, claim):
     assert verdict(reader, statement, claim) == HEDGED

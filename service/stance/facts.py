@@ -46,6 +46,7 @@ RAISING = frozenset({"appear", "appears", "appeared", "seem", "seems", "seemed"}
 HEDGING_PASSIVES = frozenset({"said", "reported", "believed", "thought", "alleged", "rumoured", "rumored",
                               "understood", "suspected", "claimed", "feared", "reputed", "supposed"})
 HEDGING_MODALS = frozenset({"may", "might", "could"})
+QUOTE_CLOSERS = " \t\n\"'”’»)]"  # stripped before asking whether a sentence ends with a question mark
 HEDGING_ADVERBS = frozenset({"reportedly", "allegedly", "apparently", "possibly", "perhaps", "supposedly",
                              "purportedly", "probably", "likely", "seemingly", "maybe"})
 # One party under several names: capitals, seats of government, demonyms and short forms.
@@ -395,8 +396,9 @@ def read_fact(doc: Any) -> Fact | None:
         return None
     particle = next((c.lower_ for c in verb.children if c.dep_ == "prt"), "")
     children = list(verb.children)
-    hedged = hedged or any(c.dep_ == "aux" and c.lower_ in HEDGING_MODALS or c.dep_ == "advmod"
-                           and c.lower_ in HEDGING_ADVERBS for c in children)
+    asks = doc.text.rstrip(QUOTE_CLOSERS).endswith("?")  # "Will Bale play Jobs?" asserts nothing
+    hedged = hedged or asks or any(c.dep_ == "aux" and c.lower_ in HEDGING_MODALS or c.dep_ == "advmod"
+                                   and c.lower_ in HEDGING_ADVERBS for c in children)
     negated = any(c.dep_ == "neg" for c in children) or any(t.dep_ == "neg" for t in doc)
     subjects = [c for c in children if c.dep_ in {"nsubj", "nsubjpass", "csubj"}]
     actors = [c for c in subjects if c.dep_ == "nsubj"]
