@@ -46,31 +46,29 @@ RAISING = frozenset({"appear", "appears", "appeared", "seem", "seems", "seemed"}
 HEDGING_PASSIVES = frozenset({"said", "reported", "believed", "thought", "alleged", "rumoured", "rumored",
                               "understood", "suspected", "claimed", "feared", "reputed", "supposed"})
 HEDGING_MODALS = frozenset({"may", "might", "could"})
-QUOTE_CLOSERS = " \t\n\"'”’»)]"  # stripped before asking whether a sentence ends with a question mark
 HEDGING_ADVERBS = frozenset({"reportedly", "allegedly", "apparently", "possibly", "perhaps", "supposedly",
                              "purportedly", "probably", "likely", "seemingly", "maybe"})
-# One party under several names: capitals, seats of government, demonyms and short forms.
+QUOTE_CLOSERS = " \t\n\"'”’»)]"  # stripped before asking whether a sentence ends with a question mark
+# Capitals and seats of government standing for their country ("Tehran has supplied drones to Moscow"), and the
+# name the country is given instead when the other side of a pair names it as a country.
+CAPITALS = {"Tehran": "iran", "Moscow": "russia", "the Kremlin": "russia", "The Kremlin": "russia",
+            "Kremlin": "russia", "Washington": "united states", "Kyiv": "ukraine", "Kiev": "ukraine",
+            "Beijing": "china", "London": "united kingdom", "Paris": "france", "Berlin": "germany",
+            "Brussels": "european union", "Pyongyang": "north korea", "Seoul": "south korea", "Ankara": "turkey",
+            "Damascus": "syria", "Baghdad": "iraq", "Tokyo": "japan", "New Delhi": "india", "Delhi": "india"}
+COUNTRY_NAMES = {"united states": "the United States", "united kingdom": "Britain", "european union": "the EU"}
+# One party under several names: capitals and seats of government, demonyms and short forms.
 ALIASES = {
     "us": "united states", "u.s.": "united states", "usa": "united states", "u.s.a.": "united states",
     "america": "united states", "american": "united states", "americans": "united states",
-    "washington": "united states", "the united states": "united states",
+    "the united states": "united states",
     "uk": "united kingdom", "u.k.": "united kingdom", "britain": "united kingdom", "great britain": "united kingdom",
-    "british": "united kingdom", "london": "united kingdom",
-    "moscow": "russia", "kremlin": "russia", "the kremlin": "russia", "tehran": "iran", "kyiv": "ukraine",
-    "kiev": "ukraine", "beijing": "china", "paris": "france", "french": "france", "berlin": "germany",
-    "brussels": "european union", "eu": "european union", "the european union": "european union",
-    "pyongyang": "north korea", "seoul": "south korea", "ankara": "turkey", "turkish": "turkey",
-    "damascus": "syria", "baghdad": "iraq", "tokyo": "japan", "japanese": "japan", "delhi": "india",
-    "new delhi": "india", "dutch": "netherlands", "swiss": "switzerland", "greek": "greece",
+    "british": "united kingdom", "french": "france", "eu": "european union",
+    "the european union": "european union", "turkish": "turkey", "japanese": "japan", "dutch": "netherlands",
+    "swiss": "switzerland", "greek": "greece",
+    **{capital.lower(): country for capital, country in CAPITALS.items()},
 }
-# Capitals and seats of government standing for their country ("Tehran has supplied drones to Moscow"), and the
-# name the country is given instead when the other side of a pair names it as a country.
-CAPITALS = {"Tehran": "iran", "Moscow": "russia", "the Kremlin": "russia", "The Kremlin": "russia", "Kremlin": "russia",
-            "Washington": "united states", "Kyiv": "ukraine", "Kiev": "ukraine", "Beijing": "china",
-            "London": "united kingdom", "Paris": "france", "Berlin": "germany", "Brussels": "european union",
-            "Pyongyang": "north korea", "Seoul": "south korea", "Ankara": "turkey", "Damascus": "syria",
-            "Baghdad": "iraq", "Tokyo": "japan", "New Delhi": "india"}
-COUNTRY_NAMES = {"united states": "the United States", "united kingdom": "Britain", "european union": "the EU"}
+# Demonyms that name a country the capitals stand for, where a pair is read by the model ("The Iranian minister").
 DEMONYMS = {"Iranian": "iran", "Russian": "russia", "Ukrainian": "ukraine", "Chinese": "china", "German": "germany",
             "Syrian": "syria", "Iraqi": "iraq", "Indian": "india", "North Korean": "north korea",
             "South Korean": "south korea"}
