@@ -192,7 +192,7 @@ class FactCheckEngine:
         """
         with self._scoring_lock:
             if rescore:
-                batches = self.store.all_claim_texts(1_000)
+                batches = self.store.all_claim_texts(1_000, standalone=True)
             else:
                 batches = itertools.chain(self.store.unscored_claim_texts(1_000, after=start_after),
                                           self.store.unscored_claim_texts(1_000, until=start_after))
@@ -377,7 +377,8 @@ class FactCheckEngine:
         return self.embedder.encode(texts)
 
     def _score_texts(self, articles: Sequence[PreparedArticle], parallel: int | None = None) -> list[float]:
-        return self.checkworthiness.score([c.text for a in articles for c in a.claims], parallel)
+        # scored as each claim stands alone: "We strongly reject this information" with what it rejects
+        return self.checkworthiness.score([c.standalone_text for a in articles for c in a.claims], parallel)
 
     def _encode_claims(self, articles: Sequence[PreparedArticle]) -> tuple[list, list]:
         """Vectors and check-worthiness scores of each article's claims, computed in this thread."""

@@ -100,6 +100,7 @@ REEMBED_TARGET = "reembed_target"  # meta: the model a running or interrupted `r
 REEMBED_DONE_THROUGH = "reembed_done_through"  # meta: claims up to this id carry the target model's vectors
 SAVED_INDEX_PREFIX = "index_saved:"  # meta: per saved index file (host:path), the generation it reflects
 NEEDS_SECOND_VECTOR = "resolved_text IS NOT NULL AND resolved_text <> text"
+STANDALONE_TEXT = "COALESCE(resolved_text, text)"  # a claim as it stands alone (ExtractedClaim.standalone_text)
 
 # Newsroom formats: the page's byline, and a fact-check's numeric rating on its scale (schema.org Rating).
 ADDED_COLUMNS["articles"] = [("author", "TEXT")]
@@ -247,7 +248,8 @@ class Store(Protocol):
     def set_resolved_embeddings(self, ids: Sequence[int], vectors: np.ndarray) -> None: ...
     def clear_resolved_embeddings(self) -> None: ...
     def all_claim_documents(self, batch: int = 5_000) -> Iterator[list[tuple[int, str, str | None, str | None]]]: ...
-    def all_claim_texts(self, batch: int = 5_000, after: int = 0) -> Iterator[tuple[list[int], list[str]]]: ...
+    def all_claim_texts(self, batch: int = 5_000, after: int = 0,
+                        standalone: bool = False) -> Iterator[tuple[list[int], list[str]]]: ...
     def begin_reembed(self, model: str) -> int: ...
     def finish_reembed(self, model: str, dim: int) -> None: ...
     def vector_writes_refused(self, conn: Any = None) -> str | None: ...
@@ -847,10 +849,11 @@ class SQLiteStore:
         for rows in self._claim_batches("text, title, resolved_text", batch):
             yield [(int(r[0]), r[1], r[2], r[3]) for r in rows]
 
-    def all_claim_texts(self, batch: int = 5_000, after: int = 0) -> Iterator[tuple[list[int], list[str]]]:
+    def all_claim_texts(self, batch: int = 5_000, after: int = 0,
+                        standalone: bool = False) -> Iterator[tuple[list[int], list[str]]]:
         """(ids, texts) in batches of the claims past id ``after``, for re-encoding every claim after a model
-        change."""
-        for rows in self._claim_batches("text", batch, after):
+        change; with ``standalone``, each claim as it stands alone (its resolved text where it has one)."""
+        for rows in self._claim_batches(STANDALONE_TEXT if standalone else "text", batch, after):
             yield [int(r[0]) for r in rows], [r[1] for r in rows]
 
     def unscored_claim_range(self) -> tuple[int | None, int | None]:
@@ -861,13 +864,15 @@ class SQLiteStore:
 
     def unscored_claim_texts(self, batch: int = 1_000, after: int = 0,
                              until: int | None = None) -> Iterator[tuple[list[int], list[str]]]:
-        """(ids, texts) of the claims without a check-worthiness score with ``after`` < id <= ``until``, in id
-        order and batches (keyset pagination: a claim scored meanwhile by another process is skipped)."""
+        """(ids, texts as they stand alone) of the claims without a check-worthiness score with ``after`` < id <=
+        ``until``, in id order and batches (keyset pagination: a claim scored meanwhile by another process is
+        skipped)."""
         conn = self._connection()
         last = after
         while True:
-            rows = conn.execute("SELECT id, text FROM claims WHERE check_worthiness IS NULL AND id > ? AND id <= ? "
-                                "ORDER BY id LIMIT ?", (last, 2**62 if until is None else until, batch)).fetchall()
+            rows = conn.execute(f"SELECT id, {STANDALONE_TEXT} FROM claims WHERE check_worthiness IS NULL AND id > ? "
+                                "AND id <= ? ORDER BY id LIMIT ?",
+                                (last, 2**62 if until is None else until, batch)).fetchall()
             if not rows:
                 return
             last = int(rows[-1][0])

@@ -34,7 +34,7 @@ def check_text(
                           f"{MAX_TEXT_CLAIMS} are scored per request: send it in parts")
     model = engine.checkworthiness
     threshold = model.threshold if min_check_worthiness is None else min_check_worthiness
-    scores = model.score([c.text for c in extracted]) if extracted else []
+    scores = model.score([c.standalone_text for c in extracted]) if extracted else []
     kept = [(claim, float(score)) for claim, score in zip(extracted, scores) if score >= threshold]
     checked = sorted(kept, key=lambda pair: -pair[1])[:MAX_CHECKED_CLAIMS]
     checked_ids = {id(claim) for claim, _ in checked}

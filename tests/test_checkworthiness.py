@@ -79,7 +79,7 @@ def test_ingested_claims_are_scored_and_shown(engine, client):
     engine.ingest_article(seed_text("001"), outlet="Seed One")
     claims = engine.store.claims_of_article(next(iter(_article_ids(engine))))
     assert claims and all(c["check_worthiness"] is not None for c in claims)
-    expected = engine.checkworthiness.score([c["text"] for c in claims])
+    expected = engine.checkworthiness.score([c["resolved_text"] or c["text"] for c in claims])
     assert [c["check_worthiness"] for c in claims] == pytest.approx(expected, abs=1e-6)
     body = client.get(f"/v1/claims/{claims[0]['id']}").get_json()
     assert body["check_worthiness"] == pytest.approx(expected[0], abs=1e-4)
@@ -88,6 +88,22 @@ def test_ingested_claims_are_scored_and_shown(engine, client):
     record = client.get(f"/v1/claims/{created['claims'][0]['claim_id']}").get_json()
     assert record["check_worthiness"] == pytest.approx(
         engine.checkworthiness.score(["The city spent 4 million dollars on the bridge."])[0], abs=1e-4)
+
+
+def test_a_claim_that_refers_is_scored_with_what_it_refers_to(seeded_engine):
+    """"We strongly reject this information" alone is small talk to the model (0.07); with the accusation it
+    rejects it is a claim worth checking, and the filter of /v1/check keeps it."""
+    model = seeded_engine.checkworthiness
+    rows = seeded_engine.store._connection().execute(
+        "SELECT id, text, resolved_text, check_worthiness FROM claims WHERE text IN (?, ?)",
+        ("We strongly reject this information", "The missile part is completely wrong.")).fetchall()
+    assert len(rows) == 2
+    for claim_id, text, resolved, stored in rows:
+        assert resolved and resolved != text
+        own, alone = model.score([text, resolved])
+        assert own < model.threshold <= stored == pytest.approx(alone, abs=1e-6), (text, own, stored)
+        kept = seeded_engine.store.claim_ids_matching(SearchFilters(min_check_worthiness=model.threshold))
+        assert claim_id in set(kept.tolist())
 
 
 def _article_ids(engine: FactCheckEngine) -> list[str]:

@@ -84,6 +84,11 @@ class ExtractedClaim:
     resolved_text: str | None = None
 
     @property
+    def standalone_text(self) -> str:
+        """The claim as it stands alone: its resolved text where it refers to something, else its own words."""
+        return self.resolved_text or self.text
+
+    @property
     def speakers(self) -> tuple[ClaimSpeaker, ...]:
         if not self.speaker:
             return self.co_speakers
