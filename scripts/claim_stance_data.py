@@ -14,8 +14,9 @@ Every pair is ``{"statement", "claim", "label", "source"}`` with the label the s
 - Self-contrast pairs (``build_refine``, for a second, shorter stage from the trained model): one sentence (an
   FNC-1 headline or an NLI statement) as the claim, and the same sentence changed in one place as the statement:
   another actor, object or direction (→ neutral), a number, year, antonym or negation (→ refutes), or the
-  sentence itself attributed, hedged or planned. The claim and the statement then differ only in the fact,
-  which is what the hand-written hard pairs test; training pairs of the first stage are replayed beside them.
+  sentence itself attributed, hedged or planned; with ``negation_both_sides``, also the sentence negated on both
+  sides (→ supports) or on the claim's side only (→ refutes). The claim and the statement then differ only in the
+  fact, which is what the hand-written hard pairs test; training pairs of the first stage are replayed beside them.
 """
 from __future__ import annotations
 
