@@ -52,6 +52,8 @@ def test_a_conflicting_detail_of_the_same_fact(reader, statement, claim):
     ("Iran sent drones to Russia.", "Iran could have sent drones to Russia, officials said."),
     ("The mayor resigned on Monday.", "The mayor reportedly resigned on Monday."),
     ("Christian Bale will play Steve Jobs.", "Will Christian Bale play Steve Jobs?"),
+    ("Christian Bale will play Steve Jobs.", "Christian Bale will play Steve Jobs, reports say."),  # unnamed sources
+    ("Iran sent drones to Russia.", "Iran sent drones to Russia, according to media reports."),
 ])
 def test_a_hedged_claim_is_not_the_fact_asserted(reader, statement, claim):
     assert verdict(reader, statement, claim) == HEDGED
@@ -67,6 +69,7 @@ def test_a_hedged_claim_is_not_the_fact_asserted(reader, statement, claim):
     ("The drones were delivered in 2022.", "The drones were delivered in 2023."),  # years are the model's
     ("Iran sent drones to Russia.", "Iran sent drones to Russia before the invasion."),  # a detail on one side
     ("Iran may have sent drones to Russia.", "Iran could have sent drones to Russia."),  # hedged on both sides
+    ("Iran sent drones to Russia.", "Iran sent drones to Russia, according to the Pentagon."),  # a named source
     ("Iran sent drones to Russia.", "Iran has appeared to acknowledge for the first time that it sent drones to "
                                     "Russia in the months before the invasion of Ukraine."),
 ])

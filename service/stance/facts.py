@@ -48,6 +48,9 @@ HEDGING_PASSIVES = frozenset({"said", "reported", "believed", "thought", "allege
 HEDGING_MODALS = frozenset({"may", "might", "could"})
 HEDGING_ADVERBS = frozenset({"reportedly", "allegedly", "apparently", "possibly", "perhaps", "supposedly",
                              "purportedly", "probably", "likely", "seemingly", "maybe"})
+# A report whose source is unnamed ("Reports say P", "P, sources said", "according to media reports") hedges P.
+UNNAMED_SOURCES = frozenset({"report", "reports", "source", "sources", "rumour", "rumours", "rumor", "rumors",
+                             "media", "speculation"})
 QUOTE_CLOSERS = " \t\n\"'”’»)]"  # stripped before asking whether a sentence ends with a question mark
 # Capitals and seats of government standing for their country ("Tehran has supplied drones to Moscow"), and the
 # name the country is given instead when the other side of a pair names it as a country.
@@ -266,8 +269,14 @@ def _predicate(doc: Any) -> tuple[Any | None, Any | None, bool]:
             complement = _clause_after_adverbial(root)
         if complement is None:
             break
+        hedged = hedged or not raising and _unnamed_source(c for c in root.children if c.dep_ == "nsubj")
         root, reporting = complement, (reporting if raising else root)
     return root, reporting, hedged
+
+
+def _unnamed_source(subjects: Iterable[Any]) -> bool:
+    """Whether a report's source is only "reports", "sources" or "media" ("Reports say P", "according to sources")."""
+    return any(s.lower_ in UNNAMED_SOURCES for s in subjects)
 
 
 def _clause_after_adverbial(verb: Any) -> Any | None:
@@ -395,8 +404,11 @@ def read_fact(doc: Any) -> Fact | None:
     particle = next((c.lower_ for c in verb.children if c.dep_ == "prt"), "")
     children = list(verb.children)
     asks = doc.text.rstrip(QUOTE_CLOSERS).endswith("?")  # "Will Bale play Jobs?" asserts nothing
-    hedged = hedged or asks or any(c.dep_ == "aux" and c.lower_ in HEDGING_MODALS or c.dep_ == "advmod"
-                                   and c.lower_ in HEDGING_ADVERBS for c in children)
+    according = [p for c in children if c.lower_ == "according" for t in c.children for p in t.children
+                 if p.dep_ == "pobj"]  # "according to (media) reports": the pobj of "to"
+    hedged = hedged or asks or _unnamed_source(according) or any(
+        c.dep_ == "aux" and c.lower_ in HEDGING_MODALS or c.dep_ == "advmod" and c.lower_ in HEDGING_ADVERBS
+        for c in children)
     negated = any(c.dep_ == "neg" for c in children) or any(t.dep_ == "neg" for t in doc)
     subjects = [c for c in children if c.dep_ in {"nsubj", "nsubjpass", "csubj"}]
     actors = [c for c in subjects if c.dep_ == "nsubj"]
