@@ -70,6 +70,7 @@ def test_a_hedged_claim_is_not_the_fact_asserted(reader, statement, claim):
     ("Iran sent drones to Russia.", "Iran sent drones to Russia before the invasion."),  # a detail on one side
     ("Iran may have sent drones to Russia.", "Iran could have sent drones to Russia."),  # hedged on both sides
     ("Iran sent drones to Russia.", "Iran sent drones to Russia, according to the Pentagon."),  # a named source
+    ("Iran sent drones to Russia.", "Iran sent drones to Russia, according to the report."),  # one pointed to
     ("Iran sent drones to Russia.", "Iran has appeared to acknowledge for the first time that it sent drones to "
                                     "Russia in the months before the invasion of Ukraine."),
 ])

@@ -51,6 +51,7 @@ HEDGING_ADVERBS = frozenset({"reportedly", "allegedly", "apparently", "possibly"
 # A report whose source is unnamed ("Reports say P", "P, sources said", "according to media reports") hedges P.
 UNNAMED_SOURCES = frozenset({"report", "reports", "source", "sources", "rumour", "rumours", "rumor", "rumors",
                              "media", "speculation"})
+DEFINITE = frozenset({"the", "this", "that", "these", "those", "its", "their", "his", "her", "our"})
 QUOTE_CLOSERS = " \t\n\"'”’»)]"  # stripped before asking whether a sentence ends with a question mark
 # Capitals and seats of government standing for their country ("Tehran has supplied drones to Moscow"), and the
 # name the country is given instead when the other side of a pair names it as a country.
@@ -274,9 +275,12 @@ def _predicate(doc: Any) -> tuple[Any | None, Any | None, bool]:
     return root, reporting, hedged
 
 
-def _unnamed_source(subjects: Iterable[Any]) -> bool:
-    """Whether a report's source is only "reports", "sources" or "media" ("Reports say P", "according to sources")."""
-    return any(s.lower_ in UNNAMED_SOURCES for s in subjects)
+def _unnamed_source(sources: Iterable[Any]) -> bool:
+    """Whether a report's source is only "reports", "sources" or "media" ("Reports say P", "according to sources"),
+    not a report named or pointed to ("the report", "Reuters sources")."""
+    return any(s.lower_ in UNNAMED_SOURCES and not any(
+        c.dep_ in {"det", "poss"} and c.lower_ in DEFINITE or c.dep_ == "compound" and c.pos_ == "PROPN"
+        for c in s.children) for s in sources)
 
 
 def _clause_after_adverbial(verb: Any) -> Any | None:
