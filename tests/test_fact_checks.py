@@ -165,15 +165,17 @@ def test_the_reader_remembers_a_bounded_number_of_parses():
 
 
 def test_the_claim_level_endpoint_answers_with_the_checks(client):
-    """POST /v1/stance, the path of /v1/check's claims: another actor, another number and an antonym."""
+    """POST /v1/stance, the path of /v1/check's claims: another actor, another number, hedges and an antonym."""
     claims = ["The United States ordered about 2,000 drones from Iran, officials said.",
               "Russia ordered about 200 drones from Iran, according to the report.",
-              "Ukrainian officials said Russia had ordered about 2,000 drones from Iran."]
+              "Ukrainian officials said Russia had ordered about 2,000 drones from Iran.",
+              "Russia is said to have ordered about 2,000 drones from Iran.",
+              "Russia may have ordered about 2,000 drones from Iran, sources said."]
     response = client.post("/v1/stance", json={"statement": "Russia ordered about 2,000 drones from Iran.",
                                                 "claims": claims})
     assert response.status_code == 200
     labels = [s["label"] for s in response.get_json()["stances"]]
-    assert labels == ["neutral", "refutes", "supports"], labels
+    assert labels == ["neutral", "refutes", "supports", "neutral", "neutral"], labels
     response = client.post("/v1/stance", json={"statement": "The court upheld the ban.",
                                                 "claims": ["The court struck down the ban on Thursday."]})
     assert [s["label"] for s in response.get_json()["stances"]] == ["refutes"]
