@@ -98,12 +98,12 @@ def test_a_claim_that_refers_is_scored_with_what_it_refers_to(seeded_engine):
         "SELECT id, text, resolved_text, check_worthiness FROM claims WHERE text IN (?, ?)",
         ("We strongly reject this information", "The missile part is completely wrong.")).fetchall()
     assert len(rows) == 2
+    kept = set(seeded_engine.store.claim_ids_matching(SearchFilters(min_check_worthiness=model.threshold)).tolist())
     for claim_id, text, resolved, stored in rows:
         assert resolved and resolved != text
         own, alone = model.score([text, resolved])
         assert own < model.threshold <= stored == pytest.approx(alone, abs=1e-6), (text, own, stored)
-        kept = seeded_engine.store.claim_ids_matching(SearchFilters(min_check_worthiness=model.threshold))
-        assert claim_id in set(kept.tolist())
+        assert claim_id in kept
 
 
 def _article_ids(engine: FactCheckEngine) -> list[str]:
