@@ -318,7 +318,7 @@ class SQLiteStore:
             _set_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute(f"PRAGMA busy_timeout={int(CONNECT_TIMEOUT * 1000)}")
             self._local.conn = conn
         return conn
 

@@ -60,6 +60,7 @@ CAPITALS = {"Tehran": "iran", "Moscow": "russia", "the Kremlin": "russia", "The 
             "Beijing": "china", "London": "united kingdom", "Paris": "france", "Berlin": "germany",
             "Brussels": "european union", "Pyongyang": "north korea", "Seoul": "south korea", "Ankara": "turkey",
             "Damascus": "syria", "Baghdad": "iraq", "Tokyo": "japan", "New Delhi": "india", "Delhi": "india"}
+CAPITAL_COUNTRIES = frozenset(CAPITALS.values())
 COUNTRY_NAMES = {"united states": "the United States", "united kingdom": "Britain", "european union": "the EU"}
 # One party under several names: capitals and seats of government, demonyms and short forms.
 ALIASES = {
@@ -172,7 +173,7 @@ def countries_named(text: str) -> set[str]:
         words = match.group(0).split()[:MAX_NAMES]
         for name in words + [" ".join(words[i:i + 2]) for i in range(len(words) - 1)]:
             country = DEMONYMS.get(name) or party(name)
-            if name.rstrip(".") not in CAPITALS and country in CAPITALS.values():
+            if name.rstrip(".") not in CAPITALS and country in CAPITAL_COUNTRIES:
                 found.add(country)
     return found
 
