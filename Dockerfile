@@ -29,10 +29,10 @@ RUN set -eux; \
     pip=/opt/venv/bin/pip; \
     if [ -d wheels ]; then \
         $pip install --find-links /app/wheels torch==2.13.0+cpu; \
-        $pip install --find-links /app/wheels -e /app; \
+        $pip install --find-links /app/wheels -c /app/constraints.txt -e /app; \
     else \
         $pip install --extra-index-url "$TORCH_INDEX_URL" torch==2.13.0+cpu; \
-        $pip install -e /app; \
+        $pip install -c /app/constraints.txt -e /app; \
     fi; \
     rm -rf /app/wheels /app/*.egg-info; \
     /opt/venv/bin/python -c "import torch; assert torch.version.cuda is None, torch.__version__; print('torch', torch.__version__)"; \

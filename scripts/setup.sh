@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Creates .venv with the CPU build of torch and the project installed (editable, with test extras), then exports
-# the embedding model to ONNX. Re-running is cheap: nothing is reinstalled while pyproject.toml is unchanged, and
-# nothing is exported again while the model's files are unchanged.
+# the embedding model to ONNX. Re-running is cheap: nothing is reinstalled while pyproject.toml and constraints.txt
+# are unchanged, and nothing is exported again while the model's files are unchanged.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 VENV=${FACTCHECK_VENV:-.venv}
 stamp="$VENV/.factcheck-installed"
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+want=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
 # The ONNX export of the embedding model (the default backend), into FACTCHECK_ONNX_DIR (default var/onnx):
 # a check of under a second when it is current.
 export_embedder() { "$VENV/bin/factcheck" export-embedder; }
@@ -24,6 +24,6 @@ if [ -n "${TORCH_INDEX_URL:-}" ]; then
 else
   pip install torch==2.13.0
 fi
-pip install -e '.[test]'
+pip install -c constraints.txt -e '.[test]'  # the versions the figures in docs/ were measured with
 echo "$want" > "$stamp"
 export_embedder
