@@ -5,22 +5,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
-# Reporting verbs and what they mean for the claim (its voice).
-VOICE_OF_VERB: dict[str, str] = {}
-for _voice, _verbs in {
-    "denies": "deny denies denied denying reject rejects rejected rejecting refute refutes refuted dismiss dismisses dismissed",
-    "admits": "admit admits admitted admitting acknowledge acknowledges acknowledged concede concedes conceded confirm "
-    "confirms confirmed",
-    "alleges": "allege alleges alleged alleging accuse accuses accused accusing claim claims claimed claiming",
-    "reports": "report reports reported reporting suggest suggests suggested",
-    "asserts": "say says said saying add adds added stated stating tell tells told stress stresses stressed stressing "
-    "emphasize emphasizes emphasized emphasizing emphasise emphasised insist insists insisted note notes noted announce "
-    "announces announced reiterate reiterates reiterated reiterating respond responds responded call calls called "
-    "describe describes described maintain maintains maintained warn warns warned argue argues argued explain explains "
-    "explained write writes wrote found reaffirm reaffirms reaffirmed according",
-}.items():
-    for _verb in _verbs.split():
-        VOICE_OF_VERB[_verb] = _voice
+from .verbs import VOICE_OF_VERB
 
 VERB_PATTERN = "|".join(sorted((v for v in VOICE_OF_VERB if v != "according"), key=len, reverse=True))
 VERB = re.compile(rf"\b({VERB_PATTERN})\b")

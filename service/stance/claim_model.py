@@ -17,6 +17,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..extraction.verbs import CONTENT_VERBS
 from ..onnx_classifier import OnnxClassifier
 from .base import ArticleStance, SourceInput, Stance, StanceInput
 from .facts import CONFLICT, HEDGED, OTHER_FACT, FactReader, compare, name_countries_alike
@@ -25,10 +26,6 @@ from .features import body_sentences
 LABELS = ("supports", "refutes", "neutral")
 SUPPORTS, REFUTES, NEUTRAL = range(3)
 DEFAULT_SIDE_THRESHOLD = 0.5
-# Reporting verbs whose complement is the content itself ("said Iran had supplied ...", "denied that ...").
-SPEECH_VERBS = frozenset({"said", "says", "say", "told", "added", "stated", "stressed", "insisted", "claimed",
-                          "announced", "confirmed", "declared", "noted", "argued", "maintained", "warned",
-                          "admitted", "acknowledged", "conceded", "reported", "wrote", "explained", "affirmed"})
 # A trailing source attribution is not part of the content: "..., according to TASS Russian state news."
 TRAILING_SOURCE = re.compile(r",\s*(?:according to|citing|as reported by)\s+[^,;]{1,80}[.!]?$", re.I)
 EVIDENCE_SENTENCES = 3
@@ -85,7 +82,7 @@ def attributed_content(text: str, verb: str | None) -> tuple[str, bool]:
     if match is None:
         return text, False
     rest = text[match.end():].strip()
-    if not match.group(1) and verb.lower() not in SPEECH_VERBS:
+    if not match.group(1) and verb.lower() not in CONTENT_VERBS:
         return text, False
     rest = TRAILING_SOURCE.sub("", rest)
     if len(rest.split()) < 3:

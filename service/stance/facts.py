@@ -28,17 +28,16 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
+from ..extraction.verbs import COGNITION_VERBS, CONTENT_VERBS
+
 OTHER_FACT, CONFLICT, HEDGED = "other_fact", "conflict", "hedged"
 # Entity types that name a party; dates and times are details, not actors.
 NAME_TYPES = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"}
 SKIPPED_ENTITY_TYPES = {"DATE", "TIME", "ORDINAL"}
 TITLE_TYPES = {"EVENT", "PRODUCT", "WORK_OF_ART", "LAW"}
-# Reporting verbs whose clausal complement is the fact ("Officials said at least 300 people died").
-REPORTING = re.compile(r"^(?:said|says|say|told|added|stated|stressed|insisted|claimed|announced|confirmed|"
-                       r"declared|noted|argued|maintained|warned|admitted|acknowledged|conceded|reported|wrote|"
-                       r"explained|affirmed|show|shows|showed|suggest|suggests|suggested|believe|believes|"
-                       r"believed|think|thinks|thought|acknowledge|acknowledges|admit|admits|confirm|confirms|"
-                       r"concede|concedes|claims|insists|stresses|states|announces|reports|notes|adds)$", re.I)
+# Reporting verbs whose clausal complement is the fact ("Officials said at least 300 people died"), and verbs of
+# belief and evidence ("Officials believe P", "Data show P").
+REPORTING = CONTENT_VERBS | COGNITION_VERBS
 # Raising verbs see through to their complement: "Iran has appeared to acknowledge that P" -> "acknowledge that P".
 RAISING = frozenset({"appear", "appears", "appeared", "seem", "seems", "seemed"})
 # A hedge: a passive report ("is said to", "are believed to have"), a modal of possibility or a hedging adverb on
@@ -264,7 +263,7 @@ def _predicate(doc: Any) -> tuple[Any | None, Any | None, bool]:
             root, hedged = complement, True
             continue
         raising = root is not None and root.lower_ in RAISING
-        if root is None or not (raising or REPORTING.match(root.text)):
+        if root is None or not (raising or root.lower_ in REPORTING):
             break
         complement = next((c for c in root.children if c.dep_ in {"ccomp", "xcomp"}), None)
         if complement is None and not raising:

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 import numpy as np
 
 from ..extraction.references import answered_content, content_of, find_reference
+from ..extraction.verbs import PRESENT_VERBS
 from .base import Stance, StanceInput
 from .claim_model import attributed_content
 
@@ -49,12 +50,6 @@ ALLEGING_VOICES = frozenset({"alleges", "reports"})
 PRONOUN_START = re.compile(r"^(?:it|its|they|their|he|his|she|her|we|our|i|this|that|these|those)\b", re.I)
 GERUND_START = re.compile(r"^\w+ing\b")
 SUBJECT_PRONOUN = re.compile(r"^(?:(?P<it>it|they)|(?P<its>its|their))\b", re.I)
-# Reporting verbs in the present tense, as statements use them ("Iran insists it ...", "Iran admits it ..."): their
-# complement is the content, with or without "that".
-PRESENT_SPEECH_VERBS = frozenset({"insists", "admits", "claims", "stresses", "adds", "states", "maintains", "argues",
-                                  "warns", "confirms", "acknowledges", "concedes", "reports", "announces", "declares",
-                                  "notes", "explains", "affirms", "asserts", "alleges", "suggests", "believes",
-                                  "thinks", "denies"})
 # "Washington is sure (that) P", "the US is confident P": a belief stated about a party, its content P.
 BELIEF = re.compile(r"^(?P<speaker>[^,;:]{2,60}?)\s+(?:is|are|was|were|remains?)\s+(?:\w+ly\s+)?"
                     r"(?:sure|confident|convinced|certain|adamant)\s+(?:that\s+)?"
@@ -132,7 +127,7 @@ def _statement_content(statement: str, verb: str, voice: str | None) -> tuple[st
     taking sides" -> "it is not taking sides"); a denial's complement in any tense as it stands ("denies selling
     ...", "denied arming ...")."""
     content, governed = attributed_content(statement, verb)
-    if governed or (verb.lower() not in PRESENT_SPEECH_VERBS and voice != "denies"):
+    if governed or (verb.lower() not in PRESENT_VERBS and voice != "denies"):
         return content, governed
     match = re.search(rf"\b{re.escape(verb)}\b(?:,\s*)?\s*", statement, flags=re.I)
     rest = statement[match.end():].strip() if match else ""
