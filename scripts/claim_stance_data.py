@@ -17,6 +17,8 @@ Every pair is ``{"statement", "claim", "label", "source"}`` with the label the s
   sentence itself attributed, hedged or planned; with ``negation_both_sides``, also the sentence negated on both
   sides (→ supports) or on the claim's side only (→ refutes). The claim and the statement then differ only in the
   fact, which is what the hand-written hard pairs test; training pairs of the first stage are replayed beside them.
+  With ``contrapositives``, first-stage pairs of two different sentences negated on both sides or one (see
+  ``CONTRAPOSITIVE_QUOTA``).
 """
 from __future__ import annotations
 
@@ -48,6 +50,11 @@ SELF_QUOTA = {"negation": 1200, "number": 900, "year": 600, "antonym": 900, "age
 # With ``negation_both_sides``: the sentence negated on both sides in two wordings (→ supports) and on the claim's
 # side only (→ refutes), so that a negation in the statement is not read as a refutation by itself.
 NEGATED_QUOTA = {"both_negated": 1500, "claim_negated": 900}
+# With ``contrapositives``: pairs of two different sentences (first-stage NLI pairs, claim E and statement S), each
+# negated in its own main clause. Where E supports S, not-S supports not-E (the contrapositive: "We do not supply
+# weapons to either side" against "Iran does not arm either side") and not-S refutes E; where E refutes S, both
+# negated say nothing of each other (neutral), so a negation on both sides is no label by itself.
+CONTRAPOSITIVE_QUOTA = {"contrapositive": 2500, "negated_against_evidence": 1200, "negated_refutation": 1200}
 SELF_SENTENCES = 15000  # sentences parsed for them (FNC-1 headlines first, then NLI statements)
 LEAD_WORDS = 60  # words of a body's lead used as the FNC-1 claim
 ACTORS = ("PERSON", "ORG", "GPE", "NORP")
@@ -298,6 +305,65 @@ class Augmenter:
                 return _replace_span(text, token.idx, token.idx + len(token), new)
         return None
 
+    def negated_main(self, text: str, doc, contracted: bool) -> str | None:  # noqa: ANN001
+        """``text`` with its main clause negated, not a clause inside it: the root's first auxiliary ("is" ->
+        "is not" / "isn't"), a copula root, or a simple past or present root ("sent" -> "did not send" / "never
+        sent", "arms" -> "does not arm"); None where the sentence has a negation already or no such root."""
+        if any(token.dep_ == "neg" or token.lower_ in ("never", "no", "nothing", "nobody", "none") for token in doc):
+            return None
+        root = next((token for token in doc if token.dep_ == "ROOT"), None)
+        if root is None or root.pos_ not in ("VERB", "AUX"):
+            return None
+        auxiliary = next((t for t in root.children if t.dep_ in ("aux", "auxpass") and t.i < root.i), None)
+        if auxiliary is None and root.lower_ in AUXILIARIES:
+            auxiliary = root  # "X is a city", "X was in Paris"
+        if auxiliary is not None:
+            if auxiliary.lower_ not in AUXILIARIES:
+                return None
+            new = CONTRACTED.get(auxiliary.lower_, f"{auxiliary.lower_} not") if contracted else f"{auxiliary.lower_} not"
+            new = new[0].upper() + new[1:] if auxiliary.text[0].isupper() else new
+            return _replace_span(text, auxiliary.idx, auxiliary.idx + len(auxiliary), new)
+        do = {"VBD": "did", "VBZ": "does", "VBP": "do"}.get(root.tag_)
+        if do is None or not root.lemma_:
+            return None
+        if contracted and root.tag_ == "VBD":
+            new = f"never {root.text}"
+        else:
+            new = f"{CONTRACTED[do] if contracted else do + ' not'} {root.lemma_}"
+        return _replace_span(text, root.idx, root.idx + len(root), new)
+
+    def make_contrapositives(self, pairs: list[dict]) -> list[dict]:
+        """Negated pairs of two different sentences (CONTRAPOSITIVE_QUOTA) from NLI pairs that support or refute;
+        each side negated in a wording drawn on its own."""
+        candidates = [p for p in pairs if p["source"] in ("vitaminc_real", "vitaminc_synthetic", "fever_dev", "snli")
+                      and p["label"] != "neutral" and p["statement"] != p["claim"]
+                      and len(p["statement"].split()) <= 30 and len(p["claim"].split()) <= 40]
+        self.rng.shuffle(candidates)
+        candidates = candidates[:16000]
+        statements = self.nlp.pipe([p["statement"] for p in candidates], batch_size=256)
+        claims = self.nlp.pipe([p["claim"] for p in candidates], batch_size=256)
+        made: dict[str, list[dict]] = {kind: [] for kind in CONTRAPOSITIVE_QUOTA}
+
+        def add(kind: str, statement: str, claim: str, label: str) -> None:
+            if len(made[kind]) < CONTRAPOSITIVE_QUOTA[kind]:
+                made[kind].append({"statement": statement, "claim": claim, "label": label, "source": f"neg-{kind}"})
+
+        for pair, s_doc, c_doc in zip(candidates, statements, claims):
+            if all(len(made[k]) >= q for k, q in CONTRAPOSITIVE_QUOTA.items()):
+                break
+            not_s = self.negated_main(pair["statement"], s_doc, self.rng.random() < 0.5)
+            not_c = self.negated_main(pair["claim"], c_doc, self.rng.random() < 0.5)
+            if not_s is None or not_c is None:
+                continue
+            if pair["label"] == "supports":  # E supports S: not-S supports not-E, and refutes E
+                if len(made["contrapositive"]) <= len(made["negated_against_evidence"]) * 2:
+                    add("contrapositive", not_c, not_s, "supports")
+                else:
+                    add("negated_against_evidence", pair["claim"], not_s, "refutes")
+            else:  # E refutes S: not-E and not-S say nothing of each other
+                add("negated_refutation", not_s, not_c, "neutral")
+        return [p for kind in made.values() for p in kind]
+
     def _both_negated(self, s, c, label, doc, *_):  # noqa: ANN001, ANN202
         """A self pair negated on both sides, in two wordings, the claim sometimes attributed: still supports."""
         if label != "supports" or s != c:
@@ -515,12 +581,17 @@ def swaps_time(row: dict) -> bool:
 
 def build_refine(data_dir: Path, share: float, seed: int, replay: list[dict], replayed: int,
                  time_antonyms: bool = True, news_numbers: bool = False, negation_both_sides: bool = False,
-                 ) -> tuple[list[dict], list[dict]]:
+                 contrapositives: list[dict] | None = None) -> tuple[list[dict], list[dict]]:
     """(training pairs, validation pairs) of the refine stage: self-contrast pairs and ``replayed`` pairs of the
-    first stage's training set; the validation pairs are self-contrast pairs of validation-side sentences."""
+    first stage's training set; the validation pairs are self-contrast pairs of validation-side sentences. With
+    ``contrapositives`` (the first stage's validation pairs), negated pairs of two sentences are added to both
+    sides, made from the first stage's training and validation pairs respectively."""
     augmenter = Augmenter(seed, time_antonyms, news_numbers, negation_both_sides)
     train = augmenter.make_self(self_sentences(data_dir, share, False, seed))
     validation = augmenter.make_self(self_sentences(data_dir, share, True, seed))
+    if contrapositives is not None:
+        train += augmenter.make_contrapositives(replay)
+        validation += augmenter.make_contrapositives(contrapositives)
     if not time_antonyms:  # nor replayed: the first stage's "before" / "after" swaps stay out too
         replay = [row for row in replay if not swaps_time(row)]
     rng = random.Random(f"replay:{seed}")

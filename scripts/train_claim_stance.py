@@ -36,11 +36,13 @@ def pairs(args: argparse.Namespace) -> tuple[list[dict], list[dict]]:
     read = lambda p: list(claim_stance_data.read_jsonl(p))  # noqa: E731
     if not (train_path.exists() and validation_path.exists()):
         if args.replay_from:  # the refine stage: self-contrast pairs beside replayed first-stage pairs
+            first_validation = read(args.replay_from / "validation.jsonl")
             train, validation = claim_stance_data.build_refine(args.data, args.validation_share, args.seed,
                                                                read(args.replay_from / "train.jsonl"), args.replay,
                                                                not args.no_time_antonyms, args.news_numbers,
-                                                               args.negation_both_sides)
-            validation = read(args.replay_from / "validation.jsonl") + validation
+                                                               args.negation_both_sides,
+                                                               first_validation if args.contrapositives else None)
+            validation = first_validation + validation
         else:
             train, validation = claim_stance_data.build(args.data, args.validation_share, args.seed)
         write_jsonl(train_path, train)
@@ -233,6 +235,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--negation-both-sides", action="store_true",
                         help="refine stage: also a sentence negated on both sides (supports) and on the claim's "
                              "side only (refutes)")
+    parser.add_argument("--contrapositives", action="store_true",
+                        help="refine stage: also two-sentence pairs negated on both sides or one "
+                             "(claim_stance_data.CONTRAPOSITIVE_QUOTA)")
     parser.add_argument("--teacher", type=Path,
                         help="a trained model directory (int8 ONNX, as shipped) whose answers are mixed into the "
                              "targets (distillation, e.g. into a --layers student)")
@@ -286,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
                      "time_antonyms": not args.no_time_antonyms if args.replay_from else None,
                      "news_numbers": args.news_numbers if args.replay_from else None,
                      "negation_both_sides": args.negation_both_sides if args.replay_from else None,
+                     "contrapositives": args.contrapositives if args.replay_from else None,
                      "average_with": str(args.average_with) if args.average_with else None,
                      "average_weight": args.average_weight if args.average_with else None,
                      "pairs": claim_stance_data.summarise(train_rows)},

@@ -123,6 +123,37 @@ def test_negation_on_both_sides_supports_and_on_the_claims_side_refutes():
     assert "both_negated" not in {p["source"].removeprefix("self-") for p in Augmenter(13).make_self([sentence])}
 
 
+def test_contrapositives_negate_two_different_sentences_in_their_main_clauses():
+    """--contrapositives: where E supports S, not-S supports not-E and refutes E; where E refutes S, not-E and not-S
+    are neutral. Only the main clause is negated, never a clause inside it."""
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    from claim_stance_data import Augmenter
+
+    augmenter = Augmenter(13)
+    negate = lambda text, contracted: augmenter.negated_main(text, augmenter.nlp(text), contracted)  # noqa: E731
+    assert negate("Tom Hanks, who was born in 1956, is an American actor.", False) == \
+        "Tom Hanks, who was born in 1956, is not an American actor."
+    assert negate("We supply weapons to either side.", True) == "We don't supply weapons to either side."
+    assert negate("Iran sent drones to Russia.", True) == "Iran never sent drones to Russia."
+    assert negate("Iran never sent drones to Russia.", False) is None
+    supports = {"statement": "Iran sent drones to Russia.", "claim": "Tehran delivered drones to Moscow in 2022.",
+                "label": "supports", "source": "fever_dev"}
+    refutes = {"statement": "The company opened a factory in Ohio.", "claim": "The company closed its factory in Ohio.",
+               "label": "refutes", "source": "vitaminc_real"}
+    pairs = augmenter.make_contrapositives([supports, dict(supports, source="snli"), refutes,
+                                            dict(supports, label="neutral")])
+    made = {p["source"]: p for p in pairs}
+    assert set(made) == {"neg-contrapositive", "neg-negated_against_evidence", "neg-negated_refutation"}
+    contrapositive = made["neg-contrapositive"]
+    assert contrapositive["label"] == "supports"
+    assert contrapositive["claim"] in ("Iran did not send drones to Russia.", "Iran never sent drones to Russia.")
+    assert contrapositive["statement"] in ("Tehran did not deliver drones to Moscow in 2022.",
+                                           "Tehran never delivered drones to Moscow in 2022.")
+    against = made["neg-negated_against_evidence"]
+    assert against["label"] == "refutes" and against["statement"] == supports["claim"]
+    assert made["neg-negated_refutation"]["label"] == "neutral"
+
+
 def test_a_student_keeps_evenly_spaced_layers_and_resumes(tmp_path):
     """--layers 3: the encoder keeps its first, middle and last layers, and an interrupted student resumes."""
     work = _work_dir(tmp_path / "student")
@@ -179,7 +210,10 @@ def test_the_shipped_int8_model_is_dequantised_into_a_trainable_one(tmp_path):
         floats = np.concatenate([model(**tokenizer([c], [s], return_tensors="pt")).logits.numpy()
                                  for c, s in zip(claims, statements)])
     assert model.config.id2label == {0: "supports", 1: "refutes", 2: "neutral"}
-    assert np.abs(floats - int8).max() < 0.6  # a wrong weight in the wrong place gives logits far apart
+    # a wrong weight in the wrong place gives logits far apart; int8 rounding differs by CPU (AVX2 or AVX-512 VNNI
+    # kernels): one logit of the 36 reached 0.60 on an AVX-512 machine, the rest stay near 0.1
+    difference = np.abs(floats - int8)
+    assert difference.max() < 1.0 and difference.mean() < 0.2, difference
     assert (floats.argmax(axis=1) == int8.argmax(axis=1)).mean() >= 0.75  # near-even pairs may tip
     work = _work_dir(tmp_path / "refine")
     done = _train(work, "--init", str(shipped), "--max-steps", "2")
