@@ -10,7 +10,8 @@ a change in machine load falls on all of them alike:
 - one by one: ``engine.ingest_article`` per article into a store of its own (the path of ``POST /v1/articles``);
 - bulk: ``engine.ingest_articles`` over the round's articles into another store (the path of ``factcheck ingest``
   and the seeds): per batch of articles, spaCy parses their sentences together, then one encode call (on a
-  thread of its own) runs beside one check-worthiness call;
+  thread of its own) runs beside one check-worthiness call and the next batch's extraction (the first batch is a
+  quarter of the others: nothing runs beside its extraction);
 - the other parts alone, for the breakdown: extraction of the round's articles, and the check-worthiness model
   over the same claim texts.
 

@@ -19,7 +19,7 @@ import numpy as np
 from .checkworthiness import CheckWorthinessModel, load_checkworthiness_model
 from .config import Config
 from .embeddings import Embedder, make_embedder
-from .extraction import Extractor, content_hash, load_extractor, normalise
+from .extraction import ExtractedArticle, Extractor, content_hash, load_extractor, normalise
 from .extraction.dates import as_date
 from .extraction.attribution import polarity_of
 from .index import VectorIndex, set_search_threads
@@ -74,10 +74,35 @@ class PreparedArticle:
     resolved: list[int]
 
 
-def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+@dataclass(frozen=True)
+class ScreenedArticle:
+    """An article accepted for extraction: its text and its given fields (outlet, title, url, published, author)."""
+
+    text: str
+    fields: dict[str, Any]
+
+
+def _to_extract(screened: Sequence[Any]) -> list[tuple[str, date | None]]:
+    """The (text, published) pairs to extract of the screened articles, in order."""
+    return [(item.text, as_date(item.fields["published"])) for item in screened if isinstance(item, ScreenedArticle)]
+
+
+def _extract(extractor: Extractor, screened: Sequence[Any]) -> list[ExtractedArticle]:
+    """Extract the screened articles, together where the extractor can (spaCy parses their sentences in batches)."""
+    articles = _to_extract(screened)
+    extract_many = getattr(extractor, "extract_many", None)
+    if extract_many is not None:
+        return extract_many(articles)
+    return [extractor.extract(text, published=published) for text, published in articles]
+
+
+def _batches(items: Iterable[Any], size: int, first: int | None = None) -> Iterator[list[Any]]:
+    """``items`` in lists of ``size``, the first of ``first`` (default ``size``)."""
     iterator = iter(items)
-    while chunk := list(itertools.islice(iterator, max(1, size))):
+    step = max(1, first or size)
+    while chunk := list(itertools.islice(iterator, step)):
         yield chunk
+        step = max(1, size)
 
 
 class FactCheckEngine:
@@ -284,17 +309,31 @@ class FactCheckEngine:
         Each article is stored in its own transaction, with all its claims or not at all, before its result is
         yielded: a consumer that stops early leaves nothing half stored, and what was yielded is durable. Per
         ``batch`` articles, spaCy parses their sentences together, and each model runs once: one encode call over
-        every claim and resolved text (on a thread of its own) beside one check-worthiness call.
+        every claim and resolved text (on a thread of its own) beside one check-worthiness call, and then the next
+        batch's reading and extraction, so that spaCy's work overlaps the encode. An error in reading or extraction
+        is raised once the batch before it is stored.
         """
         seen: set[str] = set()
+        # the first batch is extracted before any encode can run beside it, so it is a quarter of the others
+        chunks = _batches(items, batch, first=max(1, batch // 4))
         with ThreadPoolExecutor(1, thread_name_prefix="ingest-encode") as encoder:
             try:
-                for chunk in _batches(items, batch):
-                    prepared = self._prepare_articles(chunk, seen)
+                screened = self._screen_articles(next(chunks, []), seen)
+                extractions = _extract(self.extractor, screened)
+                while screened:  # an empty batch: the items are all read
+                    prepared = self._assemble_articles(screened, extractions)
                     articles = [p for p in prepared if isinstance(p, PreparedArticle)]
                     encoding = encoder.submit(self._encode_texts, articles)  # ONNX Runtime releases the GIL
                     scores = self._score_texts(articles, parallel=1)  # the encode takes the other core
+                    failure = None
+                    try:  # the next batch is read and extracted while the encode still runs
+                        screened = self._screen_articles(next(chunks, []), seen)
+                        extractions = _extract(self.extractor, screened)
+                    except Exception as error:  # noqa: BLE001 - raised once this batch is stored
+                        screened, failure = [], error
                     yield from self._store_batch(prepared, encoding.result(), scores)
+                    if failure is not None:
+                        raise failure
             finally:
                 self.sync_index()
 
@@ -312,12 +351,15 @@ class FactCheckEngine:
 
     def _prepare_articles(self, items: Sequence[ArticleInput],
                           seen: set[str]) -> list[PreparedArticle | IngestResult | EngineError]:
-        """Validate and extract articles (no model runs here): per item a :class:`PreparedArticle`, an
-        :class:`IngestResult` when it is stored already or repeats an earlier item of the call (``seen``), or an
-        :class:`EngineError` when refused. Several articles are extracted together where the extractor can
-        (``extract_many``: spaCy parses their sentences in batches)."""
-        out: list[PreparedArticle | IngestResult | EngineError | None] = []
-        todo: list[tuple[int, str, dict[str, Any]]] = []
+        """Validate and extract articles in this process (no model runs here); see :meth:`_screen_articles`."""
+        screened = self._screen_articles(items, seen)
+        return self._assemble_articles(screened, _extract(self.extractor, screened))
+
+    def _screen_articles(self, items: Sequence[ArticleInput],
+                         seen: set[str]) -> list[ScreenedArticle | IngestResult | EngineError]:
+        """Per item its text and fields to extract, an :class:`IngestResult` when it is stored already or repeats
+        an earlier item of the call (``seen``), or an :class:`EngineError` when refused."""
+        out: list[ScreenedArticle | IngestResult | EngineError] = []
         for item in items:
             try:
                 text, fields = self._article_text(item)
@@ -329,25 +371,31 @@ class FactCheckEngine:
                 out.append(IngestResult(article_id, created=False))
                 continue
             seen.add(article_id)
-            todo.append((len(out), text, fields))
-            out.append(None)  # its PreparedArticle, once extracted below
-        pairs = [(text, as_date(fields["published"])) for _, text, fields in todo]
-        extract_many = getattr(self.extractor, "extract_many", None)
-        if extract_many is not None:
-            extracted_all = extract_many(pairs)
-        else:
-            extracted_all = [self.extractor.extract(text, published=published) for text, published in pairs]
+            out.append(ScreenedArticle(text, fields))
+        return out
+
+    def _assemble_articles(
+        self, screened: Sequence[ScreenedArticle | IngestResult | EngineError],
+        extracted_all: Sequence[ExtractedArticle],
+    ) -> list[PreparedArticle | IngestResult | EngineError]:
+        """Each screened article with its extraction (``extracted_all``, in order) as a :class:`PreparedArticle`."""
         extractor_name = getattr(self.extractor, "name", type(self.extractor).__name__)
-        for (position, text, fields), extracted in zip(todo, extracted_all):
-            published = fields["published"] or extracted.stated_date
+        extractions = iter(extracted_all)
+        out: list[PreparedArticle | IngestResult | EngineError] = []
+        for item in screened:
+            if not isinstance(item, ScreenedArticle):
+                out.append(item)
+                continue
+            text, fields, extraction = item.text, item.fields, next(extractions)
+            published = fields["published"] or extraction.stated_date
             article = {
-                "id": content_hash(text), "outlet": fields["outlet"], "title": fields["title"] or extracted.title,
+                "id": content_hash(text), "outlet": fields["outlet"], "title": fields["title"] or extraction.title,
                 "url": fields["url"], "published": _iso(published), "author": fields["author"], "raw_text": text,
-                "text": extracted.text, "extractor": extractor_name,
+                "text": extraction.text, "extractor": extractor_name,
             }
-            resolved = [i for i, c in enumerate(extracted.claims) if c.resolved_text and c.resolved_text != c.text]
-            out[position] = PreparedArticle(article, extracted.claims, resolved)
-        return out  # type: ignore[return-value] - every None was replaced
+            resolved = [i for i, c in enumerate(extraction.claims) if c.resolved_text and c.resolved_text != c.text]
+            out.append(PreparedArticle(article, extraction.claims, resolved))
+        return out
 
     def _article_text(self, item: ArticleInput) -> tuple[str, dict[str, Any]]:
         """The article's text and metadata (from its HTML page where it came as one; given fields win)."""

@@ -7,10 +7,11 @@ import sqlite3
 import numpy as np
 import pytest
 
-from service.engine import ArticleInput, EngineError
+from service.engine import ArticleInput, EngineError, FactCheckEngine
 from service.ingest import ingest_paths
 
 from .conftest import SEEDS, seed_text
+from .conftest import test_config as config_for
 from .test_store_index import assert_consistent
 
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
@@ -55,6 +56,37 @@ def test_bulk_ingestion_stores_what_one_by_one_ingestion_stores(make_engine, tmp
     statement = "Iran supplied the drones that Russia used against Ukraine"
     assert ([(m["text"], m["similarity"]) for m in one.check(statement, k=5)["matches"]]
             == [(m["text"], m["similarity"]) for m in bulk.check(statement, k=5)["matches"]])
+
+
+class FailingExtractor:
+    """The spaCy extractor, failing on one text (a bug in extraction, as the engine would meet it)."""
+
+    name = "failing"
+
+    def __init__(self, extractor, doomed: str) -> None:
+        self.extractor, self.doomed = extractor, doomed
+
+    def extract_many(self, articles):
+        if any(text == self.doomed for text, _ in articles):
+            raise RuntimeError("extraction failed")
+        return self.extractor.extract_many(articles)
+
+
+def test_a_batch_whose_extraction_fails_is_raised_after_the_batch_before_it_is_stored(make_engine, embedder, tmp_path):
+    """The next batch is extracted while the current one is encoded; when that fails, the current batch is still
+    stored whole, and the error comes after its results."""
+    texts = [file.read_text(encoding="utf-8") for file in SEED_FILES]
+    extractor = make_engine(tmp_path / "real").extractor
+    engine = FactCheckEngine(config_for(tmp_path / "failing"), embedder=embedder,
+                             extractor=FailingExtractor(extractor, doomed=texts[3]))
+    results = engine.ingest_articles([ArticleInput(text=t) for t in texts], batch=2)  # batches of 1, 2 and 2
+    first = [next(results) for _ in range(3)]
+    with pytest.raises(RuntimeError, match="extraction failed"):
+        next(results)
+    assert all(r.created for r in first) and engine.store.counts()["articles"] == 3
+    assert not engine.store.find_article(_hash(texts[3])) and not engine.store.find_article(_hash(texts[4]))
+    assert_consistent(engine)
+    engine.store.close()
 
 
 def test_a_failing_article_in_a_batch_is_stored_not_at_all_and_the_ones_before_it_whole(engine):
