@@ -320,7 +320,8 @@ class Augmenter:
         if auxiliary is not None:
             if auxiliary.lower_ not in AUXILIARIES:
                 return None
-            new = CONTRACTED.get(auxiliary.lower_, f"{auxiliary.lower_} not") if contracted else f"{auxiliary.lower_} not"
+            new = f"{auxiliary.lower_} not"
+            new = CONTRACTED.get(auxiliary.lower_, new) if contracted else new
             new = new[0].upper() + new[1:] if auxiliary.text[0].isupper() else new
             return _replace_span(text, auxiliary.idx, auxiliary.idx + len(auxiliary), new)
         do = {"VBD": "did", "VBZ": "does", "VBP": "do"}.get(root.tag_)
