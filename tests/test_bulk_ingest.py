@@ -72,13 +72,14 @@ class FailingExtractor:
         return self.extractor.extract_many(articles)
 
 
-def test_a_batch_whose_extraction_fails_is_raised_after_the_batch_before_it_is_stored(make_engine, embedder, tmp_path):
+def test_a_batch_whose_extraction_fails_is_raised_after_the_batch_before_it_is_stored(embedder, tmp_path):
     """The next batch is extracted while the current one is encoded; when that fails, the current batch is still
     stored whole, and the error comes after its results."""
+    from service.extraction import load_extractor
+
     texts = [file.read_text(encoding="utf-8") for file in SEED_FILES]
-    extractor = make_engine(tmp_path / "real").extractor
     engine = FactCheckEngine(config_for(tmp_path / "failing"), embedder=embedder,
-                             extractor=FailingExtractor(extractor, doomed=texts[3]))
+                             extractor=FailingExtractor(load_extractor("spacy"), doomed=texts[3]))
     results = engine.ingest_articles([ArticleInput(text=t) for t in texts], batch=2)  # batches of 1, 2 and 2
     first = [next(results) for _ in range(3)]
     with pytest.raises(RuntimeError, match="extraction failed"):
