@@ -97,11 +97,7 @@ def main() -> None:
                 assert not isinstance(result, Exception), result
 
         def extraction(share: list[int]) -> None:
-            extract_many = getattr(one.extractor, "extract_many", None)
-            if extract_many is not None:
-                extract_many([(bodies[i], None) for i in share])
-            else:
-                [one.extractor.extract(bodies[i]) for i in share]
+            one.extractor.extract_many([(bodies[i], None) for i in share])
 
         def check_worthiness(share: list[int]) -> None:
             one.checkworthiness.score([t for i in share for t in texts[i]])

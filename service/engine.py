@@ -82,18 +82,10 @@ class ScreenedArticle:
     fields: dict[str, Any]
 
 
-def _to_extract(screened: Sequence[Any]) -> list[tuple[str, date | None]]:
-    """The (text, published) pairs to extract of the screened articles, in order."""
-    return [(item.text, as_date(item.fields["published"])) for item in screened if isinstance(item, ScreenedArticle)]
-
-
 def _extract(extractor: Extractor, screened: Sequence[Any]) -> list[ExtractedArticle]:
-    """Extract the screened articles, together where the extractor can (spaCy parses their sentences in batches)."""
-    articles = _to_extract(screened)
-    extract_many = getattr(extractor, "extract_many", None)
-    if extract_many is not None:
-        return extract_many(articles)
-    return [extractor.extract(text, published=published) for text, published in articles]
+    """Extract the screened articles in order, together (spaCy parses their sentences in batches)."""
+    return extractor.extract_many([(item.text, as_date(item.fields["published"]))
+                                   for item in screened if isinstance(item, ScreenedArticle)])
 
 
 def _batches(items: Iterable[Any], size: int, first: int | None = None) -> Iterator[list[Any]]:

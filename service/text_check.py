@@ -64,7 +64,6 @@ def locate_spans(text: str, claims: Sequence[ExtractedClaim]) -> list[dict[str, 
     """Each claim's span in ``text`` as sent (extraction's spans refer to the cleaned text, whose spaces and line
     breaks may differ): its words found in order, any white space between them; None when not found."""
     spans: list[dict[str, int] | None] = []
-    taken: list[tuple[int, int]] = []
     position = 0
     for claim in claims:
         words = claim.text.split()
@@ -72,11 +71,10 @@ def locate_spans(text: str, claims: Sequence[ExtractedClaim]) -> list[dict[str, 
         found = pattern.search(text, position) if pattern else None
         if found is None and pattern is not None:  # out of order (a pull quote repeated): search from the start,
             found = next((m for m in pattern.finditer(text)  # but never in another claim's words
-                          if not any(m.start() < end and start < m.end() for start, end in taken)), None)
+                          if not any(m.start() < s["end"] and s["start"] < m.end() for s in spans if s)), None)
         if found is None:
             spans.append(None)
             continue
         spans.append({"start": found.start(), "end": found.end()})
-        taken.append((found.start(), found.end()))
         position = found.end()
     return spans

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol
+from typing import Protocol, Sequence
 
 from .attribution import (
     ATTRIBUTION_ONLY,
@@ -111,6 +111,8 @@ class Extractor(Protocol):
 
     def extract(self, raw_text: str, published: date | None = None) -> ExtractedArticle: ...
 
+    def extract_many(self, articles: Sequence[tuple[str, date | None]]) -> list[ExtractedArticle]: ...
+
 
 @dataclass
 class Draft:
@@ -129,6 +131,10 @@ class RuleExtractor:
     """Rule-based extraction: boilerplate filters, a quotation-aware splitter, reporting-verb rules."""
 
     name = "rules-v2"
+
+    def extract_many(self, articles: Sequence[tuple[str, date | None]]) -> list[ExtractedArticle]:
+        """Extract (text, published) pairs in order; an extractor that can share work between articles overrides it."""
+        return [self.extract(text, published) for text, published in articles]
 
     def extract(self, raw_text: str, published: date | None = None) -> ExtractedArticle:
         clean = clean_article(raw_text)
