@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -193,6 +194,7 @@ class Run:
     first_items: set[int] = field(default_factory=set)  # the first claim asked for after each ingest response
     expected_claims: int = 0
     expected_articles: int = 0
+    client_errors: list[str] = field(default_factory=list)  # a failed client's traceback
 
 
 def confirm(worker: PinnedWorker, items: list[tuple[int, str]], answered_at: float, run: Run,
@@ -252,6 +254,11 @@ def ingest_client(number: int, run: Run, barrier: threading.Barrier, lock: threa
         with lock:
             run.duplicate_claim_posts.append((status, body))
         confirm_everywhere([(body["claims"][0]["claim_id"], claim_text(99, 0))])
+    except BaseException:
+        with lock:
+            run.client_errors.append(f"client {number}:\n{traceback.format_exc()}")
+        barrier.abort()  # the other clients stop at the barrier instead of waiting out its timeout
+        raise
     finally:
         pool.shutdown()
         for worker in mine.values():
@@ -274,7 +281,10 @@ def run(tmp_path_factory: pytest.TempPathFactory):
             thread.start()
         for thread in clients:
             thread.join(timeout=300)
-        assert not any(t.is_alive() for t in clients), "a client thread hung"
+        failed = [e for e in result.client_errors if "BrokenBarrierError" not in e] or result.client_errors
+        assert not failed, f"{failed[0]}\nserver log:\n{server.log_path.read_text()[-4000:]}"
+        assert not any(t.is_alive() for t in clients), \
+            f"a client thread hung\nserver log:\n{server.log_path.read_text()[-4000:]}"
         created_articles = [b for s, _, b in result.article_posts if s == 201] + \
                            [b for s, b in result.duplicate_posts if s == 201]
         result.expected_articles = len(created_articles)
