@@ -333,9 +333,10 @@ class Augmenter:
             new = f"{CONTRACTED[do] if contracted else do + ' not'} {root.lemma_}"
         return _replace_span(text, root.idx, root.idx + len(root), new)
 
-    def make_contrapositives(self, pairs: list[dict]) -> list[dict]:
-        """Negated pairs of two different sentences (CONTRAPOSITIVE_QUOTA) from NLI pairs that support or refute;
-        each side negated in a wording drawn on its own."""
+    def make_contrapositives(self, pairs: list[dict], quota: dict[str, int] | None = None) -> list[dict]:
+        """Negated pairs of two different sentences (``quota`` per kind, default CONTRAPOSITIVE_QUOTA) from NLI
+        pairs that support or refute; each side negated in a wording drawn on its own."""
+        quota = quota or CONTRAPOSITIVE_QUOTA
         candidates = [p for p in pairs if p["source"] in ("vitaminc_real", "vitaminc_synthetic", "fever_dev", "snli")
                       and p["label"] != "neutral" and p["statement"] != p["claim"]
                       and len(p["statement"].split()) <= 30 and len(p["claim"].split()) <= 40]
@@ -343,14 +344,14 @@ class Augmenter:
         candidates = candidates[:16000]
         statements = self.nlp.pipe([p["statement"] for p in candidates], batch_size=256)
         claims = self.nlp.pipe([p["claim"] for p in candidates], batch_size=256)
-        made: dict[str, list[dict]] = {kind: [] for kind in CONTRAPOSITIVE_QUOTA}
+        made: dict[str, list[dict]] = {kind: [] for kind in quota}
 
         def add(kind: str, statement: str, claim: str, label: str) -> None:
-            if len(made[kind]) < CONTRAPOSITIVE_QUOTA[kind]:
+            if len(made[kind]) < quota[kind]:
                 made[kind].append({"statement": statement, "claim": claim, "label": label, "source": f"neg-{kind}"})
 
         for pair, s_doc, c_doc in zip(candidates, statements, claims):
-            if all(len(made[k]) >= q for k, q in CONTRAPOSITIVE_QUOTA.items()):
+            if all(len(made[k]) >= q for k, q in quota.items()):
                 break
             not_s = self.negated_main(pair["statement"], s_doc, self.rng.random() < 0.5)
             not_c = self.negated_main(pair["claim"], c_doc, self.rng.random() < 0.5)
@@ -582,17 +583,21 @@ def swaps_time(row: dict) -> bool:
 
 def build_refine(data_dir: Path, share: float, seed: int, replay: list[dict], replayed: int,
                  time_antonyms: bool = True, news_numbers: bool = False, negation_both_sides: bool = False,
-                 contrapositives: list[dict] | None = None) -> tuple[list[dict], list[dict]]:
+                 contrapositives: list[dict] | None = None, contrapositive_quota: dict[str, int] | None = None,
+                 self_contrast: bool = True) -> tuple[list[dict], list[dict]]:
     """(training pairs, validation pairs) of the refine stage: self-contrast pairs and ``replayed`` pairs of the
     first stage's training set; the validation pairs are self-contrast pairs of validation-side sentences. With
-    ``contrapositives`` (the first stage's validation pairs), negated pairs of two sentences are added to both
-    sides, made from the first stage's training and validation pairs respectively."""
+    ``contrapositives`` (the first stage's validation pairs), negated pairs of two sentences
+    (``contrapositive_quota`` per kind) are added to both sides, made from the first stage's training and
+    validation pairs respectively. ``self_contrast=False`` leaves the self-contrast pairs out."""
     augmenter = Augmenter(seed, time_antonyms, news_numbers, negation_both_sides)
-    train = augmenter.make_self(self_sentences(data_dir, share, False, seed))
-    validation = augmenter.make_self(self_sentences(data_dir, share, True, seed))
+    train, validation = [], []
+    if self_contrast:
+        train = augmenter.make_self(self_sentences(data_dir, share, False, seed))
+        validation = augmenter.make_self(self_sentences(data_dir, share, True, seed))
     if contrapositives is not None:
-        train += augmenter.make_contrapositives(replay)
-        validation += augmenter.make_contrapositives(contrapositives)
+        train += augmenter.make_contrapositives(replay, contrapositive_quota)
+        validation += augmenter.make_contrapositives(contrapositives, contrapositive_quota)
     if not time_antonyms:  # nor replayed: the first stage's "before" / "after" swaps stay out too
         replay = [row for row in replay if not swaps_time(row)]
     rng = random.Random(f"replay:{seed}")

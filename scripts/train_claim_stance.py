@@ -41,13 +41,19 @@ def pairs(args: argparse.Namespace) -> tuple[list[dict], list[dict]]:
                                                                read(args.replay_from / "train.jsonl"), args.replay,
                                                                not args.no_time_antonyms, args.news_numbers,
                                                                args.negation_both_sides,
-                                                               first_validation if args.contrapositives else None)
+                                                               first_validation if args.contrapositives else None,
+                                                               contrapositive_quota(args), not args.no_self_contrast)
             validation = first_validation + validation
         else:
             train, validation = claim_stance_data.build(args.data, args.validation_share, args.seed)
         write_jsonl(train_path, train)
         write_jsonl(validation_path, validation)
     return read(train_path), read(validation_path)
+
+
+def contrapositive_quota(args: argparse.Namespace) -> dict[str, int]:
+    """The contrapositive kinds' quotas, with ``--negated-refutations`` for the neutral kind."""
+    return {**claim_stance_data.CONTRAPOSITIVE_QUOTA, "negated_refutation": args.negated_refutations}
 
 
 def tokenise(tokenizer, rows: list[dict], max_length: int, cache: Path) -> list[list[int]]:  # noqa: ANN001
@@ -238,6 +244,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--contrapositives", action="store_true",
                         help="refine stage: also two-sentence pairs negated on both sides or one "
                              "(claim_stance_data.CONTRAPOSITIVE_QUOTA)")
+    parser.add_argument("--negated-refutations", type=int,
+                        default=claim_stance_data.CONTRAPOSITIVE_QUOTA["negated_refutation"],
+                        help="refine stage with --contrapositives: how many refutations negated on both sides "
+                             "(neutral) to make")
+    parser.add_argument("--no-self-contrast", action="store_true",
+                        help="refine stage: leave out the self-contrast pairs (a sentence against itself changed "
+                             "in one place)")
     parser.add_argument("--teacher", type=Path,
                         help="a trained model directory (int8 ONNX, as shipped) whose answers are mixed into the "
                              "targets (distillation, e.g. into a --layers student)")
@@ -292,6 +305,8 @@ def main(argv: list[str] | None = None) -> int:
                      "news_numbers": args.news_numbers if args.replay_from else None,
                      "negation_both_sides": args.negation_both_sides if args.replay_from else None,
                      "contrapositives": args.contrapositives if args.replay_from else None,
+                     "negated_refutations": args.negated_refutations if args.contrapositives else None,
+                     "self_contrast": not args.no_self_contrast if args.replay_from else None,
                      "average_with": str(args.average_with) if args.average_with else None,
                      "average_weight": args.average_weight if args.average_with else None,
                      "pairs": claim_stance_data.summarise(train_rows)},

@@ -5,6 +5,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Callable
 
@@ -152,6 +153,27 @@ def test_contrapositives_negate_two_different_sentences_in_their_main_clauses():
     against = made["neg-negated_against_evidence"]
     assert against["label"] == "refutes" and against["statement"] == supports["claim"]
     assert made["neg-negated_refutation"]["label"] == "neutral"
+
+
+def test_a_refine_stage_without_self_contrast_holds_contrapositives_within_their_quota_and_the_replay():
+    """--contrapositives --negated-refutations N --no-self-contrast (stage two of the shipped model): no sentence
+    against itself, each contrapositive kind within its quota, the replayed pairs beside them."""
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    from claim_stance_data import build_refine
+
+    supports = [{"statement": f"Iran sent {n} drones to Russia.", "claim": f"Tehran delivered {n} drones to Moscow.",
+                 "label": "supports", "source": "fever_dev"} for n in (10, 20, 30)]
+    refutes = [{"statement": f"The company opened a factory in {c}.", "claim": f"The company closed its factory in {c}.",
+                "label": "refutes", "source": "vitaminc_real"} for c in ("Ohio", "Texas", "Utah")]
+    quota = {"contrapositive": 1, "negated_against_evidence": 1, "negated_refutation": 2}
+    train, validation = build_refine(REPO_ROOT / "no-such-data", 0.1, 13, supports + refutes, 2, False,
+                                     contrapositives=supports + refutes, contrapositive_quota=quota,
+                                     self_contrast=False)
+    made = Counter(p["source"] for p in train if p["source"].startswith("neg-"))
+    assert made == {"neg-contrapositive": 1, "neg-negated_against_evidence": 1, "neg-negated_refutation": 2}
+    assert len(train) == sum(quota.values()) + 2  # and two replayed pairs
+    assert not any(p["source"].startswith("self-") for p in train + validation)
+    assert Counter(p["source"] for p in validation) == made
 
 
 def test_a_student_keeps_evenly_spaced_layers_and_resumes(tmp_path):
