@@ -76,7 +76,8 @@ def test_sources_give_one_verdict_per_matched_article(seeded_client):
 
 
 @pytest.mark.xfail(strict=True, reason="known weakness of the fact model (models/claim_stance/MODEL_CARD.md): it reads "
-                   "'Iran admitted ... that it has sent drones' as supporting 'Iran did not send drones' (0.71)")
+                   "'Iran admitted ... that it has sent drones' as supporting 'Iran did not send drones' (0.71 with "
+                   "stage one on an AVX2 CPU, 0.67 with stage two)")
 def test_the_admitting_article_disagrees_with_a_denial(seeded_client):
     admitted = _by_outlet(_sources(seeded_client, "Iran did not send drones to Russia"))[MOSCOW_TIMES]
     assert admitted["stance"] == "disagree"
