@@ -7,6 +7,7 @@ the stored claims as ``POST /v1/check`` checks one statement. Spans refer to the
 """
 from __future__ import annotations
 
+import itertools
 import re
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -62,16 +63,17 @@ def _speaker(claim: ExtractedClaim) -> dict[str, Any] | None:
 
 def locate_spans(text: str, claims: Sequence[ExtractedClaim]) -> list[dict[str, int] | None]:
     """Each claim's span in ``text`` as sent (extraction's spans refer to the cleaned text, whose spaces and line
-    breaks may differ): its words found in order, any white space between them; None when not found."""
+    breaks may differ): its words found in order, any white space between them; None when not found. A claim never
+    takes another claim's words."""
     spans: list[dict[str, int] | None] = []
     position = 0
     for claim in claims:
         words = claim.text.split()
         pattern = re.compile(r"\s+".join(re.escape(w) for w in words)) if words else None
-        found = pattern.search(text, position) if pattern else None
-        if found is None and pattern is not None:  # out of order (a pull quote repeated): search from the start,
-            found = next((m for m in pattern.finditer(text)  # but never in another claim's words
-                          if not any(m.start() < s["end"] and s["start"] < m.end() for s in spans if s)), None)
+        # after the claim before; else out of order (a pull quote repeated), from the start
+        candidates = itertools.chain(pattern.finditer(text, position), pattern.finditer(text)) if pattern else ()
+        found = next((m for m in candidates
+                      if not any(m.start() < s["end"] and s["start"] < m.end() for s in spans if s)), None)
         if found is None:
             spans.append(None)
             continue

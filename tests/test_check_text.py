@@ -6,7 +6,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from service.extraction import load_extractor
+from service.extraction import ExtractedClaim, load_extractor
 from service.text_check import locate_spans
 
 from .test_api import assert_error
@@ -114,6 +114,16 @@ def test_spans_refer_to_the_text_as_sent_whatever_its_spacing():
     for claim, span in zip(claims, spans):
         assert same_words(text[span["start"]:span["end"]], claim.text)
     assert spans[0]["end"] <= spans[1]["start"]
+
+
+def test_a_claim_after_one_found_out_of_order_never_takes_an_earlier_claims_words():
+    """A repeated claim searched after an out-of-order one starts before the words already placed: it gets no span
+    rather than the first claim's."""
+    admission, reaction = "Iran sent drones to Russia.", "U.S. officials agree."
+    claims = [ExtractedClaim(text=t, start=0, end=len(t), speaker=None, speaker_role=None, speaker_is_person=False,
+                             verb=None, voice="asserts", polarity="positive") for t in (admission, reaction, admission)]
+    assert locate_spans(f"{reaction} {admission}", claims) == [{"start": 22, "end": 49}, {"start": 0, "end": 21},
+                                                                None]
 
 
 def test_with_reads_closed_the_page_stays_open_and_a_read_key_may_check_a_text(make_engine, tmp_path):
