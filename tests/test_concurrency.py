@@ -143,6 +143,9 @@ class Server:
     def log_path(self) -> Path:
         return self.data_dir / f"server-{self.port}.log"
 
+    def log_tail(self, chars: int = 4000) -> str:
+        return self.log_path.read_text()[-chars:]
+
     def start(self, wait_ready: bool = True) -> "Server":
         """Start serving; return once /readyz answers 200 (at once without ``wait_ready``)."""
         env = {**os.environ, "FACTCHECK_DATA_DIR": str(self.data_dir), "FACTCHECK_LOG_LEVEL": "INFO",
@@ -161,7 +164,7 @@ class Server:
         deadline = started + 240
         while wait_ready and time.monotonic() < deadline:
             if self.process.poll() is not None:
-                pytest.fail(f"server exited: {self.log_path.read_text()[-3000:]}")
+                pytest.fail(f"server exited: {self.log_tail(3000)}")
             try:
                 with urllib.request.urlopen(self.base + "/readyz", timeout=120) as response:
                     if response.status == 200:
@@ -282,9 +285,9 @@ def run(tmp_path_factory: pytest.TempPathFactory):
         for thread in clients:
             thread.join(timeout=300)
         failed = [e for e in result.client_errors if "BrokenBarrierError" not in e] or result.client_errors
-        assert not failed, f"{failed[0]}\nserver log:\n{server.log_path.read_text()[-4000:]}"
+        assert not failed, f"{failed[0]}\nserver log:\n{server.log_tail()}"
         assert not any(t.is_alive() for t in clients), \
-            f"a client thread hung\nserver log:\n{server.log_path.read_text()[-4000:]}"
+            f"a client thread hung\nserver log:\n{server.log_tail()}"
         created_articles = [b for s, _, b in result.article_posts if s == 201] + \
                            [b for s, b in result.duplicate_posts if s == 201]
         result.expected_articles = len(created_articles)
