@@ -13,10 +13,14 @@ on the hand-written hard pairs, each file reported apart:
   misses read since;
 - ``hard_pairs_blind2.jsonl``, written the same way on 2026-12-02 and scored, by kind only, after that day's
   changes;
+- ``hard_pairs_blind3.jsonl``, written the same way on 2026-12-03 (the same 12 kinds, 24 per label) and scored,
+  by kind only;
 
 and on sets written from the stage-one validation split in ``--work`` (never trained on): supported / refuted
 claims (FEVER dev), news headline against lead (FNC-1 agree / disagree / discuss) and claim against evidence
-sentence (VitaminC real), the first ``--limit`` pairs of each in file order. Prints one table row per model.
+sentence (VitaminC real), the first ``--limit`` pairs of each in file order; and on the validation stories of
+FNC-1 headline against headline (``claim_stance_data.headline_pairs`` over ``--data``), the first ``--limit``.
+Prints one table row per model.
 """
 from __future__ import annotations
 
@@ -30,11 +34,13 @@ for path in (REPO_ROOT, Path(__file__).resolve().parent):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
+from claim_stance_data import headline_pairs  # noqa: E402
 from evaluate_claim_stance import predict, read_pairs, scores  # noqa: E402
 
 HARD_PAIRS = [REPO_ROOT / "tests" / "data" / name for name in ("hard_pairs.jsonl", "hard_pairs_more.jsonl")]
 FRESH_HARD_PAIRS = REPO_ROOT / "tests" / "data" / "hard_pairs_fresh.jsonl"
 BLIND_HARD_PAIRS = REPO_ROOT / "tests" / "data" / "hard_pairs_blind2.jsonl"
+BLIND3_HARD_PAIRS = REPO_ROOT / "tests" / "data" / "hard_pairs_blind3.jsonl"
 # (column, validation sources, figure): the held-back kinds of issue 10, from the stage-one validation split
 VALIDATION_SETS = (
     ("supported/refuted claims (accuracy)", ("fever_dev",), "accuracy"),
@@ -43,13 +49,15 @@ VALIDATION_SETS = (
 )
 
 
-def pair_sets(work: Path, limit: int) -> list[tuple[str, list[dict], str]]:
+def pair_sets(work: Path, limit: int, data: Path) -> list[tuple[str, list[dict], str]]:
     sets = [("hard pairs (accuracy)", [p for path in HARD_PAIRS for p in read_pairs(path)], "accuracy"),
             ("fresh hard pairs (accuracy)", read_pairs(FRESH_HARD_PAIRS), "accuracy"),
-            ("blind hard pairs (accuracy)", read_pairs(BLIND_HARD_PAIRS), "accuracy")]
+            ("blind hard pairs (accuracy)", read_pairs(BLIND_HARD_PAIRS), "accuracy"),
+            ("blind hard pairs 3 (accuracy)", read_pairs(BLIND3_HARD_PAIRS), "accuracy")]
     validation = read_pairs(work / "validation.jsonl")
     for name, sources, figure in VALIDATION_SETS:
         sets.append((name, [p for p in validation if p["source"] in sources][:limit], figure))
+    sets.append(("headline vs headline (macro-F1)", headline_pairs(data / "fnc1")[1][:limit], "macro_f1"))
     return sets
 
 
@@ -58,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("models", nargs="+", type=Path, help="model directories (model.int8.onnx, settings.json)")
     parser.add_argument("--work", type=Path, default=REPO_ROOT / "var" / "claim_stance_train",
                         help="the stage-one work directory (its validation.jsonl)")
+    parser.add_argument("--data", type=Path, default=REPO_ROOT.parent / "shared" / "data",
+                        help="the shared data directory (its fnc1/ for the headline pairs)")
     parser.add_argument("--limit", type=int, default=1000, help="pairs per validation set")
     parser.add_argument("--model-alone", action="store_true",
                         help="also score each model without the parse's fact checks (FACTCHECK_STANCE_FACT_CHECKS)")
@@ -66,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     from service.config import Config
     from service.engine import FactCheckEngine
 
-    sets = pair_sets(args.work, args.limit)
+    sets = pair_sets(args.work, args.limit, args.data)
     print("| model | " + " | ".join(f"{name}, {len(pairs)}" for name, pairs, _ in sets) + " |")
     print("|---" * (len(sets) + 1) + "|")
     for model in args.models:

@@ -41,6 +41,16 @@ def test_another_actor_or_the_other_direction_is_another_fact(reader, statement,
     ("The court upheld the ban.", "The court struck down the ban on Thursday."),
     ("All of the hostages were released.", "Only some of the hostages were released on Sunday."),
     ("The drones were delivered after the invasion began.", "The drones were supplied months before the invasion."),
+    # predicative adjectives: a listed pair, a negative prefix, a verdict on the object, a copula other than "is"
+    ("The vaccine is safe for children.", "Regulators said the vaccine is unsafe for children under five."),
+    ("The new law is legal.", "The new law is illegal, the court said."),
+    ("The former minister is guilty of fraud.", "A court found the former minister innocent of fraud on Thursday."),
+    ("The border crossing is open.", "The border crossing remained closed on Wednesday, officials said."),
+    ("Fuel prices are higher than last year.", "Fuel prices are lower than last year, the energy ministry said."),
+    # more opposite verbs
+    ("Parliament passed the budget.", "The budget failed in parliament by 12 votes on Tuesday."),
+    ("Britain joined the defence pact.", "Britain left the defence pact in 2021."),
+    ("The ceasefire ended on Monday.", "The ceasefire was extended on Monday for another week."),
 ])
 def test_a_conflicting_detail_of_the_same_fact(reader, statement, claim):
     assert verdict(reader, statement, claim) == CONFLICT
@@ -71,6 +81,9 @@ def test_a_hedged_claim_is_not_the_fact_asserted(reader, statement, claim):
     ("Iran may have sent drones to Russia.", "Iran could have sent drones to Russia."),  # hedged on both sides
     ("Iran sent drones to Russia.", "Iran sent drones to Russia, according to the Pentagon."),  # a named source
     ("Iran sent drones to Russia.", "Iran sent drones to Russia, according to the report."),  # one pointed to
+    ("The vaccine is safe for children.", "The treatment is dangerous for children."),  # another thing's attribute
+    ("The ceasefire ended on Monday.", "Fighting resumed on Monday as the ceasefire expired."),  # not one verb's opposite
+    ("Police arrested the protest leader.", "Police detained the protest leader on Saturday."),  # one side of a row
     ("Iran sent drones to Russia.", "Iran has appeared to acknowledge for the first time that it sent drones to "
                                     "Russia in the months before the invasion of Ukraine."),
 ])

@@ -11,8 +11,10 @@ probabilities, for pairs the model finds related:
   sent drones to Iran" against "Iran sent drones to Russia"): another fact, so neutral;
 - **a conflicting detail** of the same fact: a number of the same thing that cannot be the same ("about 2,000
   drones" against "about 200 drones", "about 30 people" against "at least 300 people"), an opposite verb ("rose"
-  against "fell", "upheld" against "struck down"), a part against the whole ("Some of the hostages" against "All of
-  the hostages"), "after" against "before" the same event: refutes.
+  against "fell", "upheld" against "struck down", "joined" against "left"), an opposite predicative adjective of the
+  same subject ("is safe" against "is unsafe", "remained closed" against "is open", "found ... innocent" against
+  "is guilty"), a part against the whole ("Some of the hostages" against "All of the hostages"), "after" against
+  "before" the same event: refutes.
 
 A negation on either side leaves the pair to the model (two negations of one fact are its job, not a rule's), and
 so does anything the parse does not settle: a converse verb ("bought from" against "sold to"), a synonym, a
@@ -101,7 +103,52 @@ OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
         ("open|opens|opened|reopen|reopens|reopened", "close|closes|closed|shut|shuts|shut down|shuts down"),
         ("acquit|acquits|acquitted|clear|clears|cleared", "convict|convicts|convicted"),
         ("hire|hires|hired", "fire|fires|fired|lay off|lays off|laid off"),
+        ("gain|gains|gained", "lose|loses|lost"),
+        ("pass|passes|passed|adopt|adopts|adopted", "fail|fails|failed|reject|rejects|rejected|defeat|defeats|defeated"),
+        ("succeed|succeeds|succeeded", "fail|fails|failed"),
+        ("ban|bans|banned|prohibit|prohibits|prohibited|outlaw|outlaws|outlawed|forbid|forbids|forbade",
+         "legalise|legalises|legalised|legalize|legalizes|legalized|allow|allows|allowed|permit|permits|permitted|"
+         "unban|unbans|unbanned"),
+        ("impose|imposes|imposed|introduce|introduces|introduced|reinstate|reinstates|reinstated",
+         "lift|lifts|lifted|remove|removes|removed|scrap|scraps|scrapped|repeal|repeals|repealed|abolish|abolishes|"
+         "abolished|drop|drops|dropped"),
+        ("arrest|arrests|arrested|detain|detains|detained|jail|jails|jailed|imprison|imprisons|imprisoned",
+         "release|releases|released|free|frees|freed"),
+        ("improve|improves|improved", "worsen|worsens|worsened|deteriorate|deteriorates|deteriorated"),
+        ("expand|expands|expanded", "contract|contracts|contracted|shrink|shrinks|shrank|shrunk"),
+        ("end|ends|ended", "extend|extends|extended|prolong|prolongs|prolonged|continue|continues|continued"),
+        ("halt|halts|halted|stop|stops|stopped|suspend|suspends|suspended|pause|pauses|paused",
+         "resume|resumes|resumed|restart|restarts|restarted"),
+        ("join|joins|joined|enter|enters|entered", "leave|leaves|left|quit|quits|exit|exits|exited|withdraw|"
+         "withdraws|withdrew|withdrawn"),
+        ("strengthen|strengthens|strengthened|tighten|tightens|tightened",
+         "weaken|weakens|weakened|loosen|loosens|loosened|relax|relaxes|relaxed|ease|eases|eased"),
+        ("support|supports|supported|back|backs|backed|favour|favours|favoured|favor|favors|favored",
+         "oppose|opposes|opposed"),
     ))
+# Opposite predicative adjectives ("The vaccine is safe" against "... is unsafe", "found him innocent"), besides
+# a negative prefix of the same word (OPPOSITE_PREFIXES: "legal" / "illegal").
+ADJECTIVE_OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
+    (frozenset(a.split("|")), frozenset(b.split("|"))) for a, b in (
+        ("safe|harmless", "dangerous|harmful|hazardous|toxic|deadly"),
+        ("legal|lawful|constitutional|valid", "unconstitutional|unlawful|void"),
+        ("guilty", "innocent"),
+        ("alive|living", "dead|deceased"),
+        ("open|reopened", "closed|shut"),
+        ("true|accurate|correct|genuine|real|authentic", "false|wrong|fake|untrue|fabricated|bogus|doctored"),
+        ("higher|more|greater|bigger|larger|stronger|better|up|rising|increasing",
+         "lower|fewer|less|smaller|weaker|worse|down|falling|decreasing"),
+        ("full", "empty"),
+        ("present", "absent"),
+        ("winning", "losing"),
+    ))
+OPPOSITE_PREFIXES = ("un", "in", "il", "im", "ir", "non", "non-", "dis")
+# Verbs of a verdict on their object: "found the minister innocent", "declared the vote invalid".
+VERDICT_VERBS = frozenset({"find", "finds", "found", "declare", "declares", "declared", "rule", "rules", "ruled",
+                           "deem", "deems", "deemed", "judge", "judges", "judged", "pronounce", "pronounced"})
+# Verbs whose predicative adjective is the fact: "is safe", "remained closed", "became illegal".
+COPULAS = frozenset({"is", "are", "was", "were", "be", "been", "being", "'s", "remain", "remains", "remained",
+                     "stay", "stays", "stayed", "become", "becomes", "became", "seem", "seems", "seemed"})
 SPEAKER_PRONOUNS = {"it", "they", "we", "he", "she", "i"}
 UNIVERSAL = {"all", "every", "each", "entire", "whole"}
 PARTIAL = {"some", "only", "most", "several", "few", "part", "half", "many", "majority", "minority"}
@@ -145,6 +192,7 @@ class Fact:
     quantifier: str | None  # "universal", "partial" or "none", of the subject
     times: frozenset[tuple[str, str]]  # ("before" | "after", the event noun)
     hedged: bool = False  # "is said to", "may have", "reportedly": not asserted as a fact
+    attribute: str = ""  # a copula's predicative adjective, lower case ("is unsafe" -> "unsafe")
 
 
 def singular(word: str) -> str:
@@ -403,8 +451,17 @@ def _times(doc: Any) -> frozenset[tuple[str, str]]:
 def read_fact(doc: Any) -> Fact | None:
     """The fact a parsed sentence asserts, or None when it has no main verb."""
     verb, reporting, hedged = _predicate(doc)
-    if verb is None or verb.pos_ not in {"VERB", "AUX"}:
+    attribute = ""
+    if verb is not None and verb.pos_ == "ADJ" and verb.dep_ in {"ccomp", "xcomp"}:
+        attribute = verb.lower_  # a small clause: "The court found the minister innocent"
+    elif verb is None or verb.pos_ not in {"VERB", "AUX"}:
         return None
+    elif verb.lower_ in COPULAS:
+        attribute = next((c.lower_ for c in verb.children if c.dep_ in {"acomp", "oprd"} or
+                          c.dep_ == "attr" and c.pos_ == "ADJ"), "")
+    elif verb.lower_ in VERDICT_VERBS:  # "A court found the former minister innocent": the verdict is the fact
+        verdict = next((c for c in verb.children if c.dep_ in {"ccomp", "oprd"} and c.pos_ == "ADJ"), None)
+        verb, attribute = (verdict, verdict.lower_) if verdict is not None else (verb, "")
     particle = next((c.lower_ for c in verb.children if c.dep_ == "prt"), "")
     children = list(verb.children)
     asks = doc.text.rstrip(QUOTE_CLOSERS).endswith("?")  # "Will Bale play Jobs?" asserts nothing
@@ -425,7 +482,8 @@ def read_fact(doc: Any) -> Fact | None:
     passive_subject = next((c for c in children if c.dep_ == "nsubjpass"), None)
     theme = objects[0] if objects else passive_subject
     return Fact(
-        predicate=f"{verb.lower_} {particle}".strip(), negated=negated, action=verb.pos_ == "VERB",
+        predicate="is" if verb.pos_ == "ADJ" else f"{verb.lower_} {particle}".strip(), negated=negated,
+        action=verb.pos_ == "VERB", attribute=attribute,
         actor_names=_names(t for a in actors for t in _phrase(a)) | {
             party(a.text) for a in actors if a.text[:1].isupper() and a.i > 0 and a.pos_ in {"NOUN", "PROPN"}},
         subject_head=_head_noun(subjects[0]) if subjects else "",
@@ -435,8 +493,16 @@ def read_fact(doc: Any) -> Fact | None:
         hedged=hedged)
 
 
-def _opposite(a: str, b: str) -> bool:
-    return any((a in up and b in down) or (a in down and b in up) for up, down in OPPOSITES)
+def _opposite(a: str, b: str, rows: Sequence[tuple[frozenset[str], frozenset[str]]] = OPPOSITES) -> bool:
+    return any((a in up and b in down) or (a in down and b in up) for up, down in rows)
+
+
+def _opposite_attributes(a: str, b: str) -> bool:
+    """Opposite predicative adjectives: a listed pair, or a word and its negative prefix ("legal" / "illegal")."""
+    if not a or not b:
+        return False
+    return _opposite(a, b, ADJECTIVE_OPPOSITES) or any(
+        (b == prefix + a or a == prefix + b) and min(len(a), len(b)) >= 4 for prefix in OPPOSITE_PREFIXES)
 
 
 def _amounts_conflict(statement: Sequence[Amount], claim: Sequence[Amount]) -> bool:
@@ -482,6 +548,9 @@ def compare(statement: Fact, claim: Fact) -> str | None:
     if _opposite(statement.predicate, claim.predicate) and (
             not statement.theme or not claim.theme or statement.theme == claim.theme):
         return CONFLICT
+    if _opposite_attributes(statement.attribute, claim.attribute) and (
+            not statement.subject_head or not claim.subject_head or statement.subject_head == claim.subject_head):
+        return CONFLICT  # "The vaccine is safe" against "The vaccine is unsafe for children"
     if statement.quantifier in {"universal", "none"} and claim.quantifier == "partial" \
             or statement.quantifier == "none" and claim.quantifier == "universal":
         return CONFLICT
