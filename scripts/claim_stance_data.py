@@ -19,6 +19,12 @@ Every pair is ``{"statement", "claim", "label", "source"}`` with the label the s
   fact, which is what the hand-written hard pairs test; training pairs of the first stage are replayed beside them.
   With ``contrapositives``, first-stage pairs of two different sentences negated on both sides or one (see
   ``CONTRAPOSITIVE_QUOTA``).
+- Headline pairs (``headline_pairs``): two FNC-1 headlines of one story, split by story. One body agreeing with
+  one headline and disagreeing with the other means they contradict each other ("No, Banksy has not been
+  arrested" / "Graffiti Artist Banksy Arrested In London": refutes); two it agrees with, or two it disagrees with,
+  tell the same story (supports); a headline it only discusses reports the story without taking a side ("Street
+  Artist BANKSY Arrested? Again?": neutral toward one that asserts it). News claims against headlines, the kind
+  of the held-back set whose "against" pairs the lead-sentence pairs seldom show.
 """
 from __future__ import annotations
 
@@ -54,6 +60,8 @@ NEGATED_QUOTA = {"both_negated": 1500, "claim_negated": 900}
 # negated in its own main clause. Where E supports S, not-S supports not-E (the contrapositive: "We do not supply
 # weapons to either side" against "Iran does not arm either side") and not-S refutes E; where E refutes S, both
 # negated say nothing of each other (neutral), so a negation on both sides is no label by itself.
+HEADLINE_PAIRS_PER_BODY = {"refutes": 4, "supports": 3, "neutral": 3}  # at most, sampled, per body and label
+HEADLINE_VALIDATION_SHARE = 0.3  # of the stories
 CONTRAPOSITIVE_QUOTA = {"contrapositive": 2500, "negated_against_evidence": 1200, "negated_refutation": 1200}
 SELF_SENTENCES = 15000  # sentences parsed for them (FNC-1 headlines first, then NLI statements)
 LEAD_WORDS = 60  # words of a body's lead used as the FNC-1 claim
@@ -194,6 +202,64 @@ def fnc_pairs(fnc_dir: Path, seed: int = 13) -> tuple[list[dict], list[dict]]:
         elif taken[stance] < FNC_QUOTA[stance]:
             taken[stance] += 1
             train.append(pair)
+    return train, validation
+
+
+def fnc_stories(stances: list[tuple[str, str, str]]) -> dict[str, str]:
+    """Each Body ID's story: bodies linked by a related headline they share (FNC-1 pairs every body with the
+    headlines of its story's articles), named by the story's smallest Body ID."""
+    parent: dict[str, str] = {}
+
+    def root(node: str) -> str:
+        while parent.setdefault(node, node) != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for headline, body_id, stance in stances:
+        if stance != "unrelated":
+            parent[root("h:" + headline)] = root("b:" + body_id)
+    members: dict[str, list[str]] = {}
+    for node in list(parent):
+        if node.startswith("b:"):
+            members.setdefault(root(node), []).append(node[2:])
+    return {body: min(bodies, key=int) for bodies in members.values() for body in bodies}
+
+
+def headline_pairs(fnc_dir: Path, seed: int = 13,
+                   share: float = HEADLINE_VALIDATION_SHARE) -> tuple[list[dict], list[dict]]:
+    """(training, validation) headline-against-headline pairs from FNC-1 (see the module docstring), split by
+    story; at most ``HEADLINE_PAIRS_PER_BODY`` per body and label, each pair once."""
+    with (fnc_dir / "train_stances.csv").open(encoding="utf-8") as f:
+        stances = [(row["Headline"].strip(), row["Body ID"], row["Stance"]) for row in csv.DictReader(f)]
+    story = fnc_stories(stances)
+    by_body: dict[str, dict[str, list[str]]] = {}
+    for headline, body_id, stance in stances:
+        if stance != "unrelated" and headline:
+            group = by_body.setdefault(body_id, {}).setdefault(stance, [])
+            if headline not in group:
+                group.append(headline)
+    rng = random.Random(f"headlines:{seed}")
+    train, validation, seen = [], [], set()
+    for body_id in sorted(by_body, key=int):
+        groups = by_body[body_id]
+        agree, disagree, discuss = (groups.get(k, []) for k in ("agree", "disagree", "discuss"))
+        candidates = {
+            "refutes": [(a, d) for a in agree for d in disagree] + [(d, a) for d in disagree for a in agree],
+            "supports": [(x, y) for side in (agree, disagree) for x in side for y in side if x != y],
+            "neutral": [(x, u) for x in agree + disagree for u in discuss],
+        }
+        side = validation if in_validation(story[body_id], share, "headline-story") else train
+        for label, options in candidates.items():
+            rng.shuffle(options)
+            taken = 0
+            for statement, claim in options:
+                key = (statement_key(statement), statement_key(claim))
+                if taken == HEADLINE_PAIRS_PER_BODY[label] or key in seen:
+                    continue
+                seen.add(key)
+                taken += 1
+                side.append({"statement": statement, "claim": claim, "label": label, "source": "fnc1-headlines"})
     return train, validation
 
 
@@ -584,12 +650,13 @@ def swaps_time(row: dict) -> bool:
 def build_refine(data_dir: Path, share: float, seed: int, replay: list[dict], replayed: int,
                  time_antonyms: bool = True, news_numbers: bool = False, negation_both_sides: bool = False,
                  contrapositives: list[dict] | None = None, contrapositive_quota: dict[str, int] | None = None,
-                 self_contrast: bool = True) -> tuple[list[dict], list[dict]]:
+                 self_contrast: bool = True, headlines: bool = False) -> tuple[list[dict], list[dict]]:
     """(training pairs, validation pairs) of the refine stage: self-contrast pairs and ``replayed`` pairs of the
     first stage's training set; the validation pairs are self-contrast pairs of validation-side sentences. With
     ``contrapositives`` (the first stage's validation pairs), negated pairs of two sentences
     (``contrapositive_quota`` per kind) are added to both sides, made from the first stage's training and
-    validation pairs respectively. ``self_contrast=False`` leaves the self-contrast pairs out."""
+    validation pairs respectively. ``self_contrast=False`` leaves the self-contrast pairs out; ``headlines`` adds
+    the headline pairs of ``headline_pairs`` to both sides."""
     augmenter = Augmenter(seed, time_antonyms, news_numbers, negation_both_sides)
     train, validation = [], []
     if self_contrast:
@@ -598,6 +665,10 @@ def build_refine(data_dir: Path, share: float, seed: int, replay: list[dict], re
     if contrapositives is not None:
         train += augmenter.make_contrapositives(replay, contrapositive_quota)
         validation += augmenter.make_contrapositives(contrapositives, contrapositive_quota)
+    if headlines:
+        headline_train, headline_validation = headline_pairs(data_dir / "fnc1", seed)
+        train += headline_train
+        validation += headline_validation
     if not time_antonyms:  # nor replayed: the first stage's "before" / "after" swaps stay out too
         replay = [row for row in replay if not swaps_time(row)]
     rng = random.Random(f"replay:{seed}")

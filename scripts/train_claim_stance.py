@@ -42,7 +42,8 @@ def pairs(args: argparse.Namespace) -> tuple[list[dict], list[dict]]:
                                                                not args.no_time_antonyms, args.news_numbers,
                                                                args.negation_both_sides,
                                                                first_validation if args.contrapositives else None,
-                                                               contrapositive_quota(args), not args.no_self_contrast)
+                                                               contrapositive_quota(args), not args.no_self_contrast,
+                                                               args.headline_pairs)
             validation = first_validation + validation
         else:
             train, validation = claim_stance_data.build(args.data, args.validation_share, args.seed)
@@ -251,6 +252,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-self-contrast", action="store_true",
                         help="refine stage: leave out the self-contrast pairs (a sentence against itself changed "
                              "in one place)")
+    parser.add_argument("--headline-pairs", action="store_true",
+                        help="refine stage: add FNC-1 headline-against-headline pairs, split by story "
+                             "(claim_stance_data.headline_pairs)")
     parser.add_argument("--teacher", type=Path,
                         help="a trained model directory (int8 ONNX, as shipped) whose answers are mixed into the "
                              "targets (distillation, e.g. into a --layers student)")
@@ -307,6 +311,7 @@ def main(argv: list[str] | None = None) -> int:
                      "contrapositives": args.contrapositives if args.replay_from else None,
                      "negated_refutations": args.negated_refutations if args.contrapositives else None,
                      "self_contrast": not args.no_self_contrast if args.replay_from else None,
+                     "headline_pairs": args.headline_pairs if args.replay_from else None,
                      "average_with": str(args.average_with) if args.average_with else None,
                      "average_weight": args.average_weight if args.average_with else None,
                      "pairs": claim_stance_data.summarise(train_rows)},

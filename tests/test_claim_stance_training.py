@@ -268,3 +268,45 @@ def test_news_numbers_are_changed_as_news_writes_them():
     assert {"The army bought 3,000 drones.", "The army bought 3000 drones."} <= written
     assert Augmenter(13, news_numbers=True)._number("It was founded in 1987.", "It was founded in 1987.",
                                                     "supports") is None  # a year stays for the year pairs
+
+
+def test_headline_pairs_contrast_the_headlines_one_body_agrees_and_disagrees_with_and_split_by_story(tmp_path):
+    """Two headlines of one story: agreed with and disagreed with by one body -> refutes; both agreed with ->
+    supports; an asserting one against one the body only discusses -> neutral. Every body of a story lands on one
+    side of the split, so no headline is on both."""
+    import csv
+
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    from claim_stance_data import fnc_stories, headline_pairs
+
+    rows = []
+    for story in range(12):  # two bodies a story, linked by the headlines they share
+        asserted, denied, asked = (f"Story {story}: the mayor resigned", f"Story {story}: no, the mayor did not resign",
+                                   f"Story {story}: did the mayor resign?")
+        also = f"Story {story}: mayor quits after protests"
+        for body in (2 * story + 1, 2 * story + 2):
+            rows += [(denied, body, "agree"), (asserted, body, "disagree"), (also, body, "disagree"),
+                     (asked, body, "discuss"), ("Unrelated headline", body, "unrelated")]
+    with (tmp_path / "train_stances.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["Headline", "Body ID", "Stance"])
+        writer.writerows(rows)
+    stories = fnc_stories([(h, str(b), s) for h, b, s in rows])
+    assert stories["1"] == stories["2"] == "1" and stories["3"] == "3"
+
+    train, validation = headline_pairs(tmp_path, share=0.5)
+    assert train and validation
+    story_of = lambda pair: pair["statement"].split(":")[0]  # noqa: E731
+    assert not {story_of(p) for p in train} & {story_of(p) for p in validation}
+    for pair in train + validation:
+        assert "Unrelated" not in pair["statement"] + pair["claim"]
+        expected = {frozenset({"no, the mayor", "the mayor resigned"}): "refutes",
+                    frozenset({"no, the mayor", "mayor quits"}): "refutes",
+                    frozenset({"the mayor resigned", "mayor quits"}): "supports"}
+        key = frozenset(next(k for k in ("no, the mayor", "the mayor resigned", "mayor quits", "did the mayor")
+                             if k in text) for text in (pair["statement"], pair["claim"]))
+        if "did the mayor" in pair["claim"]:
+            assert pair["label"] == "neutral" and "did the mayor" not in pair["statement"]
+        else:
+            assert pair["label"] == expected[key]
+    assert len({(p["statement"], p["claim"]) for p in train + validation}) == len(train + validation)
