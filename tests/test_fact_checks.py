@@ -51,6 +51,10 @@ def test_another_actor_or_the_other_direction_is_another_fact(reader, statement,
     ("Parliament passed the budget.", "The budget failed in parliament by 12 votes on Tuesday."),
     ("Britain joined the defence pact.", "Britain left the defence pact in 2021."),
     ("The ceasefire ended on Monday.", "The ceasefire was extended on Monday for another week."),
+    # a story called a hoax or debunked on one side only, with a verb or as a headline without one
+    ("Banksy was arrested in London.", "Banksy arrest hoax: US website claims street artist caught in Watford"),
+    ("A spider burrowed under a tourist's skin.", "Experts debunk claims that a spider burrowed under a tourist's skin"),
+    ("Banksy arrest hoax", "Graffiti artist Banksy arrested in London, identity revealed"),
 ])
 def test_a_conflicting_detail_of_the_same_fact(reader, statement, claim):
     assert verdict(reader, statement, claim) == CONFLICT
@@ -84,6 +88,11 @@ def test_a_hedged_claim_is_not_the_fact_asserted(reader, statement, claim):
     ("The vaccine is safe for children.", "The treatment is dangerous for children."),  # another thing's attribute
     ("The ceasefire ended on Monday.", "Fighting resumed on Monday as the ceasefire expired."),  # not one verb's opposite
     ("Police arrested the protest leader.", "Police detained the protest leader on Saturday."),  # one side of a row
+    ("The viral video is a hoax.", "Experts say the viral video is fake."),  # debunked on both sides
+    # a denial's own words: the denial is its voice, not a debunking of the statement's story
+    ("Iran denies selling missiles to Moscow.", "The Iranian foreign minister again denied his country had supplied "
+                                                "missiles to Russia, calling the accusations \"completely false\"."),
+    ("Iran sold missiles to Russia.", "his country had supplied missiles to Russia, calling the accusations false"),
     ("Iran sent drones to Russia.", "Iran has appeared to acknowledge for the first time that it sent drones to "
                                     "Russia in the months before the invasion of Ukraine."),
 ])
@@ -198,7 +207,8 @@ def test_the_claim_level_endpoint_answers_with_the_checks(client):
     "Iran " * 399 + "sent drones.",  # one subject of 400 names
     " ".join(f"Country{i}" for i in range(300)) + " sent drones to Russia.",
     "The " + "very " * 900 + "big army sent drones.",  # a deep parse
-], ids=["repeated name", "many names", "deep parse"])
+    "fake " * 2000,  # a debunking word at every depth of a deep parse
+], ids=["repeated name", "many names", "deep parse", "debunking words"])
 def test_long_statements_are_read_quickly(reader, statement):
     """A statement at the length limit, and a stored claim as long: parsed and compared well under a second."""
     import time

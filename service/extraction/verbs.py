@@ -56,6 +56,9 @@ VOICE_OF_VERB: dict[str, str] = {form: voice for voice, _, forms in REPORTING_VE
 # Forms whose complement is the content, gerunds left out ("acknowledged sending ..." keeps its speaker as subject).
 CONTENT_VERBS = frozenset(form for _, content, forms in REPORTING_VERBS.values() if content
                           for form in forms.split() if not form.endswith("ing"))
+# Every form of a verb of denial ("denied", "rejects", "dismissing").
+DENIAL_VERBS = frozenset(form for voice, _, forms in REPORTING_VERBS.values() if voice == "denies"
+                         for form in forms.split())
 # The present tense as statements use it ("Iran insists it is not taking sides", "Iran denies selling ..."), with
 # the verbs of belief.
 PRESENT_VERBS = frozenset(

@@ -14,7 +14,11 @@ probabilities, for pairs the model finds related:
   against "fell", "upheld" against "struck down", "joined" against "left"), an opposite predicative adjective of the
   same subject ("is safe" against "is unsafe", "remained closed" against "is open", "found ... innocent" against
   "is guilty"), a part against the whole ("Some of the hostages" against "All of the hostages"), "after" against
-  "before" the same event: refutes.
+  "before" the same event: refutes;
+- **a story called untrue on one side only** ("Banksy arrest hoax: US website claims street artist caught" against
+  "Banksy was arrested in London", "Experts debunk claims that a spider burrowed under his skin"), even in a
+  headline without a verb; not a denial's own words ("denied it, calling the accusations false": the denial is
+  the claim's voice): refutes.
 
 A negation on either side leaves the pair to the model (two negations of one fact are its job, not a rule's), and
 so does anything the parse does not settle: a converse verb ("bought from" against "sold to"), a synonym, a
@@ -30,7 +34,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from ..extraction.verbs import COGNITION_VERBS, CONTENT_VERBS
+from ..extraction.verbs import COGNITION_VERBS, CONTENT_VERBS, DENIAL_VERBS
 
 OTHER_FACT, CONFLICT, HEDGED = "other_fact", "conflict", "hedged"
 # Entity types that name a party; dates and times are details, not actors.
@@ -143,6 +147,10 @@ ADJECTIVE_OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
         ("winning", "losing"),
     ))
 OPPOSITE_PREFIXES = ("un", "in", "il", "im", "ir", "non", "non-", "dis")
+# Words that call a story untrue: a headline "Banksy arrest hoax" or "Experts debunk spider claims" refutes one
+# that tells the story, though neither is negated.
+DEBUNKING = frozenset({"hoax", "hoaxes", "fake", "faked", "debunk", "debunks", "debunked", "debunking", "myth",
+                       "myths", "satire", "satirical", "bogus", "untrue", "fabricated", "fabrication", "false"})
 # Verbs of a verdict on their object: "found the minister innocent", "declared the vote invalid".
 VERDICT_VERBS = frozenset({"find", "finds", "found", "declare", "declares", "declared", "rule", "rules", "ruled",
                            "deem", "deems", "deemed", "judge", "judges", "judged", "pronounce", "pronounced"})
@@ -193,6 +201,7 @@ class Fact:
     times: frozenset[tuple[str, str]]  # ("before" | "after", the event noun)
     hedged: bool = False  # "is said to", "may have", "reportedly": not asserted as a fact
     attribute: str = ""  # a copula's predicative adjective, lower case ("is unsafe" -> "unsafe")
+    debunked: bool = False  # the sentence calls something a hoax, a fake or a myth, or debunks it
 
 
 def singular(word: str) -> str:
@@ -448,14 +457,35 @@ def _times(doc: Any) -> frozenset[tuple[str, str]]:
     return frozenset(found)
 
 
-def read_fact(doc: Any) -> Fact | None:
-    """The fact a parsed sentence asserts, or None when it has no main verb."""
+def _debunks(doc: Any) -> bool:
+    """Whether a sentence calls a story untrue ("Banksy arrest hoax", "Experts debunk spider claims"), other than
+    as a denial's own words ("denied it, calling the accusations false": the denial is read as a voice, and a
+    denial's content keeps its ", calling ... false" adjunct)."""
+    if any(t.lower_ in DENIAL_VERBS for t in doc):
+        return False
+    in_adjunct: dict[int, bool] = {}  # token index -> within an adverbial clause; each token walked once
+    for token in (t for t in doc if t.lower_ in DEBUNKING):
+        path, node = [], token
+        while node.i not in in_adjunct and node.dep_ != "advcl" and node.head.i != node.i:
+            path.append(node.i)
+            node = node.head
+        inside = in_adjunct.get(node.i, node.dep_ == "advcl")
+        in_adjunct.update(dict.fromkeys([*path, node.i], inside))
+        if not inside:
+            return True
+    return False
+
+
+def read_fact(doc: Any) -> Fact:
+    """The fact a parsed sentence asserts (without a main verb, only whether it is negated or debunks)."""
     verb, reporting, hedged = _predicate(doc)
     attribute = ""
     if verb is not None and verb.pos_ == "ADJ" and verb.dep_ in {"ccomp", "xcomp"}:
         attribute = verb.lower_  # a small clause: "The court found the minister innocent"
-    elif verb is None or verb.pos_ not in {"VERB", "AUX"}:
-        return None
+    elif verb is None or verb.pos_ not in {"VERB", "AUX"}:  # a headline without a verb: "Banksy arrest hoax"
+        return Fact(predicate="", negated=any(t.dep_ == "neg" for t in doc), action=False, actor_names=frozenset(),
+                    subject_head="", object_heads=frozenset(), theme="", amounts=(), quantifier=None,
+                    times=frozenset(), debunked=_debunks(doc))
     elif verb.lower_ in COPULAS:
         attribute = next((c.lower_ for c in verb.children if c.dep_ in {"acomp", "oprd"} or
                           c.dep_ == "attr" and c.pos_ == "ADJ"), "")
@@ -490,7 +520,7 @@ def read_fact(doc: Any) -> Fact | None:
         object_heads=frozenset(h for h in (_head_noun(o) for o in objects + preps) if h),
         theme=_head_noun(theme) if theme is not None else "",
         amounts=_amounts(verb.sent), quantifier=_quantifier(subjects[0]) if subjects else None, times=_times(doc),
-        hedged=hedged)
+        hedged=hedged, debunked=_debunks(doc))
 
 
 def _opposite(a: str, b: str, rows: Sequence[tuple[frozenset[str], frozenset[str]]] = OPPOSITES) -> bool:
@@ -530,6 +560,10 @@ def compare(statement: Fact, claim: Fact) -> str | None:
     statement's."""
     if statement.negated or claim.negated:
         return None
+    if claim.debunked != statement.debunked:
+        return CONFLICT  # "Banksy arrest hoax: US website claims street artist caught" against "Banksy arrested"
+    if not statement.predicate or not claim.predicate:
+        return None  # no main verb on one side: nothing more the parse can compare
     if claim.hedged and not statement.hedged:
         return HEDGED  # "ISIS fighters are said to have contracted Ebola" against "... have contracted Ebola"
     acted = statement.action and claim.action and same_verb(statement.predicate, claim.predicate)
