@@ -22,6 +22,11 @@ from service.config import PROJECT_ROOT
 UNCLEAN_STOP = ("SIGABRT", "SIGSEGV", "terminate called", "Worker exiting with error", "Traceback")
 
 
+def log_tail(path: Path, chars: int = 3000) -> str:
+    """The end of a server's log, for a failure message."""
+    return path.read_text()[-chars:]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -60,14 +65,14 @@ def running_server(data_dir: Path, workers: int = 1, seeds: bool = True, **setti
             deadline = time.monotonic() + 300
             while True:
                 if process.poll() is not None:
-                    pytest.fail(f"server exited: {log_path.read_text()[-3000:]}")
+                    pytest.fail(f"server exited: {log_tail(log_path)}")
                 try:
                     if http_json("GET", base + "/readyz", timeout=5)[0] == 200:
                         break
                 except OSError:
                     pass
                 if time.monotonic() > deadline:
-                    pytest.fail(f"server did not become ready in time: {log_path.read_text()[-3000:]}")
+                    pytest.fail(f"server did not become ready in time: {log_tail(log_path)}")
                 time.sleep(0.5)
             yield base
         finally:
@@ -77,7 +82,6 @@ def running_server(data_dir: Path, workers: int = 1, seeds: bool = True, **setti
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=30)
-    log_text = log_path.read_text()
-    unclean = [line for line in log_text.splitlines() if any(mark in line for mark in UNCLEAN_STOP)]
+    unclean = [line for line in log_path.read_text().splitlines() if any(mark in line for mark in UNCLEAN_STOP)]
     assert process.returncode == 0 and not unclean, (
-        f"the server did not stop cleanly (exit status {process.returncode}): {unclean or log_text[-3000:]}")
+        f"the server did not stop cleanly (exit status {process.returncode}): {unclean or log_tail(log_path)}")

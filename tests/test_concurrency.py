@@ -27,7 +27,7 @@ import pytest
 
 from service.config import PROJECT_ROOT
 
-from .live_server import free_port
+from .live_server import free_port, log_tail
 
 WORKERS, THREADS, CLIENTS = 3, 2, 4
 ARTICLES_PER_CLIENT, CLAIMS_PER_BULK = 3, 4
@@ -144,7 +144,7 @@ class Server:
         return self.data_dir / f"server-{self.port}.log"
 
     def log_tail(self, chars: int = 4000) -> str:
-        return self.log_path.read_text()[-chars:]
+        return log_tail(self.log_path, chars)
 
     def start(self, wait_ready: bool = True) -> "Server":
         """Start serving; return once /readyz answers 200 (at once without ``wait_ready``)."""
