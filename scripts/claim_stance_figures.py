@@ -18,13 +18,15 @@ on the hand-written hard pairs, each file reported apart:
 
 and on sets written from the stage-one validation split in ``--work`` (never trained on): supported / refuted
 claims (FEVER dev), news headline against lead (FNC-1 agree / disagree / discuss) and claim against evidence
-sentence (VitaminC real), the first ``--limit`` pairs of each in file order; and on the validation stories of
-FNC-1 headline against headline (``claim_stance_data.headline_pairs`` over ``--data``), the first ``--limit``.
-Prints one table row per model.
+sentence (VitaminC real), the first ``--limit`` pairs of each in file order; on the validation stories of
+FNC-1 headline against headline (``claim_stance_data.headline_pairs`` over ``--data``), the first ``--limit``;
+and on 600 unrelated pairings (``unrelated_pairings``: statements of those validation sets against other pairs'
+claims, all neutral). Prints one table row per model.
 """
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 import tempfile
 from pathlib import Path
@@ -58,7 +60,18 @@ def pair_sets(work: Path, limit: int, data: Path) -> list[tuple[str, list[dict],
     for name, sources, figure in VALIDATION_SETS:
         sets.append((name, [p for p in validation if p["source"] in sources][:limit], figure))
     sets.append(("headline vs headline (macro-F1)", headline_pairs(data / "fnc1")[1][:limit], "macro_f1"))
+    sets.append(("unrelated pairings (neutral)", unrelated_pairings(validation), "accuracy"))
     return sets
+
+
+def unrelated_pairings(validation: list[dict], count: int = 600, seed: int = 1) -> list[dict]:
+    """``count`` statements of the FEVER, FNC-1 and VitaminC validation pairs, each against another sampled pair's
+    claim (the claims rotated by one after a seeded shuffle): unrelated, so neutral."""
+    pool = [p for p in validation if p["source"] in {s for _, sources, _ in VALIDATION_SETS for s in sources}]
+    sample = random.Random(seed).sample(pool, min(count, len(pool)))
+    claims = [p["claim"] for p in sample[1:] + sample[:1]]
+    return [{"statement": p["statement"], "claim": c, "label": "neutral", "source": "unrelated"}
+            for p, c in zip(sample, claims)]
 
 
 def main(argv: list[str] | None = None) -> int:

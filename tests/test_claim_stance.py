@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from service.stance import CLAIM_MODEL_DIR
-from service.stance.base import StanceInput
+from service.stance.base import Stance, StanceInput
 from service.onnx_classifier import MODEL_FILE
 from service.stance.claim_model import ClaimStanceClassifier, FactStanceModel, attributed_content
 
@@ -155,6 +155,21 @@ def test_claim_level_endpoint(client):
     assert [s["claim"] for s in body["stances"]] == claims
     assert [s["label"] for s in body["stances"]] == ["supports", "refutes", "neutral"]
     assert all(0.0 <= s["confidence"] <= 1.0 for s in body["stances"])
+
+
+def test_a_claim_with_no_topic_in_common_is_neutral_without_asking_the_model(model):
+    """The cross-encoder gives short evaluative claims a side against anything ("The vaccine is safe for
+    children." against a statement about drones); a pair whose embeddings share nothing is neutral unasked,
+    unless the claim is judged on what it answers."""
+    vector = np.ones(4, dtype=np.float32) / 2.0
+    unrelated = StanceInput("The vaccine is safe for children.", 0.02, vector=vector)
+    assert model.classify("Iran sent drones to Russia.", [unrelated]) == [Stance("neutral", 1.0)]
+    asked = model.classify("Iran sent drones to Russia.", [
+        StanceInput("We strongly reject this information.", 0.02, voice="denies", vector=vector,
+                    context="Iran has sent drones to Russia."),
+        StanceInput("Iran admitted that it had sent drones to Russia.", 0.8, verb="admitted", voice="admits",
+                    vector=vector)])
+    assert [s.label for s in asked] == ["refutes", "supports"]
 
 
 @pytest.mark.parametrize("body", [
