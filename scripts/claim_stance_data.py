@@ -60,11 +60,11 @@ NEGATED_QUOTA = {"both_negated": 1500, "claim_negated": 900}
 # negated in its own main clause. Where E supports S, not-S supports not-E (the contrapositive: "We do not supply
 # weapons to either side" against "Iran does not arm either side") and not-S refutes E; where E refutes S, both
 # negated say nothing of each other (neutral), so a negation on both sides is no label by itself.
-HEADLINE_PAIRS_PER_BODY = {"refutes": 4, "supports": 3, "neutral": 3}  # at most, sampled, per body and label
-HEADLINE_VALIDATION_SHARE = 0.3  # of the stories
 CONTRAPOSITIVE_QUOTA = {"contrapositive": 2500, "negated_against_evidence": 1200, "negated_refutation": 1200}
 SELF_SENTENCES = 15000  # sentences parsed for them (FNC-1 headlines first, then NLI statements)
 LEAD_WORDS = 60  # words of a body's lead used as the FNC-1 claim
+HEADLINE_PAIRS_PER_BODY = {"refutes": 4, "supports": 3, "neutral": 3}  # at most, sampled, per body and label
+HEADLINE_VALIDATION_SHARE = 0.3  # of the stories
 ACTORS = ("PERSON", "ORG", "GPE", "NORP")
 
 ANTONYMS = dict(

@@ -202,8 +202,7 @@ class FactStanceModel:
     ) -> list[Stance]:
         unrelated = [c.vector is not None and not c.context and c.similarity < UNRELATED_SIMILARITY for c in claims]
         asked = [c for c, skip in zip(claims, unrelated) if not skip]
-        judged = iter(self.classifier.decide(p) for p in self.content_probabilities(statement, asked)) if asked \
-            else iter(())
+        judged = iter([self.classifier.decide(p) for p in self.content_probabilities(statement, asked)])
         return [Stance("neutral", 1.0) if skip else next(judged) for skip in unrelated]
 
     # -- article level -----------------------------------------------------------------------------------------
