@@ -19,6 +19,8 @@ Every pair is ``{"statement", "claim", "label", "source"}`` with the label the s
   fact, which is what the hand-written hard pairs test; training pairs of the first stage are replayed beside them.
   With ``contrapositives``, first-stage pairs of two different sentences negated on both sides or one (see
   ``CONTRAPOSITIVE_QUOTA``).
+- Modal pairs (``make_modal``, tried and not shipped): the same plan on both sides, two plans of a changed fact, and
+  a refusal against the negated or the plain act (``MODAL_QUOTA``).
 - Headline pairs (``headline_pairs``): two FNC-1 headlines of one story, split by story. One body agreeing with
   one headline and disagreeing with the other means they contradict each other ("No, Banksy has not been
   arrested" / "Graffiti Artist Banksy Arrested In London": refutes); two it agrees with, or two it disagrees with,
@@ -96,6 +98,19 @@ HEDGES = ("There are unconfirmed reports that {c}", "It is not yet known whether
           "Analysts are asking whether {c}", "It remains unclear whether {c}")
 PLANS = ("was preparing to {v}", "was planning to {v}", "is expected to {v}", "was considering whether to {v}",
          "has offered to {v}", "was reported to be ready to {v}", "has threatened to {v}", "may soon {v}")
+# Wordings of one intention: the same plan on both sides tells the same fact ("was preparing to ship missiles"
+# against "was getting ready to ship missiles": supports), where a plan against the deed takes no side.
+PLAN_WORDINGS = (("was preparing to {v}", "was getting ready to {v}", "was planning to {v}", "planned to {v}",
+                  "was poised to {v}", "intended to {v}"),
+                 ("has threatened to {v}", "threatened to {v}"),
+                 ("has offered to {v}", "offered to {v}", "proposed to {v}"),
+                 ("is expected to {v}", "is likely to {v}", "will probably {v}"))
+# A refusal is a negation of the act: "refused to send arms" against "did not send arms" (supports).
+REFUSALS = ("refused to {v}", "declined to {v}", "has refused to {v}", "rejected calls to {v}")
+# The modal kinds (``modal``): the same plan on both sides (supports), two plans of one changed fact (the change's
+# label: another number refutes, another actor is neutral), a refusal against the negated act (supports) or the
+# plain one (refutes), and the negated act against the plain one (refutes).
+MODAL_QUOTA = {"plan_same": 1500, "plan_changed": 1500, "refusal": 1500}
 SPEAKERS = ("A government spokesman", "The ministry", "Officials", "The company", "A senior official",
             "The minister", "Witnesses", "The agency", "The president's office", "A spokeswoman")
 SAYS = ("{s} said that {c}", "{s} confirmed that {c}", "According to {s2}, {c}", "{s} stressed that {c}")
@@ -325,6 +340,52 @@ class Augmenter:
         pairs = [{"statement": text, "claim": text, "label": "supports"} for text in sentences]
         quota = {**SELF_QUOTA, **NEGATED_QUOTA} if self.negation_both_sides else SELF_QUOTA
         return self.vary(pairs, docs, *pools(docs), quota, "self")
+
+    def make_modal(self, sentences: list[str]) -> list[dict]:
+        """The modal kinds (MODAL_QUOTA) from short sentences whose main verb is a simple past act."""
+        docs = list(self.nlp.pipe(sentences, batch_size=256))
+        entity_pool, object_pool = pools(docs)
+        made: dict[str, list[dict]] = {kind: [] for kind in MODAL_QUOTA}
+        planned_sentences = []
+        for text, doc in zip(sentences, docs):
+            root = _past_act(doc)
+            if root is None:
+                continue
+            kind = min(MODAL_QUOTA, key=lambda k: (len(made[k]) / MODAL_QUOTA[k], self.rng.random()))
+            if len(made[kind]) >= MODAL_QUOTA[kind]:
+                break
+            if kind == "plan_same":
+                group = self.rng.choice(PLAN_WORDINGS)
+                statement, claim = (_replace_span(text, root.idx, root.idx + len(root),
+                                                  self.rng.choice(group).format(v=root.lemma_)) for _ in range(2))
+                made[kind].append({"statement": statement, "claim": claim, "label": "supports"})
+            elif kind == "plan_changed":
+                planned = _replace_span(text, root.idx, root.idx + len(root),
+                                        self.rng.choice(self.rng.choice(PLAN_WORDINGS)).format(v=root.lemma_))
+                planned_sentences.append(planned)
+                made[kind].append({})  # a place held: filled once the planned sentences are parsed
+            else:
+                refused = _replace_span(text, root.idx, root.idx + len(root),
+                                        self.rng.choice(REFUSALS).format(v=root.lemma_))
+                negated = self.negated_main(text, doc, self.rng.random() < 0.5)
+                if negated is None:
+                    continue
+                # as many refutations as supports, so that neither a negation nor a refusal is a label by itself
+                statement, claim, label = self.rng.choice((
+                    (refused, negated, "supports"), (negated, refused, "supports"),
+                    (refused, text, "refutes"), (text, refused, "refutes"), (negated, text, "refutes"),
+                    (text, negated, "refutes"), (refused, negated, "supports"), (negated, refused, "supports")))
+                made[kind].append({"statement": statement, "claim": claim, "label": label})
+        made["plan_changed"] = []
+        planned_docs = self.nlp.pipe(planned_sentences, batch_size=256)
+        for planned, doc in zip(planned_sentences, planned_docs):
+            for change in ("_number", "_antonym", "_agent_swap", "_object_swap", "_direction", "_negation"):
+                variant = getattr(self, change)(planned, planned, "supports", doc, entity_pool, object_pool)
+                if variant:
+                    statement, claim, label = variant
+                    made["plan_changed"].append({"statement": statement, "claim": claim, "label": label})
+                    break
+        return [{**row, "source": f"modal-{kind}"} for kind, rows in made.items() for row in rows]
 
     def vary(self, pairs: list[dict], docs: list, entity_pool: dict[str, list[str]], object_pool: list[str],
              quota: dict[str, int], prefix: str) -> list[dict]:
@@ -571,6 +632,17 @@ class Augmenter:
         return s, _attributed(template, speaker, body), new_label
 
 
+def _past_act(doc):  # noqa: ANN001, ANN202
+    """The main verb of a sentence when it is a simple past act of a named actor ("Iran sent", not "was", "said"
+    or "The film grossed"), else None."""
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None or root.tag_ != "VBD" or not root.lemma_ or root.lemma_ in ("be", "have", "say", "do") \
+            or any(t.dep_ in ("aux", "auxpass", "neg") for t in root.children):
+        return None
+    subject = next((t for t in root.children if t.dep_ == "nsubj"), None)
+    return root if subject is not None and subject.ent_type_ in ACTORS else None
+
+
 def _without_detail(text: str, doc, rng: random.Random) -> str | None:  # noqa: ANN001
     """``text`` with one adjunct left out (a prepositional phrase or a date of the main verb, an adjective or a
     count of its object or subject), or None when it has none that can go without changing the fact. Times
@@ -650,13 +722,15 @@ def swaps_time(row: dict) -> bool:
 def build_refine(data_dir: Path, share: float, seed: int, replay: list[dict], replayed: int,
                  time_antonyms: bool = True, news_numbers: bool = False, negation_both_sides: bool = False,
                  contrapositives: list[dict] | None = None, contrapositive_quota: dict[str, int] | None = None,
-                 self_contrast: bool = True, headlines: bool = False) -> tuple[list[dict], list[dict]]:
+                 self_contrast: bool = True, headlines: bool = False, modal: bool = False,
+                 ) -> tuple[list[dict], list[dict]]:
     """(training pairs, validation pairs) of the refine stage: self-contrast pairs and ``replayed`` pairs of the
     first stage's training set; the validation pairs are self-contrast pairs of validation-side sentences. With
     ``contrapositives`` (the first stage's validation pairs), negated pairs of two sentences
     (``contrapositive_quota`` per kind) are added to both sides, made from the first stage's training and
     validation pairs respectively. ``self_contrast=False`` leaves the self-contrast pairs out; ``headlines`` adds
-    the headline pairs of ``headline_pairs`` to both sides."""
+    the headline pairs of ``headline_pairs`` to both sides; ``modal`` the modal kinds (MODAL_QUOTA, ``make_modal``)
+    of the self-contrast sentences."""
     augmenter = Augmenter(seed, time_antonyms, news_numbers, negation_both_sides)
     train, validation = [], []
     if self_contrast:
@@ -665,6 +739,9 @@ def build_refine(data_dir: Path, share: float, seed: int, replay: list[dict], re
     if contrapositives is not None:
         train += augmenter.make_contrapositives(replay, contrapositive_quota)
         validation += augmenter.make_contrapositives(contrapositives, contrapositive_quota)
+    if modal:
+        train += augmenter.make_modal(self_sentences(data_dir, share, False, seed))
+        validation += augmenter.make_modal(self_sentences(data_dir, share, True, seed))
     if headlines:
         headline_train, headline_validation = headline_pairs(data_dir / "fnc1", seed)
         train += headline_train

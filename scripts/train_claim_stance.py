@@ -43,7 +43,7 @@ def pairs(args: argparse.Namespace) -> tuple[list[dict], list[dict]]:
                                                                args.negation_both_sides,
                                                                first_validation if args.contrapositives else None,
                                                                contrapositive_quota(args), not args.no_self_contrast,
-                                                               args.headline_pairs)
+                                                               args.headline_pairs, args.modal_pairs)
             validation = first_validation + validation
         else:
             train, validation = claim_stance_data.build(args.data, args.validation_share, args.seed)
@@ -255,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--headline-pairs", action="store_true",
                         help="refine stage: add FNC-1 headline-against-headline pairs, split by story "
                              "(claim_stance_data.headline_pairs)")
+    parser.add_argument("--modal-pairs", action="store_true",
+                        help="refine stage: add the modal kinds (one plan on both sides, two plans of a changed "
+                             "fact, a refusal against the act; claim_stance_data.MODAL_QUOTA)")
     parser.add_argument("--teacher", type=Path,
                         help="a trained model directory (int8 ONNX, as shipped) whose answers are mixed into the "
                              "targets (distillation, e.g. into a --layers student)")
@@ -312,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
                      "negated_refutations": args.negated_refutations if args.contrapositives else None,
                      "self_contrast": not args.no_self_contrast if args.replay_from else None,
                      "headline_pairs": args.headline_pairs if args.replay_from else None,
+                     "modal_pairs": args.modal_pairs if args.replay_from else None,
                      "average_with": str(args.average_with) if args.average_with else None,
                      "average_weight": args.average_weight if args.average_with else None,
                      "pairs": claim_stance_data.summarise(train_rows)},

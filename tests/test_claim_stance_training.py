@@ -124,6 +124,34 @@ def test_negation_on_both_sides_supports_and_on_the_claims_side_refutes():
     assert "both_negated" not in {p["source"].removeprefix("self-") for p in Augmenter(13).make_self([sentence])}
 
 
+def test_modal_pairs_plan_a_named_actors_act_on_both_sides_and_refuse_it():
+    """--modal-pairs: a named actor's past act planned on both sides (supports), planned with one fact changed (that
+    change's label), and refused against the negated act (supports) or the plain one (refutes); no other sentence."""
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    from claim_stance_data import PLAN_WORDINGS, Augmenter
+
+    sentences = [f"{actor} sent {count} drones to Russia in 2022." for actor in ("Iran", "Syria", "Belarus", "Turkey")
+                 for count in (20, 40, 300)] + ["The film grossed $300 million.", "Iran was in talks with Russia."]
+    pairs = Augmenter(13).make_modal(sentences * 3)
+    plans = [w.format(v="send") for group in PLAN_WORDINGS for w in group]
+    by_kind: dict[str, list[dict]] = {}
+    for pair in pairs:
+        by_kind.setdefault(pair["source"].removeprefix("modal-"), []).append(pair)
+        assert "film" not in pair["statement"] and "talks" not in pair["statement"]  # not a named actor's past act
+    assert set(by_kind) == {"plan_same", "plan_changed", "refusal"}
+    for pair in by_kind["plan_same"]:
+        assert pair["label"] == "supports" and any(plan in pair["claim"] for plan in plans)
+        assert any(plan in pair["statement"] for plan in plans)
+    for pair in by_kind["plan_changed"]:
+        assert any(plan in pair["claim"] for plan in plans) and pair["statement"] != pair["claim"]
+        assert pair["label"] in {"refutes", "neutral"}
+    for pair in by_kind["refusal"]:
+        both = pair["statement"] + " " + pair["claim"]
+        refused, negated = ("refused to" in both or "declined to" in both or "rejected calls to" in both), \
+            ("did not send" in both or "never sent" in both)
+        assert pair["label"] == ("supports" if refused and negated else "refutes")
+
+
 def test_contrapositives_negate_two_different_sentences_in_their_main_clauses():
     """--contrapositives: where E supports S, not-S supports not-E and refutes E; where E refutes S, not-E and not-S
     are neutral. Only the main clause is negated, never a clause inside it."""

@@ -289,7 +289,7 @@ UNINFLECTED = {"will", "would", "can", "could", "should", "shall", "must", "may"
                "hadn’t", "hadn't", "was", "wasn’t", "wasn't"}
 
 
-def _third_person(verb: str) -> str:
+def third_person(verb: str) -> str:
     """The verb as it agrees with a singular subject: "are" -> "is", "supply" -> "supplies", "supplied" stays."""
     lower = verb.lower()
     if lower in AGREEMENT:
@@ -319,7 +319,7 @@ def _first_person_resolved(claim: "ExtractedClaim") -> "ExtractedClaim":
         return claim
 
     def named(match: re.Match) -> str:
-        return f"{party} {match.group('adverb') or ''}{_third_person(match.group('verb'))}"
+        return f"{party} {match.group('adverb') or ''}{third_person(match.group('verb'))}"
 
     text = WE.sub(named, claim.text)
     text = re.sub(r"\b[Oo]ur\b", f"{party}’s", text)

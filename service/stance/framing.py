@@ -21,6 +21,13 @@ for what articles report:
   judged on that content, the way a speaker's "said that P" is.
 - **A claim that endorses what it answers** ("We are confident in that information", "similar statements were
   made by ...") asserts that content, and is judged on it.
+- **A plan against a plan** ("Iran was getting ready to ship missiles to Russia" against "Iran was preparing to
+  ship missiles to Russia"): the two planned acts are compared ("Iran ships missiles to Russia"), since the model
+  reads a plan as taking no side on the act, which is right against a statement that the act was done but not
+  against a statement of the same plan.
+- **A refusal in the statement** ("Tehran refuses to send arms to either party") is the act negated ("Tehran does
+  not send arms to either party"): the model reads a negation well and "refuses to" poorly (as against "We are
+  not exporting weapons to either side").
 - **A rejection that goes on to assert something of its own** ("called such reports a stuffing and stressed that
   the Russian army uses domestically produced drones") is judged on its own words too when what it rejects gives
   no side.
@@ -31,12 +38,12 @@ allegations were baseless") is compared with the claims' own words, not with wha
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 import numpy as np
 
-from ..extraction.references import answered_content, content_of, find_reference
+from ..extraction.references import answered_content, content_of, find_reference, third_person
 from ..extraction.verbs import PRESENT_VERBS
 from .base import Stance, StanceInput
 from .claim_model import attributed_content
@@ -81,6 +88,15 @@ ENDORSING_BEFORE = re.compile(r"\b(?:confident in|(?:stand|stands|standing|stood
                               r"(?:\w+ly\s+)?$", re.I)
 ENDORSING_AFTER = re.compile(r"^\s+(?:is|are|was|were|has been|have been)\s+(?:\w+ly\s+)?"
                              r"(?:true|correct|accurate|right|made|repeated|confirmed|echoed)\b", re.I)
+# A refusal of an act: "refuses to send", "has declined to supply", "refused to hand over"; not of a speech act
+# ("declined to confirm" takes no side, "refused to comment" says nothing).
+REFUSED = re.compile(r"\b(?:(?P<perfect>has|have|had)\s+)?(?P<verb>refuses|refuse|refused|declines|decline|declined)"
+                     r"\s+to\s+(?!(?:confirm|deny|comment|say|elaborate|discuss|disclose|reveal|specify|speculate|"
+                     r"answer|respond|name|identify)\b)(?=[a-z]+\b)", re.I)
+# A plan or preparation: "was preparing to ship", "is getting ready to send", "planned to deliver", "is set to sign".
+PLANNED = re.compile(r"\b(?:(?:is|are|was|were|has been|have been|had been)\s+(?:preparing|planning|getting ready|"
+                     r"gearing up|readying|poised|set|about)|plans|planned|intends|intended)\s+to\s+(?P<verb>[a-z]+)\b",
+                     re.I)
 
 
 @dataclass(frozen=True)
@@ -154,6 +170,27 @@ def _with_speaker(content: str, speaker: str | None) -> str:
     if not speaker or match is None:
         return content
     return (speaker if match.group("it") else f"{speaker}’s") + content[match.end():]
+
+
+def refusal_negated(text: str) -> str:
+    """A refusal as the act negated: "Tehran refuses to send arms" -> "Tehran does not send arms", "refused to" ->
+    "did not"; ``text`` itself without one."""
+    def negation(match: re.Match) -> str:
+        verb = match.group("verb").lower()
+        if match.group("perfect") or verb.endswith("d"):
+            return "did not "
+        return "does not " if verb.endswith("s") else "do not "
+
+    return REFUSED.sub(negation, text, count=1)
+
+
+def planned_act(text: str) -> str | None:
+    """The act a plan names, as done: "Iran was preparing to ship missiles" -> "Iran ships missiles"; None
+    without a plan."""
+    match = PLANNED.search(text)
+    if match is None:
+        return None
+    return text[:match.start()] + third_person(match.group("verb")) + text[match.end():]
 
 
 def _denied_content(row: Mapping) -> str | None:
@@ -243,6 +280,15 @@ def judge(model: "StanceModel", frame: StatementFrame, rows: Sequence[Mapping], 
         pairs = [StanceInput(text=contents[p], similarity=inputs[p].similarity, vector=inputs[p].vector,
                              voice="asserts") for p in paired]
         for position, stance in zip(paired, model.classify(frame.denied, pairs, None) if pairs else []):
+            stances[position] = stance
+    frame = replace(frame, text=refusal_negated(frame.text))
+    planned = planned_act(frame.text)
+    if planned is not None:  # a plan against a plan: the planned acts compared
+        acts = {p: planned_act(inputs[p].text) for p in range(len(rows))
+                if stances[p] is None and not inputs[p].context}
+        acts = {p: act for p, act in acts.items() if act is not None}
+        pairs = [replace(inputs[p], text=act) for p, act in acts.items()]
+        for position, stance in zip(acts, model.classify(planned, pairs, statement_vector) if pairs else []):
             stances[position] = stance
     rest = [position for position in range(len(rows)) if stances[position] is None]
     judged = model.classify(frame.text, [inputs[p] for p in rest], statement_vector) if rest else []
