@@ -55,6 +55,11 @@ def test_another_actor_or_the_other_direction_is_another_fact(reader, statement,
     ("Banksy was arrested in London.", "Banksy arrest hoax: US website claims street artist caught in Watford"),
     ("A spider burrowed under a tourist's skin.", "Experts debunk claims that a spider burrowed under a tourist's skin"),
     ("Banksy arrest hoax", "Graffiti artist Banksy arrested in London, identity revealed"),
+    # the same act negated on one side, with nothing more on that side
+    ("The bank did not raise interest rates.", "The central bank raised interest rates by half a point on Thursday."),
+    ("The army has not withdrawn from the city.", "The army withdrew from the city on Friday."),
+    ("Iran did not send drones to Russia.", "Iran sent hundreds of drones to Russia last year, U.S. officials said."),
+    ("Iran sent drones to Russia before the invasion.", "Iran did not send drones to Russia."),
 ])
 def test_a_conflicting_detail_of_the_same_fact(reader, statement, claim):
     assert verdict(reader, statement, claim) == CONFLICT
@@ -79,7 +84,11 @@ def test_a_hedged_claim_is_not_the_fact_asserted(reader, statement, claim):
     ("Iran sold drones to Russia.", "Russia bought drones from Iran."),  # a converse verb
     ("At least 300 people died in the floods.", "Officials said 350 people died in the floods."),  # compatible
     ("The company laid off about 1,000 workers.", "The company laid off 1,050 workers."),
-    ("The bank did not raise interest rates.", "The central bank raised interest rates."),  # a negation: the model's
+    # a negation with more than the other side says, of another verb, on both sides, or against a hedged claim
+    ("Iran did not send drones after the invasion.", "Iran sent drones to Russia months before the war."),
+    ("The mayor did not attend the meeting.", "The mayor was absent from the meeting."),
+    ("The company has not paid any taxes.", "The company did not pay any taxes in the last five years."),
+    ("Iran did not send drones to Russia.", "Iran reportedly sent drones to Russia."),
     ("The drones were delivered in 2022.", "The drones were delivered in 2023."),  # years are the model's
     ("Iran sent drones to Russia.", "Iran sent drones to Russia before the invasion."),  # a detail on one side
     ("Iran may have sent drones to Russia.", "Iran could have sent drones to Russia."),  # hedged on both sides

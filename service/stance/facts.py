@@ -20,9 +20,12 @@ probabilities, for pairs the model finds related:
   headline without a verb; not a denial's own words ("denied it, calling the accusations false": the denial is
   the claim's voice): refutes.
 
-A negation on either side leaves the pair to the model (two negations of one fact are its job, not a rule's), and
-so does anything the parse does not settle: a converse verb ("bought from" against "sold to"), a synonym, a
-pronoun subject.
+- **the same act negated on one side only**, with nothing on the negated side that the other does not say ("The bank
+  did not raise interest rates" against "The central bank raised interest rates by half a point on Thursday"): refutes.
+
+Any other negation leaves the pair to the model (two negations of one fact are its job, not a rule's; "did not send
+drones after the invasion" against "sent drones months before the war" says more than the claim), and so does
+anything the parse does not settle: a converse verb ("bought from" against "sold to"), a synonym, a pronoun subject.
 """
 from __future__ import annotations
 
@@ -173,6 +176,7 @@ AT_LEAST = {"least", "more", "over", "above", "exceeding", "upwards"}
 AT_MOST = {"most", "up", "fewer", "less", "under", "below"}
 EXACT_MARGIN, APPROXIMATE_MARGIN = 0.1, 0.25
 # Counts of time are durations or clock readings, seldom the fact itself ("with over 8 minutes left").
+CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
 TIME_UNITS = {"second", "minute", "hour", "day", "week", "month", "year", "decade", "century", "season", "time"}
 
 
@@ -202,6 +206,7 @@ class Fact:
     hedged: bool = False  # "is said to", "may have", "reportedly": not asserted as a fact
     attribute: str = ""  # a copula's predicative adjective, lower case ("is unsafe" -> "unsafe")
     debunked: bool = False  # the sentence calls something a hoax, a fake or a myth, or debunks it
+    words: frozenset[str] = frozenset()  # its content words but the main verb, lower case and singular
 
 
 def singular(word: str) -> str:
@@ -520,7 +525,8 @@ def read_fact(doc: Any) -> Fact:
         object_heads=frozenset(h for h in (_head_noun(o) for o in objects + preps) if h),
         theme=_head_noun(theme) if theme is not None else "",
         amounts=_amounts(verb.sent), quantifier=_quantifier(subjects[0]) if subjects else None, times=_times(doc),
-        hedged=hedged, debunked=_debunks(doc))
+        hedged=hedged, debunked=_debunks(doc),
+        words=frozenset(singular(t.text) for t in doc if t.pos_ in CONTENT_POS and not t.is_stop and t.i != verb.i))
 
 
 def _opposite(a: str, b: str, rows: Sequence[tuple[frozenset[str], frozenset[str]]] = OPPOSITES) -> bool:
@@ -555,10 +561,19 @@ def same_verb(a: str, b: str) -> bool:
     return len(os.path.commonprefix([a, b])) >= max(3, min(len(a), len(b)) - 2)
 
 
+def negates(negated: Fact, other: Fact) -> bool:
+    """Whether ``negated`` is ``other``'s act negated and nothing more: the same main verb, ``other`` not negated,
+    and every other content word of ``negated`` said by ``other`` too."""
+    return (negated.negated and not other.negated and negated.action and other.action
+            and same_verb(negated.predicate, other.predicate) and bool(negated.words) and negated.words <= other.words)
+
+
 def compare(statement: Fact, claim: Fact) -> str | None:
     """OTHER_FACT, CONFLICT, HEDGED or None (the parse settles nothing) for a claim's fact against the
     statement's."""
     if statement.negated or claim.negated:
+        if not claim.hedged and (negates(statement, claim) or negates(claim, statement)):
+            return CONFLICT  # "The bank did not raise interest rates" against "The bank raised interest rates"
         return None
     if claim.debunked != statement.debunked:
         return CONFLICT  # "Banksy arrest hoax: US website claims street artist caught" against "Banksy arrested"
