@@ -89,6 +89,7 @@ def test_a_hedged_claim_is_not_the_fact_asserted(reader, statement, claim):
     ("The mayor did not attend the meeting.", "The mayor was absent from the meeting."),
     ("The company has not paid any taxes.", "The company did not pay any taxes in the last five years."),
     ("Iran did not send drones to Russia.", "Iran reportedly sent drones to Russia."),
+    ("The US did not send drones to Russia.", "Iran sent drones to Russia."),  # another actor's act
     ("The drones were delivered in 2022.", "The drones were delivered in 2023."),  # years are the model's
     ("Iran sent drones to Russia.", "Iran sent drones to Russia before the invasion."),  # a detail on one side
     ("Iran may have sent drones to Russia.", "Iran could have sent drones to Russia."),  # hedged on both sides

@@ -526,7 +526,8 @@ def read_fact(doc: Any) -> Fact:
         theme=_head_noun(theme) if theme is not None else "",
         amounts=_amounts(verb.sent), quantifier=_quantifier(subjects[0]) if subjects else None, times=_times(doc),
         hedged=hedged, debunked=_debunks(doc),
-        words=frozenset(singular(t.text) for t in doc if t.pos_ in CONTENT_POS and not t.is_stop and t.i != verb.i))
+        words=frozenset(singular(t.text) for t in doc if t.pos_ in CONTENT_POS and t.i != verb.i
+                        and (t.pos_ == "PROPN" or not t.is_stop)))  # "US" is a name, "us" a stop word
 
 
 def _opposite(a: str, b: str, rows: Sequence[tuple[frozenset[str], frozenset[str]]] = OPPOSITES) -> bool:
@@ -571,8 +572,10 @@ def negates(negated: Fact, other: Fact) -> bool:
 def compare(statement: Fact, claim: Fact) -> str | None:
     """OTHER_FACT, CONFLICT, HEDGED or None (the parse settles nothing) for a claim's fact against the
     statement's."""
+    other_parties = bool(statement.actor_names and claim.actor_names) and not overlap(statement.actor_names,
+                                                                                     claim.actor_names)
     if statement.negated or claim.negated:
-        if not claim.hedged and (negates(statement, claim) or negates(claim, statement)):
+        if not claim.hedged and not other_parties and (negates(statement, claim) or negates(claim, statement)):
             return CONFLICT  # "The bank did not raise interest rates" against "The bank raised interest rates"
         return None
     if claim.debunked != statement.debunked:
@@ -582,8 +585,6 @@ def compare(statement: Fact, claim: Fact) -> str | None:
     if claim.hedged and not statement.hedged:
         return HEDGED  # "ISIS fighters are said to have contracted Ebola" against "... have contracted Ebola"
     acted = statement.action and claim.action and same_verb(statement.predicate, claim.predicate)
-    other_parties = bool(statement.actor_names and claim.actor_names) and not overlap(statement.actor_names,
-                                                                                     claim.actor_names)
     if acted and other_parties:
         return OTHER_FACT  # another actor doing the same, or the same verb the other way round
     if acted and statement.subject_head and claim.subject_head and statement.subject_head != claim.subject_head \
