@@ -176,8 +176,9 @@ AT_LEAST = {"least", "more", "over", "above", "exceeding", "upwards"}
 AT_MOST = {"most", "up", "fewer", "less", "under", "below"}
 EXACT_MARGIN, APPROXIMATE_MARGIN = 0.1, 0.25
 # Counts of time are durations or clock readings, seldom the fact itself ("with over 8 minutes left").
-CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
 TIME_UNITS = {"second", "minute", "hour", "day", "week", "month", "year", "decade", "century", "season", "time"}
+# The parts of speech of a fact's content words (Fact.words): what one side of a negation may say.
+CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
 
 
 @dataclass(frozen=True)
