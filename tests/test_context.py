@@ -13,7 +13,7 @@ from service.extraction import content_hash, load_extractor
 from service.extraction.references import find_reference
 from service.ingest import ingest_paths
 from service.index_lifecycle import IndexKeeper
-from service.stance.framing import frame_statement, planned_act, refusal_negated
+from service.stance.framing import frame_statement, planned_act, planned_thing, refusal_negated
 from service.store import SQLiteStore
 
 from .conftest import SEEDS, seed_text
@@ -164,6 +164,9 @@ def test_plans_and_refusals_are_read_as_the_act():
     assert planned_act("Iran was getting ready to ship missiles to Russia.") == "Iran ships missiles to Russia."
     assert planned_act("Russia is set to sign the deal.") == "Russia signs the deal."
     assert planned_act("Iran shipped missiles to Russia.") is None
+    assert planned_thing("Iran was preparing to ship missiles to Russia") == "missile"
+    assert planned_thing("Russia is set to sign the deal.") == "deal"
+    assert planned_thing("Russia is poised to attack.") == ""
     assert refusal_negated("Tehran refuses to send arms.") == "Tehran does not send arms."
     assert refusal_negated("Iran has refused to hand over the documents.") == "Iran did not hand over the documents."
     for unchanged in ("The minister declined to comment.", "Iran declined to confirm that it sent drones.",
@@ -173,10 +176,12 @@ def test_plans_and_refusals_are_read_as_the_act():
 
 def test_a_plan_against_a_plan_agrees_and_a_refusal_is_a_negation(seeded_engine):
     """Through FactCheckEngine.check on the real model: the same plan in other words supports the reported plan,
-    which still takes no side on the act done; a refusal to send arms agrees with "we are not exporting weapons"."""
+    which still takes no side on the act done nor on a plan of another thing; a refusal to send arms agrees with
+    "we are not exporting weapons"."""
     post = "The Washington Post reported on October 16"
     assert stance_shown(seeded_engine, "Iran was getting ready to ship missiles to Russia.", post) == "supports"
     assert stance_shown(seeded_engine, "Iran shipped missiles to Russia.", post) == "neutral"
+    assert stance_shown(seeded_engine, "Iran is preparing to send drones to Russia.", post) == "neutral"  # drones
     assert stance_shown(seeded_engine, "Tehran refuses to send arms to either party in the conflict.",
                         "We are not exporting weapons to either side") == "supports"
 

@@ -105,6 +105,7 @@ def _frame(text: str) -> None:
     framing.SECOND_ASSERTION.search(text)
     framing.BELIEF.match(statement)
     framing.planned_act(framing.refusal_negated(statement))
+    framing.planned_thing(text)
     framing.planned_act(text)
     for verb in ("said", "denied", None):  # the content under a reporting verb, before or after it
         attributed_content(text, verb)

@@ -21,10 +21,11 @@ for what articles report:
   judged on that content, the way a speaker's "said that P" is.
 - **A claim that endorses what it answers** ("We are confident in that information", "similar statements were
   made by ...") asserts that content, and is judged on it.
-- **A plan against a plan** ("Iran was getting ready to ship missiles to Russia" against "Iran was preparing to
-  ship missiles to Russia"): the two planned acts are compared ("Iran ships missiles to Russia"), since the model
-  reads a plan as taking no side on the act, which is right against a statement that the act was done but not
-  against a statement of the same plan.
+- **A plan against a plan of the same thing** ("Iran was getting ready to ship missiles to Russia" against "Iran was
+  preparing to ship missiles to Russia"): the two planned acts are compared ("Iran ships missiles to Russia"), since
+  the model reads a plan as taking no side on the act, which is right against a statement that the act was done but
+  not against a statement of the same plan. Plans of two things ("send drones" / "ship missiles") are left to the
+  model's reading of plans: it tells drones from missiles less well than a plan from a deed.
 - **A refusal in the statement** ("Tehran refuses to send arms to either party") is the act negated ("Tehran does
   not send arms to either party"): the model reads a negation well and "refuses to" poorly (as against "We are
   not exporting weapons to either side").
@@ -93,6 +94,10 @@ ENDORSING_AFTER = re.compile(r"^\s+(?:is|are|was|were|has been|have been)\s+(?:\
 REFUSED = re.compile(r"\b(?:(?P<perfect>has|have|had)\s+)?(?P<verb>refuses|refuse|refused|declines|decline|declined)"
                      r"\s+to\s+(?!(?:confirm|deny|comment|say|elaborate|discuss|disclose|reveal|specify|speculate|"
                      r"answer|respond|name|identify)\b)(?=[a-z]+\b)", re.I)
+# What a planned act acts on: the words after its verb up to a preposition, a conjunction or punctuation.
+PLAN_OBJECT = re.compile(r"[^,.;:!?()\[\]\"“”]*?(?=\s+(?:to|from|for|in|on|at|with|into|by|of|over|against|before|"
+                         r"after|during|and|but|if|as|when|while|because|that|which|who)\b|[,.;:!?()\[\]\"“”]|$)",
+                         re.I)
 # A plan or preparation: "was preparing to ship", "is getting ready to send", "planned to deliver", "is set to sign".
 PLANNED = re.compile(r"\b(?:(?:is|are|was|were|has been|have been|had been)\s+(?:preparing|planning|getting ready|"
                      r"gearing up|readying|poised|set|about)|plans|planned|intends|intended)\s+to\s+(?P<verb>[a-z]+)\b",
@@ -193,6 +198,17 @@ def planned_act(text: str) -> str | None:
     return text[:match.start()] + third_person(match.group("verb")) + text[match.end():]
 
 
+def planned_thing(text: str) -> str:
+    """What a plan acts on, as the last word before a preposition or clause break, lower case and singular:
+    "was preparing to ship missiles to Russia" -> "missile"; "" for an act on nothing ("poised to attack.")."""
+    match = PLANNED.search(text)
+    if match is None:
+        return ""
+    phrase = PLAN_OBJECT.match(text[match.end():])
+    words = phrase.group(0).split() if phrase else []
+    return re.sub(r"(?<=[a-z]{3})s$", "", words[-1].lower()) if words else ""
+
+
 def _denied_content(row: Mapping) -> str | None:
     """What a stored denial denies, when the model would judge it separately from its voice: "denied that P" -> P;
     a rejection of what it answers -> that content. None for any other claim."""
@@ -282,10 +298,10 @@ def judge(model: "StanceModel", frame: StatementFrame, rows: Sequence[Mapping], 
         for position, stance in zip(paired, model.classify(frame.denied, pairs, None) if pairs else []):
             stances[position] = stance
     frame = replace(frame, text=refusal_negated(frame.text))
-    planned = planned_act(frame.text)
-    if planned is not None:  # a plan against a plan: the planned acts compared
+    planned, thing = planned_act(frame.text), planned_thing(frame.text)
+    if planned is not None:  # a plan against a plan of the same thing: the planned acts compared
         acts = {p: planned_act(inputs[p].text) for p in range(len(rows))
-                if stances[p] is None and not inputs[p].context}
+                if stances[p] is None and not inputs[p].context and planned_thing(inputs[p].text) == thing}
         acts = {p: act for p, act in acts.items() if act is not None}
         pairs = [replace(inputs[p], text=act) for p, act in acts.items()]
         for position, stance in zip(acts, model.classify(planned, pairs, statement_vector) if pairs else []):
