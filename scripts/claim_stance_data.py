@@ -346,27 +346,27 @@ class Augmenter:
         docs = list(self.nlp.pipe(sentences, batch_size=256))
         entity_pool, object_pool = pools(docs)
         made: dict[str, list[dict]] = {kind: [] for kind in MODAL_QUOTA}
-        planned_sentences = []
+        planned_sentences = []  # plan_changed: changed once they are parsed, one pair each at most
+
+        def filled(kind: str) -> int:
+            return len(planned_sentences) if kind == "plan_changed" else len(made[kind])
+
         for text, doc in zip(sentences, docs):
             root = _past_act(doc)
             if root is None:
                 continue
-            kind = min(MODAL_QUOTA, key=lambda k: (len(made[k]) / MODAL_QUOTA[k], self.rng.random()))
-            if len(made[kind]) >= MODAL_QUOTA[kind]:
+            kind = min(MODAL_QUOTA, key=lambda k: (filled(k) / MODAL_QUOTA[k], self.rng.random()))
+            if filled(kind) >= MODAL_QUOTA[kind]:
                 break
+
             if kind == "plan_same":
                 group = self.rng.choice(PLAN_WORDINGS)
-                statement, claim = (_replace_span(text, root.idx, root.idx + len(root),
-                                                  self.rng.choice(group).format(v=root.lemma_)) for _ in range(2))
+                statement, claim = (_with_verb(text, root, self.rng.choice(group)) for _ in range(2))
                 made[kind].append({"statement": statement, "claim": claim, "label": "supports"})
             elif kind == "plan_changed":
-                planned = _replace_span(text, root.idx, root.idx + len(root),
-                                        self.rng.choice(self.rng.choice(PLAN_WORDINGS)).format(v=root.lemma_))
-                planned_sentences.append(planned)
-                made[kind].append({})  # a place held: filled once the planned sentences are parsed
+                planned_sentences.append(_with_verb(text, root, self.rng.choice(self.rng.choice(PLAN_WORDINGS))))
             else:
-                refused = _replace_span(text, root.idx, root.idx + len(root),
-                                        self.rng.choice(REFUSALS).format(v=root.lemma_))
+                refused = _with_verb(text, root, self.rng.choice(REFUSALS))
                 negated = self.negated_main(text, doc, self.rng.random() < 0.5)
                 if negated is None:
                     continue
@@ -376,9 +376,7 @@ class Augmenter:
                     (refused, text, "refutes"), (text, refused, "refutes"), (negated, text, "refutes"),
                     (text, negated, "refutes"), (refused, negated, "supports"), (negated, refused, "supports")))
                 made[kind].append({"statement": statement, "claim": claim, "label": label})
-        made["plan_changed"] = []
-        planned_docs = self.nlp.pipe(planned_sentences, batch_size=256)
-        for planned, doc in zip(planned_sentences, planned_docs):
+        for planned, doc in zip(planned_sentences, self.nlp.pipe(planned_sentences, batch_size=256)):
             for change in ("_number", "_antonym", "_agent_swap", "_object_swap", "_direction", "_negation"):
                 variant = getattr(self, change)(planned, planned, "supports", doc, entity_pool, object_pool)
                 if variant:
@@ -630,6 +628,11 @@ class Augmenter:
         else:
             template, new_label = self.rng.choice(NEITHER), "neutral"
         return s, _attributed(template, speaker, body), new_label
+
+
+def _with_verb(text: str, verb, template: str) -> str:  # noqa: ANN001
+    """``text`` with the token ``verb`` in ``template`` as its lemma ("sent", "refused to {v}" -> "refused to send")."""
+    return _replace_span(text, verb.idx, verb.idx + len(verb), template.format(v=verb.lemma_))
 
 
 def _past_act(doc):  # noqa: ANN001, ANN202

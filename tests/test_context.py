@@ -13,7 +13,7 @@ from service.extraction import content_hash, load_extractor
 from service.extraction.references import find_reference
 from service.ingest import ingest_paths
 from service.index_lifecycle import IndexKeeper
-from service.stance.framing import frame_statement, planned_act, planned_thing, refusal_negated
+from service.stance.framing import frame_statement, planned, refusal_negated
 from service.store import SQLiteStore
 
 from .conftest import SEEDS, seed_text
@@ -160,13 +160,12 @@ def test_stance_of_bare_denials_and_compound_rejections(seeded_engine):
 
 def test_plans_and_refusals_are_read_as_the_act():
     """A plan names its act as done; a refusal of an act (not of a speech act) is the act negated."""
-    assert planned_act("Iran was preparing to ship missiles to Russia") == "Iran ships missiles to Russia"
-    assert planned_act("Iran was getting ready to ship missiles to Russia.") == "Iran ships missiles to Russia."
-    assert planned_act("Russia is set to sign the deal.") == "Russia signs the deal."
-    assert planned_act("Iran shipped missiles to Russia.") is None
-    assert planned_thing("Iran was preparing to ship missiles to Russia") == "missile"
-    assert planned_thing("Russia is set to sign the deal.") == "deal"
-    assert planned_thing("Russia is poised to attack.") == ""
+    assert planned("Iran was preparing to ship missiles to Russia") == ("Iran ships missiles to Russia", "missile")
+    assert planned("Iran was getting ready to ship missiles to Russia.") == \
+        ("Iran ships missiles to Russia.", "missile")
+    assert planned("Russia is set to sign the deal.") == ("Russia signs the deal.", "deal")
+    assert planned("Iran shipped missiles to Russia.") is None
+    assert planned("Russia is poised to attack.") == ("Russia attacks.", "")
     assert refusal_negated("Tehran refuses to send arms.") == "Tehran does not send arms."
     assert refusal_negated("Iran has refused to hand over the documents.") == "Iran did not hand over the documents."
     for unchanged in ("The minister declined to comment.", "Iran declined to confirm that it sent drones.",

@@ -104,9 +104,8 @@ def _frame(text: str) -> None:
     framing._endorses(text)
     framing.SECOND_ASSERTION.search(text)
     framing.BELIEF.match(statement)
-    framing.planned_act(framing.refusal_negated(statement))
-    framing.planned_thing(text)
-    framing.planned_act(text)
+    framing.planned(framing.refusal_negated(statement))
+    framing.planned(text)
     for verb in ("said", "denied", None):  # the content under a reporting verb, before or after it
         attributed_content(text, verb)
     name_countries_alike(statement, text)

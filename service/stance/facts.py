@@ -18,10 +18,10 @@ probabilities, for pairs the model finds related:
 - **a story called untrue on one side only** ("Banksy arrest hoax: US website claims street artist caught" against
   "Banksy was arrested in London", "Experts debunk claims that a spider burrowed under his skin"), even in a
   headline without a verb; not a denial's own words ("denied it, calling the accusations false": the denial is
-  the claim's voice): refutes.
-
+  the claim's voice): refutes;
 - **the same act negated on one side only**, with nothing on the negated side that the other does not say ("The bank
-  did not raise interest rates" against "The central bank raised interest rates by half a point on Thursday"): refutes.
+  did not raise interest rates" against "The central bank raised interest rates by half a point on Thursday"):
+  refutes.
 
 Any other negation leaves the pair to the model (two negations of one fact are its job, not a rule's; "did not send
 drones after the invasion" against "sent drones months before the war" says more than the claim), and so does

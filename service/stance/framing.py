@@ -189,24 +189,17 @@ def refusal_negated(text: str) -> str:
     return REFUSED.sub(negation, text, count=1)
 
 
-def planned_act(text: str) -> str | None:
-    """The act a plan names, as done: "Iran was preparing to ship missiles" -> "Iran ships missiles"; None
-    without a plan."""
+def planned(text: str) -> tuple[str, str] | None:
+    """The act a plan names, as done, and what it acts on (the last word before a preposition or a clause break,
+    lower case and singular; "" for an act on nothing): "Iran was preparing to ship missiles to Russia" -> ("Iran
+    ships missiles to Russia", "missile"); None without a plan."""
     match = PLANNED.search(text)
     if match is None:
         return None
-    return text[:match.start()] + third_person(match.group("verb")) + text[match.end():]
-
-
-def planned_thing(text: str) -> str:
-    """What a plan acts on, as the last word before a preposition or clause break, lower case and singular:
-    "was preparing to ship missiles to Russia" -> "missile"; "" for an act on nothing ("poised to attack.")."""
-    match = PLANNED.search(text)
-    if match is None:
-        return ""
     phrase = PLAN_OBJECT.match(text[match.end():])
     words = phrase.group(0).split() if phrase else []
-    return re.sub(r"(?<=[a-z]{3})s$", "", words[-1].lower()) if words else ""
+    thing = re.sub(r"(?<=[a-z]{3})s$", "", words[-1].lower()) if words else ""
+    return text[:match.start()] + third_person(match.group("verb")) + text[match.end():], thing
 
 
 def _denied_content(row: Mapping) -> str | None:
@@ -298,13 +291,12 @@ def judge(model: "StanceModel", frame: StatementFrame, rows: Sequence[Mapping], 
         for position, stance in zip(paired, model.classify(frame.denied, pairs, None) if pairs else []):
             stances[position] = stance
     frame = replace(frame, text=refusal_negated(frame.text))
-    planned, thing = planned_act(frame.text), planned_thing(frame.text)
-    if planned is not None:  # a plan against a plan of the same thing: the planned acts compared
-        acts = {p: planned_act(inputs[p].text) for p in range(len(rows))
-                if stances[p] is None and not inputs[p].context and planned_thing(inputs[p].text) == thing}
-        acts = {p: act for p, act in acts.items() if act is not None}
+    plan = planned(frame.text)
+    if plan is not None:  # a plan against a plan of the same thing: the planned acts compared
+        plans = {p: planned(inputs[p].text) for p in range(len(rows)) if stances[p] is None and not inputs[p].context}
+        acts = {p: other[0] for p, other in plans.items() if other is not None and other[1] == plan[1]}
         pairs = [replace(inputs[p], text=act) for p, act in acts.items()]
-        for position, stance in zip(acts, model.classify(planned, pairs, statement_vector) if pairs else []):
+        for position, stance in zip(acts, model.classify(plan[0], pairs, statement_vector) if pairs else []):
             stances[position] = stance
     rest = [position for position in range(len(rows)) if stances[position] is None]
     judged = model.classify(frame.text, [inputs[p] for p in rest], statement_vector) if rest else []
