@@ -136,6 +136,15 @@ def test_a_typed_statement_is_read_for_what_it_asserts_denies_or_refers_to(seede
     assert frame("Iran denies the information about drones.").denied is None
 
 
+def test_the_drone_admission_takes_no_side_on_missiles(seeded_engine):
+    """The product's central example: Iran's admission that it provided drones is on the topic of a statement about
+    missiles, not about its fact (the same act done to another made thing), and still supports one about drones."""
+    admission = "The drone part is true and we provided Russia a small number of drones"
+    assert stance_shown(seeded_engine, "Iran provided missiles to Russia.", admission) == "neutral"
+    assert stance_shown(seeded_engine, "Tehran shipped missiles to Moscow.", admission, k=20) == "neutral"
+    assert stance_shown(seeded_engine, "Iran provided drones to Russia.", admission) == "supports"
+
+
 PESKOV = "Press Secretary of the President of Russia Dmitry Peskov called such reports"
 
 

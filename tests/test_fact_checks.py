@@ -6,8 +6,8 @@ import pytest
 from service.stance import CLAIM_MODEL_DIR
 from service.stance.base import StanceInput
 from service.stance.claim_model import FactStanceModel
-from service.stance.facts import (CONFLICT, HEDGED, OTHER_FACT, FactReader, compare, name_countries_alike, party,
-                                  same_party)
+from service.stance.facts import (CONFLICT, HEDGED, OTHER_FACT, FactReader, compare, name_countries_alike,
+                                  numbers_alike, party, same_party)
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +29,11 @@ def verdict(reader: FactReader, statement: str, claim: str) -> str | None:
     ("The mayor of Chicago resigned on Monday.", "The mayor of Boston resigned on Monday after weeks of protests."),
     ("Russia sent drones to Iran.", "Iran sent drones to Russia."),
     ("The student sued the university.", "The university sued the student for unpaid fees."),
+    # the same act done to another made thing, whichever verb of handing over, negated on one side or not
+    ("Iran sent tanks to Russia.", "Iran admitted that it has sent drones to Russia."),
+    ("Iran sold missiles to Russia.", "Iran provided Russia with a small number of drones."),
+    ("France supplied Ukraine with fighter jets.", "France confirmed it had supplied Ukraine with Caesar howitzers."),
+    ("Iran never sent tanks to Russia.", "Iran sent hundreds of drones to Russia."),
 ])
 def test_another_actor_or_the_other_direction_is_another_fact(reader, statement, claim):
     assert verdict(reader, statement, claim) == OTHER_FACT
@@ -105,9 +110,42 @@ def test_a_hedged_claim_is_not_the_fact_asserted(reader, statement, claim):
     ("Iran sold missiles to Russia.", "his country had supplied missiles to Russia, calling the accusations false"),
     ("Iran sent drones to Russia.", "Iran has appeared to acknowledge for the first time that it sent drones to "
                                     "Russia in the months before the invasion of Ukraine."),
+    # things not told apart: a covering word, a kind of the other, a word WordNet lacks, both named on one side,
+    # "only" on one side, a passive's subject, both sides negated
+    ("Iran sent weapons to Russia.", "Iran sent drones to Russia."),
+    ("Iran sent aircraft to Russia.", "Iran sent drones to Russia."),
+    ("Iran sent drones to Russia.", "Iran sent UAVs to Russia."),
+    ("Iran sent drones and missiles to Russia.", "Iran sent missiles to Russia."),
+    ("Iran sent only tanks to Russia.", "Iran sent drones to Russia."),
+    ("The film was released in May.", "The album was released in May."),
+    ("Iran did not send tanks to Russia.", "Iran did not send drones to Russia."),
 ])
 def test_what_the_parse_does_not_settle_is_left_to_the_model(reader, statement, claim):
     assert verdict(reader, statement, claim) is None
+
+
+@pytest.mark.parametrize(("statement", "claim", "expected"), [
+    # a count that entails the statement's bound or approximation is written as the statement writes it
+    ("At least 100 people died in the floods.", "The floods killed 124 people across three provinces.",
+     "The floods killed at least 100 people across three provinces."),
+    ("About 2,000 workers went on strike at the plant.", "A total of 1,950 workers walked off the job at the plant.",
+     "A total of about 2,000 workers walked off the job at the plant."),
+    ("The channel has more than 25 million subscribers.", "The channel had 26 million subscribers in May and 31 "
+                                                          "million subscribers in June.", None),  # two counts
+    ("The channel has more than 25 million subscribers.", "The channel has more than 26 million subscribers.",
+     "The channel has more than 25 million subscribers."),
+    # left as written: a bound that only overlaps, a strict bound's own number, two exact numbers, another thing
+    ("The video has more than 1.06 billion views.", "The video has more than 1.0 billion views.", None),
+    ("The film has a rating of more than 74%.", "The film has a rating of 74%, based on 19 reviews.", None),
+    ("The floods killed 124 people.", "The floods killed 120 people.", None),
+    ("At least 100 people died in the floods.", "The floods destroyed 124 homes.", None),
+    # "ripped up a $924 million contract": "up" is the verb's particle, not "up to"
+    ("Robert Plant ripped up a $924 million reunion contract.", "Robert Plant ripped up an $800 million contract.",
+     None),
+])
+def test_a_count_that_entails_the_statements_is_written_alike(reader, statement, claim, expected):
+    said, fact = reader.facts([statement, claim])
+    assert numbers_alike(said, fact, claim) == (expected or claim)
 
 
 @pytest.mark.parametrize(("a", "b", "same"), [
@@ -157,12 +195,19 @@ def test_the_checks_change_the_shipped_models_answers_and_the_setting_turns_them
              ("ISIS fighters have contracted Ebola.", "ISIS fighters are said to have contracted Ebola.", "neutral"),
              # capitals named as the statement names the countries, and the trailing "officials said" set apart
              ("Iran supplied drones to Russia.",
-              "Tehran has supplied hundreds of Shahed drones to Moscow since August, U.S. officials said.", "supports")]
+              "Tehran has supplied hundreds of Shahed drones to Moscow since August, U.S. officials said.", "supports"),
+             # drones sent are no support for a statement about tanks
+             ("Iran sent tanks to Russia.", "Iran has sent drones to Russia.", "neutral"),
+             # 124 dead are at least 100
+             ("At least 100 people died in the floods.", "The floods killed 124 people across three provinces.",
+              "supports")]
     for statement, claim, label in pairs:
         stance = checked.classify(statement, [StanceInput(claim, 0.6, voice="asserts", verb="said")])[0]
         assert stance.label == label and stance.confidence > 0.5, (statement, stance)
-    # the model alone reads the antonym as the same fact (0.92 supports)
-    assert alone.classify(pairs[2][0], [StanceInput(pairs[2][1], 0.6)])[0].label == "supports"
+    # the model alone reads the antonym, and the drones for the tanks, as the same fact; 124 against 100 as another
+    for statement, claim, _ in (pairs[2], pairs[5]):
+        assert alone.classify(statement, [StanceInput(claim, 0.6)])[0].label == "supports"
+    assert alone.classify(pairs[6][0], [StanceInput(pairs[6][1], 0.6)])[0].label == "refutes"
 
 
 def test_a_denial_of_another_number_is_not_turned_into_support(models):

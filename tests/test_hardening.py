@@ -146,13 +146,14 @@ def test_spacy_extraction_is_quick_on_hostile_text(spacy_extractor, text: str) -
 @given(text=HOSTILE)
 def test_the_stance_fact_checks_are_quick_on_hostile_text(spacy_extractor, text: str) -> None:
     """What the fact checks read of a statement and a stored claim: the parse, and names compared whole."""
-    from service.stance.facts import FactReader, compare, party, same_party
+    from service.stance.facts import FactReader, compare, numbers_alike, party, same_party
 
     reader = FactReader()
     statement = reader.fact(text[:Config().max_statement_chars])
     claim, = reader.facts([text[:SPACY_CHARS]])
     if statement is not None and claim is not None:
         compare(statement, claim)
+        numbers_alike(statement, claim, text[:SPACY_CHARS])
     same_party(party(text), party(text[::-1]))
 
 

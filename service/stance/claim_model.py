@@ -6,8 +6,10 @@ are told apart. Voice is applied on top of the content: "X denied that P" is jud
 "X neither confirmed nor denied" is neutral; a rejection of what the claim answers ("We strongly reject this
 information", extraction's ``responds_to``) is judged on that antecedent and flipped. Probabilities are calibrated by a temperature fitted on the
 validation split; a side the model is not sure of (below ``side_threshold``) is reported as neutral. On top of the
-model, the parse's fact checks (facts.py) turn another actor's same act to neutral and a conflicting number, an
-opposite verb, a part against the whole or "after" against "before" to refutes.
+model, the parse's fact checks (facts.py) turn another actor's same act, or the same act on another made thing, to
+neutral and a conflicting number, an opposite verb, a part against the whole or "after" against "before" to
+refutes; before it, a capital is named as its country and a count that entails the statement's is written as the
+statement writes it.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ import numpy as np
 from ..extraction.verbs import CONTENT_VERBS
 from ..onnx_classifier import OnnxClassifier
 from .base import ArticleStance, SourceInput, Stance, StanceInput
-from .facts import CONFLICT, HEDGED, OTHER_FACT, FactReader, compare, name_countries_alike
+from .facts import CONFLICT, HEDGED, OTHER_FACT, FactReader, compare, name_countries_alike, numbers_alike
 from .features import body_sentences
 
 LABELS = ("supports", "refutes", "neutral")
@@ -165,6 +167,7 @@ class FactStanceModel:
             facts.append(fact)
         # with the fact checks on, one party under one name for the model too ("Tehran" where the other side says Iran)
         pairs = [name_countries_alike(statement, c) if self.facts is not None else (statement, c) for c in contents]
+        pairs = self.numbers_alike(statement, facts, pairs)
         probabilities = self.check_facts(statement, facts, self.classifier.probabilities([c for _, c in pairs],
                                                                                          [s for s, _ in pairs]))
         for row, (claim, flip) in enumerate(zip(claims, flips)):
@@ -174,6 +177,15 @@ class FactStanceModel:
             if claim.voice == "refuses_to_confirm":  # "neither confirmed nor denied": no side, whatever P says
                 probabilities[row] = (0.0, 0.0, 1.0)
         return probabilities
+
+    def numbers_alike(self, statement: str, facts: Sequence[str], pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The pairs with a claim's count that entails the statement's bound or approximation of the same thing
+        written as the statement writes it (facts.numbers_alike), when the fact checks are on."""
+        said = self.facts.fact(statement) if self.facts is not None else None
+        if said is None or not any(a.bound != "exact" and a.unit for a in said.amounts):
+            return pairs
+        return [(s, numbers_alike(said, fact, c) if fact is not None else c)
+                for (s, c), fact in zip(pairs, self.facts.facts(facts))]
 
     def check_facts(self, statement: str, claims: Sequence[str], probabilities: np.ndarray) -> np.ndarray:
         """The model's probabilities with the parse's fact checks (facts.py) of each claim's text against the

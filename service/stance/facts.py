@@ -8,7 +8,9 @@ probabilities, for pairs the model finds related:
 
 - **another actor** (the subjects name different parties: "The United States sent drones" against "Iran sent
   drones", "The mayor of Chicago" against "The mayor of Boston"), or **the same verb the other way round** ("Russia
-  sent drones to Iran" against "Iran sent drones to Russia"): another fact, so neutral;
+  sent drones to Iran" against "Iran sent drones to Russia"), or **the same act done to another made thing** ("Iran
+  sent tanks" against "Iran admitted that it sent drones", "supplied missiles" against "provided Russia with drones":
+  two of WordNet's nouns of made things, neither a kind nor a sibling of the other): another fact, so neutral;
 - **a conflicting detail** of the same fact: a number of the same thing that cannot be the same ("about 2,000
   drones" against "about 200 drones", "about 30 people" against "at least 300 people"), an opposite verb ("rose"
   against "fell", "upheld" against "struck down", "joined" against "left"), an opposite predicative adjective of the
@@ -22,6 +24,11 @@ probabilities, for pairs the model finds related:
 - **the same act negated on one side only**, with nothing on the negated side that the other does not say ("The bank
   did not raise interest rates" against "The central bank raised interest rates by half a point on Thursday"):
   refutes.
+
+Before the model reads a pair, a count in the claim that entails the statement's bound or approximation of the same
+thing is written as the statement writes it ("The floods killed 124 people" against "At least 100 people died" is
+read as "The floods killed at least 100 people"; ``numbers_alike``), as a capital is given its country's name
+(``name_countries_alike``): the parse says whether one number entails another, the model judges the rest.
 
 Any other negation leaves the pair to the model (two negations of one fact are its job, not a rule's; "did not send
 drones after the invasion" against "sent drones months before the war" says more than the claim), and so does
@@ -38,6 +45,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 from ..extraction.verbs import COGNITION_VERBS, CONTENT_VERBS, DENIAL_VERBS
+from .artifacts import artifact_nouns
 
 OTHER_FACT, CONFLICT, HEDGED = "other_fact", "conflict", "hedged"
 # Entity types that name a party; dates and times are details, not actors.
@@ -175,10 +183,24 @@ APPROXIMATE = {"about", "around", "roughly", "nearly", "almost", "approximately"
 AT_LEAST = {"least", "more", "over", "above", "exceeding", "upwards"}
 AT_MOST = {"most", "up", "fewer", "less", "under", "below"}
 EXACT_MARGIN, APPROXIMATE_MARGIN = 0.1, 0.25
+# The words of a number's bound or approximation, as written right before it ("at least", "more than", "up to",
+# "about"; not "a", which is "a total of" as often as "a dozen").
+BOUND_WORDS = (AT_LEAST | AT_MOST | APPROXIMATE | {"at", "than", "to"}) - {"a", "an"}
 # Counts of time are durations or clock readings, seldom the fact itself ("with over 8 minutes left").
 TIME_UNITS = {"second", "minute", "hour", "day", "week", "month", "year", "decade", "century", "season", "time"}
 # The parts of speech of a fact's content words (Fact.words): what one side of a negation may say.
 CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
+EXCLUSIVE = frozenset({"only", "just", "exclusively", "solely", "merely"})
+# Verbs of handing something over: one act whichever of them a side uses ("supplied missiles", "sent drones").
+TRANSFER_VERBS = frozenset(
+    "send sends sent sending ship ships shipped shipping supply supplies supplied supplying provide provides provided "
+    "providing deliver delivers delivered delivering give gives gave given giving sell sells sold selling "
+    "transfer transfers transferred transferring export exports exported exporting".split())
+# Nouns that count or gather a thing: "hundreds of drones", "a batch of drones", "a small number of drones".
+QUANTITY_NOUNS = frozenset(
+    "number numbers batch batches shipment shipments consignment consignments lot lots hundred hundreds thousand "
+    "thousands dozen dozens million millions amount amounts quantity quantities load loads fleet supply supplies "
+    "type types kind kinds set sets pair pairs couple series part parts portion handful range variety".split())
 
 
 @dataclass(frozen=True)
@@ -188,6 +210,21 @@ class Amount:
     low: float
     high: float
     unit: str  # the counted noun, singular and lower case ("drone", "people", "percent")
+    value: float = 0.0  # the number itself
+    bound: str = "exact"  # "exact", "about", "at least" or "at most", as written
+    text: str = ""  # the number as written, with its bound or approximation ("at least 300", "about 2,000")
+
+    def within(self, other: Amount) -> bool:
+        """Whether this count entails ``other``, a bound or an approximation of the same thing: "124 people" is "at
+        least 100 people", "1,950 workers" is "about 2,000 workers"; "more than 26 million" is "more than 25
+        million", "more than 1.0 billion" is not "more than 1.06 billion"."""
+        if other.bound == "exact" or not self.unit or self.unit != other.unit:
+            return False
+        if self.bound in {"at least", "at most"}:
+            return other.low <= self.low and self.high <= other.high
+        if other.bound == "about":
+            return other.low <= self.value <= other.high
+        return other.low < self.value < other.high  # "more than 74%" is not "74%"
 
 
 @dataclass(frozen=True)
@@ -208,6 +245,10 @@ class Fact:
     attribute: str = ""  # a copula's predicative adjective, lower case ("is unsafe" -> "unsafe")
     debunked: bool = False  # the sentence calls something a hoax, a fake or a myth, or debunks it
     words: frozenset[str] = frozenset()  # its content words but the main verb, lower case and singular
+    acts: frozenset[tuple[str, str]] = frozenset()  # (verb, the thing it is done to) of the main verb and verbs
+    # coordinated with it: "The drone part is true and we provided Russia a small number of drones" ->
+    # {("provided", "drone")}
+    exclusive: bool = False  # "only", "just", "exclusively" on an act or its thing: other things ruled out
 
 
 def singular(word: str) -> str:
@@ -380,6 +421,32 @@ def _head_noun(token: Any) -> str:
     return singular(token.text) if token.pos_ in {"NOUN", "PROPN"} else ""
 
 
+def _thing(verb: Any) -> Any | None:
+    """The common noun an act is done to: its direct object, seen through a quantity noun ("hundreds of drones", "a
+    small number of drones") and past a recipient ("provided Russia with drones"). A passive's subject is left out:
+    it is as often what the sentence is about ("The film was released")."""
+    thing = next((c for c in verb.children if c.dep_ == "dobj"), None)
+    if thing is not None and (thing.pos_ == "PROPN" or thing.ent_type_ in NAME_TYPES):
+        with_ = next((c for c in verb.children if c.dep_ == "prep" and c.lower_ == "with"), None)
+        thing = next((c for c in with_.children if c.dep_ == "pobj"), None) if with_ is not None else None
+    for _ in range(2):  # "a small number of batches of drones" is as deep as it goes
+        if thing is None or thing.lower_ not in QUANTITY_NOUNS:
+            break
+        of = next((c for c in thing.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+        thing = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
+    return thing if thing is not None and thing.pos_ == "NOUN" else None
+
+
+def _acts(verb: Any) -> tuple[frozenset[tuple[str, str]], bool]:
+    """(verb, thing) for the main verb and the verbs coordinated with it that act on a thing, and whether "only" or
+    the like limits one of those verbs or things ("only produces sparkling water", "wears only a dress"; not "only a
+    few of them")."""
+    verbs = [v for v in [verb] + [c for c in verb.children if c.dep_ == "conj"] if v.pos_ == "VERB"]
+    acts = [(v, thing) for v in verbs if (thing := _thing(v)) is not None]
+    limited = any(c.lower_ in EXCLUSIVE for v, thing in acts for c in [*v.children, *thing.children])
+    return frozenset((v.lower_, singular(thing.text)) for v, thing in acts), limited
+
+
 def _quantifier(subject: Any) -> str | None:
     words = {subject.lower_} | {c.lower_ for c in subject.children if c.dep_ in {"det", "predet", "advmod", "amod",
                                                                                     "quantmod"}}
@@ -431,16 +498,19 @@ def _amounts(sentence: Any) -> tuple[Amount, ...]:
             unit = singular(end.head.text)  # "200 drones", "2,000 Shahed drones"
         if unit in TIME_UNITS:
             continue  # unit "": a number of something unsaid ("... and that Moscow has ordered around 2,000")
-        before = {t.lower_ for t in doc[max(0, token.i - 3):token.i]}
+        start = token.i  # the words of its bound right before it, past a currency sign ("more than $300")
+        while start > max(0, token.i - 4) and (doc[start - 1].lower_ in BOUND_WORDS or doc[start - 1].is_currency):
+            start -= 1
+        before = {t.lower_ for t in doc[start:token.i]}  # not "ripped up a $924 million", nor "a total of"
         if before & AT_LEAST and not ({"at", "most"} <= before):
-            low, high = value, float("inf")
+            low, high, bound = value, float("inf"), "at least"
         elif before & AT_MOST or {"at", "most"} <= before:
-            low, high = 0.0, value
+            low, high, bound = 0.0, value, "at most"
         elif before & APPROXIMATE:
-            low, high = value * (1 - APPROXIMATE_MARGIN), value * (1 + APPROXIMATE_MARGIN)
+            low, high, bound = value * (1 - APPROXIMATE_MARGIN), value * (1 + APPROXIMATE_MARGIN), "about"
         else:
-            low, high = value * (1 - EXACT_MARGIN), value * (1 + EXACT_MARGIN)
-        amounts.append(Amount(low, high, unit))
+            low, high, bound = value * (1 - EXACT_MARGIN), value * (1 + EXACT_MARGIN), "exact"
+        amounts.append(Amount(low, high, unit, value, bound, doc[start:end.i + 1].text))
     return tuple(amounts)
 
 
@@ -503,6 +573,7 @@ def read_fact(doc: Any) -> Fact:
     asks = doc.text.rstrip(QUOTE_CLOSERS).endswith("?")  # "Will Bale play Jobs?" asserts nothing
     according = [p for c in children if c.lower_ == "according" for t in c.children for p in t.children
                  if p.dep_ == "pobj"]  # "according to (media) reports": the pobj of "to"
+    acts, exclusive = _acts(verb)
     hedged = hedged or asks or _unnamed_source(according) or any(
         c.dep_ == "aux" and c.lower_ in HEDGING_MODALS or c.dep_ == "advmod" and c.lower_ in HEDGING_ADVERBS
         for c in children)
@@ -526,7 +597,7 @@ def read_fact(doc: Any) -> Fact:
         object_heads=frozenset(h for h in (_head_noun(o) for o in objects + preps) if h),
         theme=_head_noun(theme) if theme is not None else "",
         amounts=_amounts(verb.sent), quantifier=_quantifier(subjects[0]) if subjects else None, times=_times(doc),
-        hedged=hedged, debunked=_debunks(doc),
+        hedged=hedged, debunked=_debunks(doc), acts=acts, exclusive=exclusive,
         words=frozenset(singular(t.text) for t in doc if t.pos_ in CONTENT_POS and t.i != verb.i
                         and (t.pos_ == "PROPN" or not t.is_stop)))  # "US" is a name, "us" a stop word
 
@@ -555,6 +626,24 @@ def _amounts_conflict(statement: Sequence[Amount], claim: Sequence[Amount]) -> b
     return False
 
 
+def numbers_alike(statement: Fact, claim: Fact, text: str) -> str:
+    """``text`` (the claim as the model reads it) with a count that entails a bound or an approximation of the same
+    thing in the statement written as the statement writes it ("The floods killed 124 people" against "At least
+    100 people died" -> "The floods killed at least 100 people"): whether one number entails another is the parse's
+    to say, and the model, which reads "124" against "at least 100" as another number, then judges the rest."""
+    for said in statement.amounts:  # one count of a thing on each side: which of two is meant is not the parse's
+        counts = [c for c in claim.amounts if c.unit == said.unit]
+        if len(counts) != 1 or [a.unit for a in statement.amounts].count(said.unit) != 1:
+            continue
+        inside = counts[0] if counts[0].text.lower() != said.text.lower() and counts[0].within(said) else None
+        match = re.search(rf"(?<![\w.,]){re.escape(inside.text)}(?!\w|[.,]\d)", text) if inside else None
+        if match is not None:
+            written = said.text[0].upper() + said.text[1:] if match.start() == 0 else said.text[0].lower() + \
+                said.text[1:]
+            text = text[:match.start()] + written + text[match.end():]
+    return text
+
+
 def same_verb(a: str, b: str) -> bool:
     """The same verb, perhaps inflected otherwise ("sent" / "send", "banned" / "bans"); particles must agree."""
     if a.split()[1:] != b.split()[1:]:
@@ -570,11 +659,29 @@ def negates(negated: Fact, other: Fact) -> bool:
             and same_verb(negated.predicate, other.predicate) and bool(negated.words) and negated.words <= other.words)
 
 
+def same_act(a: str, b: str) -> bool:
+    """The same act: the same verb, or two verbs of handing something over ("supplied", "sent")."""
+    return same_verb(a, b) or a in TRANSFER_VERBS and b in TRANSFER_VERBS
+
+
+def other_thing(a: Fact, b: Fact) -> bool:
+    """The same act done to another made thing ("sent tanks" against "sent drones"), neither a kind of the other nor
+    named on the other side: every act the two sides share is done to other things. Not when either side rules other
+    things out ("only") or both are negated."""
+    if a.negated and b.negated or a.exclusive or b.exclusive:
+        return False
+    shared = [(x, y) for verb_a, x in a.acts for verb_b, y in b.acts if same_act(verb_a, verb_b)]
+    return bool(shared) and all(x not in b.words and y not in a.words and artifact_nouns().other_things(x, y)
+                                for x, y in shared)
+
+
 def compare(statement: Fact, claim: Fact) -> str | None:
     """OTHER_FACT, CONFLICT, HEDGED or None (the parse settles nothing) for a claim's fact against the
     statement's."""
     other_parties = bool(statement.actor_names and claim.actor_names) and not overlap(statement.actor_names,
                                                                                      claim.actor_names)
+    if other_thing(statement, claim):
+        return OTHER_FACT  # "Iran sent tanks to Russia" against "Iran admitted that it has sent drones to Russia"
     if statement.negated or claim.negated:
         if not claim.hedged and not other_parties and (negates(statement, claim) or negates(claim, statement)):
             return CONFLICT  # "The bank did not raise interest rates" against "The bank raised interest rates"
