@@ -62,6 +62,7 @@ def test_another_actor_or_the_other_direction_is_another_fact(reader, statement,
     ("Banksy arrest hoax", "Graffiti artist Banksy arrested in London, identity revealed"),
     # the same act negated on one side, with nothing more on that side
     ("The bank did not raise interest rates.", "The central bank raised interest rates by half a point on Thursday."),
+    ("Russia did not attack Ukrainian ports.", "Russia attacked ports in Ukraine overnight, officials said."),  # demonym
     ("The army has not withdrawn from the city.", "The army withdrew from the city on Friday."),
     ("Iran did not send drones to Russia.", "Iran sent hundreds of drones to Russia last year, U.S. officials said."),
     ("Iran sent drones to Russia before the invasion.", "Iran did not send drones to Russia."),

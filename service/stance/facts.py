@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 from ..extraction.verbs import COGNITION_VERBS, CONTENT_VERBS, DENIAL_VERBS
-from .artifacts import artifact_nouns
+from .wordnet import artifact_nouns, irregular_verbs
 
 OTHER_FACT, CONFLICT, HEDGED = "other_fact", "conflict", "hedged"
 # Entity types that name a party; dates and times are details, not actors.
@@ -645,18 +645,21 @@ def numbers_alike(statement: Fact, claim: Fact, text: str) -> str:
 
 
 def same_verb(a: str, b: str) -> bool:
-    """The same verb, perhaps inflected otherwise ("sent" / "send", "banned" / "bans"); particles must agree."""
+    """The same verb, perhaps inflected otherwise ("sent" / "send", "banned" / "bans", irregularly: "bought" /
+    "buys"); particles must agree."""
     if a.split()[1:] != b.split()[1:]:
         return False
-    a, b = a.split()[0], b.split()[0]
+    a, b = (irregular_verbs().get(w, w) for w in (a.split()[0], b.split()[0]))
     return len(os.path.commonprefix([a, b])) >= max(3, min(len(a), len(b)) - 2)
 
 
 def negates(negated: Fact, other: Fact) -> bool:
     """Whether ``negated`` is ``other``'s act negated and nothing more: the same main verb, ``other`` not negated,
-    and every other content word of ``negated`` said by ``other`` too."""
+    and every other content word of ``negated`` said by ``other`` too, a place perhaps by its demonym ("in Ukraine"
+    and "Ukrainian cities")."""
     return (negated.negated and not other.negated and negated.action and other.action
-            and same_verb(negated.predicate, other.predicate) and bool(negated.words) and negated.words <= other.words)
+            and same_verb(negated.predicate, other.predicate) and bool(negated.words)
+            and all(w in other.words or any(same_party(w, x) for x in other.words) for w in negated.words))
 
 
 def same_act(a: str, b: str) -> bool:

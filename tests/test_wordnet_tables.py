@@ -1,4 +1,4 @@
-"""WordNet's nouns of made things (service/stance/artifacts.py), read from the table in models/wordnet."""
+"""WordNet's nouns of made things and irregular verbs (service/stance/wordnet.py), read from models/wordnet."""
 from __future__ import annotations
 
 import gzip
@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from scripts.build_artifact_nouns import artifact_nouns as build
-from service.stance.artifacts import TABLE, artifact_nouns
+from scripts.build_wordnet_tables import artifact_nouns as build, irregular_verbs as build_verbs
+from service.stance.facts import same_verb
+from service.stance.wordnet import TABLE, artifact_nouns, irregular_verbs
 
 
 @pytest.mark.parametrize(("a", "b", "other"), [
@@ -26,9 +27,18 @@ def test_other_things(a, b, other):
     assert artifact_nouns().other_things(b, a) is other
 
 
-def test_the_table_is_what_the_script_builds_from_debians_wordnet():
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("bought", "buy", True), ("sold", "sells", True), ("struck down", "strike down", True), ("sent", "send", True),
+    ("fell", "falls", True), ("bought", "sold", False), ("struck", "strike down", False), ("left", "lost", False),
+])
+def test_same_verb_reads_irregular_forms(a, b, same):
+    assert same_verb(a, b) is same
+
+
+def test_the_tables_are_what_the_script_builds_from_debians_wordnet():
     wordnet = Path("/usr/share/wordnet")
     if not (wordnet / "data.noun").exists():
         pytest.skip("Debian's wordnet-base is not installed: /usr/share/wordnet/data.noun is missing")
     with gzip.open(TABLE, "rt", encoding="utf-8") as handle:
         assert json.load(handle) == build(wordnet)
+    assert irregular_verbs() == build_verbs(wordnet)

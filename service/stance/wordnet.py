@@ -1,6 +1,6 @@
-"""Nouns of made things (WordNet 3.0's noun.artifact): whether two are another thing each, or one a kind of the
-other ("drone" is an "aircraft"; "tank" and "drone" are neither). Read from ``models/wordnet/artifact_nouns.json.gz``
-(built by ``scripts/build_artifact_nouns.py``)."""
+"""WordNet 3.0 tables (``models/wordnet``, built by ``scripts/build_wordnet_tables.py``): nouns of made things
+(noun.artifact), to say whether two are another thing each or one a kind of the other ("drone" is an "aircraft";
+"tank" and "drone" are neither), and irregular verbs, to read "bought" and "buy" as one verb."""
 from __future__ import annotations
 
 import gzip
@@ -10,7 +10,9 @@ from pathlib import Path
 
 from ..config import PROJECT_ROOT
 
-TABLE = PROJECT_ROOT / "models" / "wordnet" / "artifact_nouns.json.gz"
+TABLES = PROJECT_ROOT / "models" / "wordnet"
+TABLE = TABLES / "artifact_nouns.json.gz"
+IRREGULAR_VERBS = TABLES / "irregular_verbs.tsv"
 # Words that cover any made thing sent, sold or bought, though WordNet files a drone under aircraft, not weapon:
 # "sent weapons" is said of drones too.
 COVERING = frozenset({"weapon", "arm", "weaponry", "munition", "ammunition", "ordnance", "equipment", "hardware",
@@ -61,3 +63,10 @@ class ArtifactNouns:
 def artifact_nouns() -> ArtifactNouns:
     """The table, read once."""
     return ArtifactNouns.load()
+
+
+@lru_cache(maxsize=1)
+def irregular_verbs() -> dict[str, str]:
+    """Irregular verb form -> base form ("bought" -> "buy", "struck" -> "strike"), read once."""
+    lines = IRREGULAR_VERBS.read_text(encoding="utf-8").splitlines()
+    return dict(line.split("\t", 1) for line in lines if "\t" in line)

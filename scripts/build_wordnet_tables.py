@@ -1,12 +1,17 @@
-"""Build ``models/wordnet/artifact_nouns.json.gz``: WordNet 3.0's nouns of made things and their hypernyms.
+"""Build the WordNet 3.0 tables in ``models/wordnet``: nouns of made things with their hypernyms, and irregular verbs.
 
-    python scripts/build_artifact_nouns.py [--wordnet /usr/share/wordnet] [--out models/wordnet/artifact_nouns.json.gz]
+    python scripts/build_wordnet_tables.py [--wordnet /usr/share/wordnet] [--out models/wordnet]
 
-Reads the WordNet database files (Debian's ``wordnet-base``: ``index.noun`` and ``data.noun``) and writes every
-one-word noun with a sense in the lexicographer file ``noun.artifact`` (drone, tank, missile, howitzer, refinery),
-the synsets of those senses, and the hypernyms of every synset on the way up from them. The stance checks
-(``service/stance/artifacts.py``) read it to tell "sent tanks" from "sent drones" (two made things, neither a
-kind of the other) without the Debian package at run time.
+Reads the WordNet database files (Debian's ``wordnet-base``: ``index.noun``, ``data.noun``, ``verb.exc``) and
+writes
+
+- ``artifact_nouns.json.gz``: every one-word noun with a sense in the lexicographer file ``noun.artifact`` (drone,
+  tank, missile, howitzer, refinery), the synsets of those senses, and the hypernyms of every synset on the way up
+  from them;
+- ``irregular_verbs.tsv``: each irregular form of a one-word verb and its base form ("bought" -> "buy").
+
+The stance checks (``service/stance/wordnet.py``) read them to tell "sent tanks" from "sent drones" (two made things,
+neither a kind of the other) and "bought" from "buy" as one verb, without the Debian package at run time.
 """
 from __future__ import annotations
 
@@ -56,18 +61,29 @@ def artifact_nouns(wordnet: Path) -> dict:
             "parents": {o: p for o, p in kept.items() if p}}
 
 
+def irregular_verbs(wordnet: Path) -> dict[str, str]:
+    """Irregular form -> base form, one-word verbs, the first base WordNet gives."""
+    forms: dict[str, str] = {}
+    for line in (wordnet / "verb.exc").read_text(encoding="latin-1").splitlines():
+        form, base, *_ = line.split()
+        if "_" not in form and "_" not in base and form != base:
+            forms.setdefault(form, base)
+    return forms
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--wordnet", type=Path, default=Path("/usr/share/wordnet"))
-    parser.add_argument("--out", type=Path,
-                        default=Path(__file__).resolve().parents[1] / "models" / "wordnet" / "artifact_nouns.json.gz")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "models" / "wordnet")
     args = parser.parse_args(argv)
-    table = artifact_nouns(args.wordnet)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.GzipFile(args.out, "wb", mtime=0) as out:  # mtime 0: the same input gives the same bytes
-        out.write(json.dumps(table, sort_keys=True, separators=(",", ":")).encode())
-    print(f"{len(table['lemmas'])} nouns, {len(table['parents'])} synsets with hypernyms -> {args.out} "
-          f"({args.out.stat().st_size:,} bytes)")
+    args.out.mkdir(parents=True, exist_ok=True)
+    nouns, verbs = artifact_nouns(args.wordnet), irregular_verbs(args.wordnet)
+    with gzip.GzipFile(args.out / "artifact_nouns.json.gz", "wb", mtime=0) as out:  # mtime 0: reproducible bytes
+        out.write(json.dumps(nouns, sort_keys=True, separators=(",", ":")).encode())
+    (args.out / "irregular_verbs.tsv").write_text("".join(f"{f}\t{b}\n" for f, b in sorted(verbs.items())),
+                                                  encoding="utf-8")
+    print(f"{len(nouns['lemmas'])} nouns of made things, {len(nouns['parents'])} synsets with hypernyms, "
+          f"{len(verbs)} irregular verb forms -> {args.out}")
     return 0
 
 
