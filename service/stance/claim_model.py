@@ -22,7 +22,8 @@ import numpy as np
 from ..extraction.verbs import CONTENT_VERBS
 from ..onnx_classifier import OnnxClassifier
 from .base import ArticleStance, SourceInput, Stance, StanceInput
-from .facts import CONFLICT, HEDGED, OTHER_FACT, FactReader, compare, name_countries_alike, numbers_alike
+from .facts import (CONFLICT, HEDGED, NUMBER_WORDS, OTHER_FACT, FactReader, compare, name_countries_alike,
+                    numbers_alike)
 from .features import body_sentences
 
 LABELS = ("supports", "refutes", "neutral")
@@ -39,6 +40,8 @@ FACT_CHECK_RELATED, FACT_CHECK_WEIGHT = 0.6, 0.9
 # the 34 sides the model gave were below it, and 2 of 3,000 validation pairs (FEVER, FNC-1, VitaminC); a claim
 # judged on what it answers (its context) is always asked.
 UNRELATED_SIMILARITY = 0.1
+# A text that may count something: a digit or a number word (the others are not parsed for their counts).
+NUMBER = re.compile(r"\d|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.I)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -184,8 +187,12 @@ class FactStanceModel:
         said = self.facts.fact(statement) if self.facts is not None else None
         if said is None or not any(a.bound != "exact" and a.unit for a in said.amounts):
             return pairs
-        return [(s, numbers_alike(said, fact, c) if fact is not None else c)
-                for (s, c), fact in zip(pairs, self.facts.facts(facts))]
+        counted = [row for row, text in enumerate(facts) if NUMBER.search(text)]  # only these are parsed for it
+        pairs = list(pairs)
+        for row, fact in zip(counted, self.facts.facts([facts[row] for row in counted])):
+            if fact is not None:
+                pairs[row] = (pairs[row][0], numbers_alike(said, fact, pairs[row][1]))
+        return pairs
 
     def check_facts(self, statement: str, claims: Sequence[str], probabilities: np.ndarray) -> np.ndarray:
         """The model's probabilities with the parse's fact checks (facts.py) of each claim's text against the

@@ -638,9 +638,8 @@ def numbers_alike(statement: Fact, claim: Fact, text: str) -> str:
         inside = counts[0] if counts[0].text.lower() != said.text.lower() and counts[0].within(said) else None
         match = re.search(rf"(?<![\w.,]){re.escape(inside.text)}(?!\w|[.,]\d)", text) if inside else None
         if match is not None:
-            written = said.text[0].upper() + said.text[1:] if match.start() == 0 else said.text[0].lower() + \
-                said.text[1:]
-            text = text[:match.start()] + written + text[match.end():]
+            first = said.text[0].upper() if match.start() == 0 else said.text[0].lower()  # as the claim's place wants
+            text = text[:match.start()] + first + said.text[1:] + text[match.end():]
     return text
 
 
