@@ -34,6 +34,7 @@ def verdict(reader: FactReader, statement: str, claim: str) -> str | None:
     ("Iran sold missiles to Russia.", "Iran provided Russia with a small number of drones."),
     ("France supplied Ukraine with fighter jets.", "France confirmed it had supplied Ukraine with Caesar howitzers."),
     ("Iran never sent tanks to Russia.", "Iran sent hundreds of drones to Russia."),
+    ("Iran sent tanks to Russia.", "Hundreds of drones were sent to Russia by Iran."),  # a passive of handing over
 ])
 def test_another_actor_or_the_other_direction_is_another_fact(reader, statement, claim):
     assert verdict(reader, statement, claim) == OTHER_FACT

@@ -423,9 +423,11 @@ def _head_noun(token: Any) -> str:
 
 def _thing(verb: Any) -> Any | None:
     """The common noun an act is done to: its direct object, seen through a quantity noun ("hundreds of drones", "a
-    small number of drones") and past a recipient ("provided Russia with drones"). A passive's subject is left out:
-    it is as often what the sentence is about ("The film was released")."""
-    thing = next((c for c in verb.children if c.dep_ == "dobj"), None)
+    small number of drones") and past a recipient ("provided Russia with drones"); a passive's subject only under a
+    verb of handing over ("Missiles were shipped to Russia"), since elsewhere it is as often what the sentence is
+    about ("The film was released")."""
+    thing = next((c for c in verb.children if c.dep_ == "dobj"
+                  or c.dep_ == "nsubjpass" and verb.lower_ in TRANSFER_VERBS), None)
     if thing is not None and (thing.pos_ == "PROPN" or thing.ent_type_ in NAME_TYPES):
         with_ = next((c for c in verb.children if c.dep_ == "prep" and c.lower_ == "with"), None)
         thing = next((c for c in with_.children if c.dep_ == "pobj"), None) if with_ is not None else None
