@@ -412,11 +412,16 @@ def _speaker(reporting: Any) -> list[Any]:
     return []
 
 
+def _object_of(token: Any, preposition: str) -> Any | None:
+    """The object of ``token``'s prepositional phrase with ``preposition`` ("hundreds of drones", "of" -> drones)."""
+    phrase = next((c for c in token.children if c.dep_ == "prep" and c.lower_ == preposition), None)
+    return next((c for c in phrase.children if c.dep_ == "pobj"), None) if phrase is not None else None
+
+
 def _head_noun(token: Any) -> str:
     """The counted or named thing of a subject or object: "All of the hostages" -> hostage."""
     if token.pos_ == "PRON" or token.lower_ in UNIVERSAL | PARTIAL | NONE:
-        inner = next((c for c in token.children if c.dep_ == "prep" and c.lower_ == "of"), None)
-        target = next((c for c in inner.children if c.dep_ == "pobj"), None) if inner is not None else None
+        target = _object_of(token, "of")
         return singular(target.text) if target is not None and target.pos_ in {"NOUN", "PROPN"} else ""
     return singular(token.text) if token.pos_ in {"NOUN", "PROPN"} else ""
 
@@ -429,13 +434,11 @@ def _thing(verb: Any) -> Any | None:
     thing = next((c for c in verb.children if c.dep_ == "dobj"
                   or c.dep_ == "nsubjpass" and verb.lower_ in TRANSFER_VERBS), None)
     if thing is not None and (thing.pos_ == "PROPN" or thing.ent_type_ in NAME_TYPES):
-        with_ = next((c for c in verb.children if c.dep_ == "prep" and c.lower_ == "with"), None)
-        thing = next((c for c in with_.children if c.dep_ == "pobj"), None) if with_ is not None else None
+        thing = _object_of(verb, "with")
     for _ in range(2):  # "a small number of batches of drones" is as deep as it goes
         if thing is None or thing.lower_ not in QUANTITY_NOUNS:
             break
-        of = next((c for c in thing.children if c.dep_ == "prep" and c.lower_ == "of"), None)
-        thing = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
+        thing = _object_of(thing, "of")
     return thing if thing is not None and thing.pos_ == "NOUN" else None
 
 
