@@ -67,6 +67,11 @@ def test_another_actor_or_the_other_direction_is_another_fact(reader, statement,
     ("The army has not withdrawn from the city.", "The army withdrew from the city on Friday."),
     ("Iran did not send drones to Russia.", "Iran sent hundreds of drones to Russia last year, U.S. officials said."),
     ("Iran sent drones to Russia before the invasion.", "Iran did not send drones to Russia."),
+    # the same act on the same thing denied on one side, whatever else the other side says of it
+    ("Iran never sent a single drone to Russia.", "The drone part is true and we provided Russia a small number of "
+                                                  "drones."),
+    ("Iran did not send drones to Russia.", "In November, the minister said Iran had supplied drones to Russia, but "
+                                            "only a few of them."),
 ])
 def test_a_conflicting_detail_of_the_same_fact(reader, statement, claim):
     assert verdict(reader, statement, claim) == CONFLICT
@@ -97,6 +102,8 @@ def test_a_hedged_claim_is_not_the_fact_asserted(reader, statement, claim):
     ("The company has not paid any taxes.", "The company did not pay any taxes in the last five years."),
     ("Iran did not send drones to Russia.", "Iran reportedly sent drones to Russia."),
     ("The US did not send drones to Russia.", "Iran sent drones to Russia."),  # another actor's act
+    ("Iran did not send 2,000 drones to Russia.", "Iran sent 200 drones to Russia."),  # a count denied
+    ("Iran did not send drones to Ukraine.", "Iran supplied drones to Russia."),  # another recipient
     ("The drones were delivered in 2022.", "The drones were delivered in 2023."),  # years are the model's
     ("Iran sent drones to Russia.", "Iran sent drones to Russia before the invasion."),  # a detail on one side
     ("Iran may have sent drones to Russia.", "Iran could have sent drones to Russia."),  # hedged on both sides

@@ -75,10 +75,10 @@ def test_sources_give_one_verdict_per_matched_article(seeded_client):
     assert _by_outlet(_sources(seeded_client, "Iran supplied drones to Russia", k=5))[MOSCOW_TIMES]["stance"] == "agree"
 
 
-@pytest.mark.xfail(strict=True, reason="known weakness of the fact model (models/claim_stance/MODEL_CARD.md): it reads "
-                   "'Iran admitted ... that it has sent drones' as supporting 'Iran did not send drones' (0.71 with "
-                   "stage one on an AVX2 CPU, 0.67 with stage two)")
 def test_the_admitting_article_disagrees_with_a_denial(seeded_client):
+    """The paper reports the admission twice. The model alone reads one report ("Amirabdollahian said Iran had
+    supplied drones to Russia, but only a few of them") as supporting "Iran did not send drones"; the parse's check
+    of a denied act (the same act on the same thing) turns it round, so both reports disagree."""
     admitted = _by_outlet(_sources(seeded_client, "Iran did not send drones to Russia"))[MOSCOW_TIMES]
     assert admitted["stance"] == "disagree"
 

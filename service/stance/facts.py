@@ -190,6 +190,7 @@ BOUND_WORDS = (AT_LEAST | AT_MOST | APPROXIMATE | {"at", "than", "to"}) - {"a", 
 TIME_UNITS = {"second", "minute", "hour", "day", "week", "month", "year", "decade", "century", "season", "time"}
 # The parts of speech of a fact's content words (Fact.words): what one side of a negation may say.
 CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
+NEGATIVE_POLARITY = frozenset({"single", "ever", "whatsoever"})  # "never sent a single drone": the denial's emphasis
 EXCLUSIVE = frozenset({"only", "just", "exclusively", "solely", "merely"})
 # Verbs of handing something over: one act whichever of them a side uses ("supplied missiles", "sent drones").
 TRANSFER_VERBS = frozenset(
@@ -249,6 +250,7 @@ class Fact:
     # coordinated with it: "The drone part is true and we provided Russia a small number of drones" ->
     # {("provided", "drone")}
     exclusive: bool = False  # "only", "just", "exclusively" on an act or its thing: other things ruled out
+    verb_negated: bool = False  # the main verb itself is negated ("did not send", "never sent")
 
 
 def singular(word: str) -> str:
@@ -582,7 +584,8 @@ def read_fact(doc: Any) -> Fact:
     hedged = hedged or asks or _unnamed_source(according) or any(
         c.dep_ == "aux" and c.lower_ in HEDGING_MODALS or c.dep_ == "advmod" and c.lower_ in HEDGING_ADVERBS
         for c in children)
-    negated = any(c.dep_ == "neg" for c in children) or any(t.dep_ == "neg" for t in doc)
+    verb_negated = any(c.dep_ == "neg" for c in children)
+    negated = verb_negated or any(t.dep_ == "neg" for t in doc)
     subjects = [c for c in children if c.dep_ in {"nsubj", "nsubjpass", "csubj"}]
     actors = [c for c in subjects if c.dep_ == "nsubj"]
     actors += [p for c in children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"]
@@ -603,6 +606,7 @@ def read_fact(doc: Any) -> Fact:
         theme=_head_noun(theme) if theme is not None else "",
         amounts=_amounts(verb.sent), quantifier=_quantifier(subjects[0]) if subjects else None, times=_times(doc),
         hedged=hedged, debunked=_debunks(doc), acts=acts, exclusive=exclusive,
+        verb_negated=verb_negated,
         words=frozenset(singular(t.text) for t in doc if t.pos_ in CONTENT_POS and t.i != verb.i
                         and (t.pos_ == "PROPN" or not t.is_stop)))  # "US" is a name, "us" a stop word
 
@@ -666,6 +670,20 @@ def negates(negated: Fact, other: Fact) -> bool:
             and all(w in other.words or any(same_party(w, x) for x in other.words) for w in negated.words))
 
 
+def denies_act(negated: Fact, other: Fact) -> bool:
+    """Whether ``negated`` denies an act ``other`` asserts and nothing more: the same act (the same verb, or two verbs
+    of handing over) done to the same thing, ``other`` not negated, and every other content word of ``negated`` but
+    its actor's and "single" said by ``other`` too ("Iran never sent a single drone to Russia" against "we provided
+    Russia a small number of drones"). Not when ``negated`` counts the thing or says "only" ("did not send 2,000
+    drones" is no denial of sending 200)."""
+    if not negated.verb_negated or other.negated or negated.amounts or negated.exclusive:
+        return False
+    things = {x for verb_a, x in negated.acts for verb_b, y in other.acts if x == y and same_act(verb_a, verb_b)}
+    rest = negated.words - things - NEGATIVE_POLARITY
+    return bool(things) and all(any(w == x or same_party(w, x) for x in other.words) for w in rest
+                                if not any(same_party(w, actor) for actor in negated.actor_names))
+
+
 def same_act(a: str, b: str) -> bool:
     """The same act: the same verb, or two verbs of handing something over ("supplied", "sent")."""
     return same_verb(a, b) or a in TRANSFER_VERBS and b in TRANSFER_VERBS
@@ -690,7 +708,8 @@ def compare(statement: Fact, claim: Fact) -> str | None:
     if other_thing(statement, claim):
         return OTHER_FACT  # "Iran sent tanks to Russia" against "Iran admitted that it has sent drones to Russia"
     if statement.negated or claim.negated:
-        if not claim.hedged and not other_parties and (negates(statement, claim) or negates(claim, statement)):
+        if not claim.hedged and not other_parties and any(negates(a, b) or denies_act(a, b)
+                                                          for a, b in ((statement, claim), (claim, statement))):
             return CONFLICT  # "The bank did not raise interest rates" against "The bank raised interest rates"
         return None
     if claim.debunked != statement.debunked:
