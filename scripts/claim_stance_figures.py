@@ -17,6 +17,9 @@ on the hand-written hard pairs, each file reported apart:
   by kind only;
 - ``hard_pairs_blind4.jsonl``, written the same way on 2026-12-03, fifth session (the same 12 kinds, each with all
   three labels), and scored by kind only;
+- ``hard_pairs_dev5.jsonl``, written the same way on 2026-12-04 (six of the weakest kinds: negated statement, both
+  negated, paraphrase, antonym, entity, number; 8 pairs per kind and label), and read while that day's checks
+  were written;
 
 and on sets written from the stage-one validation split in ``--work`` (never trained on): supported / refuted
 claims (FEVER dev), news headline against lead (FNC-1 agree / disagree / discuss) and claim against evidence
@@ -46,6 +49,7 @@ FRESH_HARD_PAIRS = REPO_ROOT / "tests" / "data" / "hard_pairs_fresh.jsonl"
 BLIND_HARD_PAIRS = REPO_ROOT / "tests" / "data" / "hard_pairs_blind2.jsonl"
 BLIND3_HARD_PAIRS = REPO_ROOT / "tests" / "data" / "hard_pairs_blind3.jsonl"
 BLIND4_HARD_PAIRS = REPO_ROOT / "tests" / "data" / "hard_pairs_blind4.jsonl"
+DEV5_HARD_PAIRS = REPO_ROOT / "tests" / "data" / "hard_pairs_dev5.jsonl"
 # (column, validation sources, figure): the held-back kinds of issue 10, from the stage-one validation split
 VALIDATION_SETS = (
     ("supported/refuted claims (accuracy)", ("fever_dev",), "accuracy"),
@@ -59,7 +63,8 @@ def pair_sets(work: Path, limit: int, data: Path) -> list[tuple[str, list[dict],
             ("fresh hard pairs (accuracy)", read_pairs(FRESH_HARD_PAIRS), "accuracy"),
             ("blind hard pairs (accuracy)", read_pairs(BLIND_HARD_PAIRS), "accuracy"),
             ("blind hard pairs 3 (accuracy)", read_pairs(BLIND3_HARD_PAIRS), "accuracy"),
-            ("blind hard pairs 4 (accuracy)", read_pairs(BLIND4_HARD_PAIRS), "accuracy")]
+            ("blind hard pairs 4 (accuracy)", read_pairs(BLIND4_HARD_PAIRS), "accuracy"),
+            ("dev hard pairs 5 (accuracy)", read_pairs(DEV5_HARD_PAIRS), "accuracy")]
     validation = read_pairs(work / "validation.jsonl")
     for name, sources, figure in VALIDATION_SETS:
         sets.append((name, [p for p in validation if p["source"] in sources][:limit], figure))

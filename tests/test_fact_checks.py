@@ -72,6 +72,10 @@ def test_another_actor_or_the_other_direction_is_another_fact(reader, statement,
                                                   "drones."),
     ("Iran did not send drones to Russia.", "In November, the minister said Iran had supplied drones to Russia, but "
                                             "only a few of them."),
+    # the statement's actor set aside by a contrast on the other side
+    ("The Conservatives won the most seats in the election.", "It was Labour, not the Conservatives, that emerged as "
+                                                              "the largest party in the election."),
+    ("The mayor signed the emergency order.", "The emergency order was signed not by the mayor but by her deputy."),
 ])
 def test_a_conflicting_detail_of_the_same_fact(reader, statement, claim):
     assert verdict(reader, statement, claim) == CONFLICT
@@ -104,6 +108,11 @@ def test_a_hedged_claim_is_not_the_fact_asserted(reader, statement, claim):
     ("The US did not send drones to Russia.", "Iran sent drones to Russia."),  # another actor's act
     ("Iran did not send 2,000 drones to Russia.", "Iran sent 200 drones to Russia."),  # a count denied
     ("Iran did not send drones to Ukraine.", "Iran supplied drones to Russia."),  # another recipient
+    # an opposite verb of another time, place or counterpart
+    ("Germany's unemployment fell in March.", "Germany's unemployment rose in February, the labour office said."),
+    ("The euro rose against the dollar on Friday.", "The euro fell against the Swiss franc on Friday."),
+    ("Toyota's sales in China increased last year.", "Toyota's sales in Europe declined last year."),
+    ("The minister is not a doctor.", "The minister trained as a lawyer."),  # a negated predicate sets nothing aside
     ("The drones were delivered in 2022.", "The drones were delivered in 2023."),  # years are the model's
     ("Iran sent drones to Russia.", "Iran sent drones to Russia before the invasion."),  # a detail on one side
     ("Iran may have sent drones to Russia.", "Iran could have sent drones to Russia."),  # hedged on both sides

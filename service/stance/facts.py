@@ -251,6 +251,10 @@ class Fact:
     # {("provided", "drone")}
     exclusive: bool = False  # "only", "just", "exclusively" on an act or its thing: other things ruled out
     verb_negated: bool = False  # the main verb itself is negated ("did not send", "never sent")
+    excluded: frozenset[str] = frozenset()  # head nouns negated as a phrase: "Labour, not the Conservatives" ->
+    # {"conservative"}, "signed not by the mayor but by her deputy" -> {"mayor"}
+    names: frozenset[str] = frozenset()  # its proper nouns, lower case and singular ("china", "march"); a first
+    # word only as part of a named entity ("Absinthe is allowed" is no name)
 
 
 def singular(word: str) -> str:
@@ -606,9 +610,30 @@ def read_fact(doc: Any) -> Fact:
         theme=_head_noun(theme) if theme is not None else "",
         amounts=_amounts(verb.sent), quantifier=_quantifier(subjects[0]) if subjects else None, times=_times(doc),
         hedged=hedged, debunked=_debunks(doc), acts=acts, exclusive=exclusive,
-        verb_negated=verb_negated,
+        verb_negated=verb_negated, excluded=_excluded(doc), names=frozenset(
+            singular(t.text) for t in doc if t.pos_ == "PROPN" and (t.i > 0 or t.ent_type_)),
         words=frozenset(singular(t.text) for t in doc if t.pos_ in CONTENT_POS and t.i != verb.i
                         and (t.pos_ == "PROPN" or not t.is_stop)))  # "US" is a name, "us" a stop word
+
+
+def _excluded(doc: Any) -> frozenset[str]:
+    """The nouns a sentence sets aside by a contrast: "Labour, not the Conservatives, ...", "signed not by the mayor
+    but by her deputy", "by Finance Minister Chrystia Freeland, not the prime minister" (the phrase after "not", ended
+    by punctuation, "but" or "that"); not a negated verb or quantifier ("did not send", "Not all hostages")."""
+    found = set()
+    for negation in (t for t in doc if t.lower_ == "not"):
+        if negation.head.pos_ in {"VERB", "AUX"} and negation.i + 1 < len(doc) and doc[negation.i + 1].pos_ != "ADP":
+            continue  # "is not a doctor", "did not send"
+        phrase = []
+        for token in doc[negation.i + 1:negation.i + 8]:
+            if token.pos_ in {"NOUN", "PROPN"}:
+                phrase.append(token)
+            elif phrase or token.pos_ not in {"DET", "ADJ", "ADP"} or token.lower_ in UNIVERSAL | PARTIAL | NONE:
+                break
+        end = phrase[-1].i + 1 if phrase else None
+        if end is not None and (end == len(doc) or doc[end].lower_ in {",", "but", "that", ".", ";", "who"}):
+            found.add(singular(phrase[-1].text))
+    return frozenset(found)
 
 
 def _opposite(a: str, b: str, rows: Sequence[tuple[frozenset[str], frozenset[str]]] = OPPOSITES) -> bool:
@@ -684,6 +709,21 @@ def denies_act(negated: Fact, other: Fact) -> bool:
                                 if not any(same_party(w, actor) for actor in negated.actor_names))
 
 
+def said_too(statement: Fact, claim: Fact) -> bool:
+    """Whether the claim names every name and object the statement does (a place, a month, a counterpart): else
+    an opposite verb may be another place's or time's ("Germany's unemployment fell in March" against "...
+    rose in February")."""
+    named = claim.words | claim.names | claim.object_heads | {claim.subject_head, claim.theme}
+    return all(any(w == x or same_party(w, x) for x in named) for w in statement.names | statement.object_heads)
+
+
+def sets_aside(a: Fact, b: Fact) -> bool:
+    """Whether ``a`` sets aside by a contrast the one ``b`` says acted ("It was Labour, not the Conservatives, that
+    emerged as the largest party" against "The Conservatives won the most seats")."""
+    actors = b.actor_names | ({b.subject_head} if b.subject_head else set())
+    return any(x == y or same_party(x, y) for x in a.excluded for y in actors)
+
+
 def same_act(a: str, b: str) -> bool:
     """The same act: the same verb, or two verbs of handing something over ("supplied", "sent")."""
     return same_verb(a, b) or a in TRANSFER_VERBS and b in TRANSFER_VERBS
@@ -707,6 +747,8 @@ def compare(statement: Fact, claim: Fact) -> str | None:
                                                                                      claim.actor_names)
     if other_thing(statement, claim):
         return OTHER_FACT  # "Iran sent tanks to Russia" against "Iran admitted that it has sent drones to Russia"
+    if not claim.hedged and (sets_aside(claim, statement) or sets_aside(statement, claim)):
+        return CONFLICT  # "The order was signed not by the mayor but by her deputy" against "The mayor signed it"
     if statement.negated or claim.negated:
         if not claim.hedged and not other_parties and any(negates(a, b) or denies_act(a, b)
                                                           for a, b in ((statement, claim), (claim, statement))):
@@ -730,8 +772,8 @@ def compare(statement: Fact, claim: Fact) -> str | None:
     if _amounts_conflict(statement.amounts, claim.amounts):
         return CONFLICT
     if _opposite(statement.predicate, claim.predicate) and (
-            not statement.theme or not claim.theme or statement.theme == claim.theme):
-        return CONFLICT
+            not statement.theme or not claim.theme or statement.theme == claim.theme) and said_too(statement, claim):
+        return CONFLICT  # not "The euro rose against the dollar" against "The euro fell against the franc"
     if _opposite_attributes(statement.attribute, claim.attribute) and (
             not statement.subject_head or not claim.subject_head or statement.subject_head == claim.subject_head):
         return CONFLICT  # "The vaccine is safe" against "The vaccine is unsafe for children"
