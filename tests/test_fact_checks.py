@@ -6,8 +6,8 @@ import pytest
 from service.stance import CLAIM_MODEL_DIR
 from service.stance.base import StanceInput
 from service.stance.claim_model import FactStanceModel
-from service.stance.facts import (CONFLICT, HEDGED, OTHER_FACT, FactReader, compare, name_countries_alike,
-                                  numbers_alike, party, same_party)
+from service.stance.facts import (CONFLICT, HEDGED, OTHER_FACT, SAME_FACT, FactReader, compare,
+                                  name_countries_alike, numbers_alike, party, same_party)
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +76,10 @@ def test_another_actor_or_the_other_direction_is_another_fact(reader, statement,
     ("The Conservatives won the most seats in the election.", "It was Labour, not the Conservatives, that emerged as "
                                                               "the largest party in the election."),
     ("The mayor signed the emergency order.", "The emergency order was signed not by the mayor but by her deputy."),
+    # a contest's winner losing it
+    ("England won the 2023 Women's World Cup.", "Spain beat England 1-0 in Sydney to lift the 2023 Women's World Cup."),
+    ("Novak Djokovic won the Wimbledon title in 2023.", "Carlos Alcaraz beat Novak Djokovic in five sets to claim the "
+                                                        "2023 Wimbledon title."),
 ])
 def test_a_conflicting_detail_of_the_same_fact(reader, statement, claim):
     assert verdict(reader, statement, claim) == CONFLICT
@@ -92,6 +96,16 @@ def test_a_conflicting_detail_of_the_same_fact(reader, statement, claim):
 ])
 def test_a_hedged_claim_is_not_the_fact_asserted(reader, statement, claim):
     assert verdict(reader, statement, claim) == HEDGED
+
+
+@pytest.mark.parametrize(("statement", "claim"), [
+    ("Manchester City lost to Brentford on Saturday.", "Brentford beat Manchester City 2-1 on Saturday."),
+    ("Argentina defeated France in the 2022 World Cup final.", "France lost to Argentina on penalties in the 2022 "
+                                                               "World Cup final."),
+    ("France was beaten by Argentina.", "Argentina defeated France."),
+])
+def test_one_result_told_the_other_way_round_is_the_same_fact(reader, statement, claim):
+    assert verdict(reader, statement, claim) == SAME_FACT
 
 
 @pytest.mark.parametrize(("statement", "claim"), [
@@ -113,6 +127,9 @@ def test_a_hedged_claim_is_not_the_fact_asserted(reader, statement, claim):
     ("The euro rose against the dollar on Friday.", "The euro fell against the Swiss franc on Friday."),
     ("Toyota's sales in China increased last year.", "Toyota's sales in Europe declined last year."),
     ("The minister is not a doctor.", "The minister trained as a lawyer."),  # a negated predicate sets nothing aside
+    # a contest's result: another score, another contest
+    ("Spain beat England 2-0 in the Euro 2024 final.", "Spain beat England 2-1 in the Euro 2024 final in Berlin."),
+    ("Novak Djokovic won the Wimbledon title in 2023.", "Carlos Alcaraz beat Novak Djokovic in Cincinnati."),
     ("The drones were delivered in 2022.", "The drones were delivered in 2023."),  # years are the model's
     ("Iran sent drones to Russia.", "Iran sent drones to Russia before the invasion."),  # a detail on one side
     ("Iran may have sent drones to Russia.", "Iran could have sent drones to Russia."),  # hedged on both sides
@@ -218,7 +235,12 @@ def test_the_checks_change_the_shipped_models_answers_and_the_setting_turns_them
              ("Iran sent tanks to Russia.", "Iran has sent drones to Russia.", "neutral"),
              # 124 dead are at least 100
              ("At least 100 people died in the floods.", "The floods killed 124 people across three provinces.",
-              "supports")]
+              "supports"),
+             # one result told the other way round, and a winner who lost
+             ("Manchester City lost to Brentford on Saturday.", "Brentford beat Manchester City 2-1 at the Gtech "
+              "Community Stadium on Saturday, with both goals coming in the second half.", "supports"),
+             ("Novak Djokovic won the men's singles title at Wimbledon in 2023.", "Carlos Alcaraz beat Novak Djokovic "
+              "in five sets to claim the 2023 Wimbledon men's singles title.", "refutes")]
     for statement, claim, label in pairs:
         stance = checked.classify(statement, [StanceInput(claim, 0.6, voice="asserts", verb="said")])[0]
         assert stance.label == label and stance.confidence > 0.5, (statement, stance)
@@ -226,6 +248,8 @@ def test_the_checks_change_the_shipped_models_answers_and_the_setting_turns_them
     for statement, claim, _ in (pairs[2], pairs[5]):
         assert alone.classify(statement, [StanceInput(claim, 0.6)])[0].label == "supports"
     assert alone.classify(pairs[6][0], [StanceInput(pairs[6][1], 0.6)])[0].label == "refutes"
+    # the model alone reads the result told the other way round as a refutation, the winner who lost as support
+    assert [alone.classify(s, [StanceInput(c, 0.6)])[0].label for s, c, _ in pairs[7:9]] == ["refutes", "supports"]
 
 
 def test_a_denial_of_another_number_is_not_turned_into_support(models):

@@ -4,12 +4,13 @@ The model reads the pair (claim content, statement) and gives supports / refutes
 not the same topic: another weapon, another actor, another number or date, an antonym, a plan or a rumour
 are told apart. Voice is applied on top of the content: "X denied that P" is judged as P and flipped;
 "X neither confirmed nor denied" is neutral; a rejection of what the claim answers ("We strongly reject this
-information", extraction's ``responds_to``) is judged on that antecedent and flipped. Probabilities are calibrated by a temperature fitted on the
-validation split; a side the model is not sure of (below ``side_threshold``) is reported as neutral. On top of the
-model, the parse's fact checks (facts.py) turn another actor's same act, or the same act on another made thing, to
-neutral and a conflicting number, an opposite verb, a part against the whole or "after" against "before" to
-refutes; before it, a capital is named as its country and a count that entails the statement's is written as the
-statement writes it.
+information", extraction's ``responds_to``) is judged on that antecedent and flipped. Probabilities are
+calibrated by a temperature fitted on the validation split; a side the model is not sure of (below
+``side_threshold``) is reported as neutral. On top of the model, the parse's fact checks (facts.py) turn another
+actor's same act, or the same act on another made thing, to neutral; a conflicting number, an opposite verb, a part
+against the whole, "after" against "before", a denied act or a contest's winner losing to refutes; and one result
+told the other way round to supports. Before it, a capital is named as its country and a count that entails the
+statement's is written as the statement writes it.
 """
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ import numpy as np
 from ..extraction.verbs import CONTENT_VERBS
 from ..onnx_classifier import OnnxClassifier
 from .base import ArticleStance, SourceInput, Stance, StanceInput
-from .facts import (CONFLICT, HEDGED, NUMBER_WORDS, OTHER_FACT, FactReader, compare, name_countries_alike,
-                    numbers_alike)
+from .facts import (CONFLICT, HEDGED, NUMBER_WORDS, OTHER_FACT, SAME_FACT, FactReader, compare,
+                    name_countries_alike, numbers_alike)
 from .features import body_sentences
 
 LABELS = ("supports", "refutes", "neutral")
@@ -33,7 +34,8 @@ DEFAULT_SIDE_THRESHOLD = 0.5
 TRAILING_SOURCE = re.compile(r",\s*(?:according to|citing|as reported by)\s+[^,;]{1,80}[.!]?$", re.I)
 EVIDENCE_SENTENCES = 3
 # The parse's fact checks apply to pairs the model finds related (neutral below this) and move this share of the
-# probability: support to neutral for another fact, support and neutral to refutes for a conflicting detail.
+# probability: support to neutral for another fact, support and neutral to refutes for a conflicting detail,
+# refutation to support for one contest's result told the other way round.
 FACT_CHECK_RELATED, FACT_CHECK_WEIGHT = 0.6, 0.9
 # A claim whose own embedding is this far from the statement's (cosine below it) shares no topic with it: the
 # cross-encoder is not asked, and the pair is neutral. Random pairings of validation statements and claims: 16 of
@@ -214,6 +216,8 @@ class FactStanceModel:
                 probabilities[row] = (s * (1 - w), r + w * (s + n), n * (1 - w))
             elif verdict == HEDGED:  # a rumour or a possibility takes no side on the fact itself
                 probabilities[row] = (s * (1 - w), r * (1 - w), n + w * (s + r))
+            elif verdict == SAME_FACT:  # one result told the other way round: "X lost to Y" / "Y beat X"
+                probabilities[row] = (s + w * r, r * (1 - w), n)
         return probabilities
 
     def classify(

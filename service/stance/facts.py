@@ -47,7 +47,7 @@ from typing import Any, Iterable, Sequence
 from ..extraction.verbs import COGNITION_VERBS, CONTENT_VERBS, DENIAL_VERBS
 from .wordnet import artifact_nouns, irregular_verbs
 
-OTHER_FACT, CONFLICT, HEDGED = "other_fact", "conflict", "hedged"
+OTHER_FACT, CONFLICT, HEDGED, SAME_FACT = "other_fact", "conflict", "hedged", "same_fact"
 # Entity types that name a party; dates and times are details, not actors.
 NAME_TYPES = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"}
 SKIPPED_ENTITY_TYPES = {"DATE", "TIME", "ORDINAL"}
@@ -191,6 +191,12 @@ TIME_UNITS = {"second", "minute", "hour", "day", "week", "month", "year", "decad
 # The parts of speech of a fact's content words (Fact.words): what one side of a negation may say.
 CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
 NEGATIVE_POLARITY = frozenset({"single", "ever", "whatsoever"})  # "never sent a single drone": the denial's emphasis
+# A contest's result: "X beat Y", "Y was defeated by X", "Y lost to X", "X won against Y"
+BEATING_VERBS = frozenset({"beat", "beats", "beaten", "beating", "defeat", "defeats", "defeated", "defeating",
+                           "edged", "edges", "overcame", "overcomes", "thrashed", "thrashes", "routed", "routs",
+                           "downed", "outplayed", "outscored", "trounced", "crushed", "eliminated", "knocked out"})
+LOSING_VERBS = frozenset({"lost", "lose", "loses", "losing"})
+WINNING_VERBS = frozenset({"won", "win", "wins", "winning"})
 EXCLUSIVE = frozenset({"only", "just", "exclusively", "solely", "merely"})
 # Verbs of handing something over: one act whichever of them a side uses ("supplied missiles", "sent drones").
 TRANSFER_VERBS = frozenset(
@@ -253,6 +259,8 @@ class Fact:
     verb_negated: bool = False  # the main verb itself is negated ("did not send", "never sent")
     excluded: frozenset[str] = frozenset()  # head nouns negated as a phrase: "Labour, not the Conservatives" ->
     # {"conservative"}, "signed not by the mayor but by her deputy" -> {"mayor"}
+    winners: frozenset[str] = frozenset()  # parties a contest's result names as winning ("Spain beat England")
+    losers: frozenset[str] = frozenset()  # and as losing ("England", "England lost to Spain")
     names: frozenset[str] = frozenset()  # its proper nouns, lower case and singular ("china", "march"); a first
     # word only as part of a named entity ("Absinthe is allowed" is no name)
 
@@ -610,10 +618,34 @@ def read_fact(doc: Any) -> Fact:
         theme=_head_noun(theme) if theme is not None else "",
         amounts=_amounts(verb.sent), quantifier=_quantifier(subjects[0]) if subjects else None, times=_times(doc),
         hedged=hedged, debunked=_debunks(doc), acts=acts, exclusive=exclusive,
-        verb_negated=verb_negated, excluded=_excluded(doc), names=frozenset(
+        verb_negated=verb_negated, excluded=_excluded(doc), **_contest(verb, particle), names=frozenset(
             singular(t.text) for t in doc if t.pos_ == "PROPN" and (t.i > 0 or t.ent_type_)),
         words=frozenset(singular(t.text) for t in doc if t.pos_ in CONTENT_POS and t.i != verb.i
                         and (t.pos_ == "PROPN" or not t.is_stop)))  # "US" is a name, "us" a stop word
+
+
+def _contest(verb: Any, particle: str) -> dict[str, frozenset[str]]:
+    """Who won and who lost, where the main verb states a contest's result: "Spain beat England", "England was
+    beaten by Spain", "England lost to Spain", "Spain won against England" (the parties named, as ``_names``)."""
+    def named(tokens: Iterable[Any]) -> frozenset[str]:  # a title-case sentence's heads too ("England won ...")
+        tokens = list(tokens)
+        return _names(t for token in tokens for t in _phrase(token)) | {
+            party(t.text) for t in tokens if t.pos_ == "PROPN"}
+
+    word = f"{verb.lower_} {particle}".strip() if particle == "out" else verb.lower_
+    children = list(verb.children)
+    subjects = [c for c in children if c.dep_ in {"nsubj", "nsubjpass"}]
+    if word in BEATING_VERBS and any(c.dep_ == "nsubjpass" for c in children):
+        agents = [p for c in children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"]
+        return {"winners": named(agents), "losers": named(subjects)}
+    if word in BEATING_VERBS:
+        return {"winners": named(subjects), "losers": named(c for c in children if c.dep_ == "dobj")}
+    if word in LOSING_VERBS:
+        return {"winners": named(o for o in [_object_of(verb, "to")] if o is not None), "losers": named(subjects)}
+    if word in WINNING_VERBS:
+        against = [o for o in (_object_of(verb, "against"), _object_of(verb, "over")) if o is not None]
+        return {"winners": named(subjects), "losers": named(against)}
+    return {}
 
 
 def _excluded(doc: Any) -> frozenset[str]:
@@ -724,6 +756,28 @@ def sets_aside(a: Fact, b: Fact) -> bool:
     return any(x == y or same_party(x, y) for x in a.excluded for y in actors)
 
 
+def _among(parties: Iterable[str], others: Iterable[str]) -> bool:
+    return any(same_party(a, b) for a in parties for b in others)
+
+
+def contest(statement: Fact, claim: Fact) -> str | None:
+    """CONFLICT where the claim has the statement's winner lose or its loser win ("England won the 2023 World Cup"
+    against "Spain beat England 1-0 to lift the 2023 World Cup"), SAME_FACT where it states the same result the other
+    way round ("Manchester City lost to Brentford" against "Brentford beat Manchester City 2-1": another verb, and the
+    statement's numbers said too); only where the claim names every name and object of the statement (the same
+    contest) and neither side is negated or hedged."""
+    if statement.negated or claim.negated or claim.hedged or not said_too(statement, claim):
+        return None
+    if _among(statement.winners, claim.losers) or _among(statement.losers, claim.winners):
+        return CONFLICT
+    numbers = {w for w in statement.words if any(ch.isdigit() for ch in w)}  # a score or a year said on both sides
+    if statement.winners and statement.losers and _among(statement.winners, claim.winners) \
+            and _among(statement.losers, claim.losers) and not same_verb(statement.predicate, claim.predicate) \
+            and numbers <= claim.words:
+        return SAME_FACT
+    return None
+
+
 def same_act(a: str, b: str) -> bool:
     """The same act: the same verb, or two verbs of handing something over ("supplied", "sent")."""
     return same_verb(a, b) or a in TRANSFER_VERBS and b in TRANSFER_VERBS
@@ -741,7 +795,7 @@ def other_thing(a: Fact, b: Fact) -> bool:
 
 
 def compare(statement: Fact, claim: Fact) -> str | None:
-    """OTHER_FACT, CONFLICT, HEDGED or None (the parse settles nothing) for a claim's fact against the
+    """OTHER_FACT, CONFLICT, HEDGED, SAME_FACT or None (the parse settles nothing) for a claim's fact against the
     statement's."""
     other_parties = bool(statement.actor_names and claim.actor_names) and not overlap(statement.actor_names,
                                                                                      claim.actor_names)
@@ -749,6 +803,8 @@ def compare(statement: Fact, claim: Fact) -> str | None:
         return OTHER_FACT  # "Iran sent tanks to Russia" against "Iran admitted that it has sent drones to Russia"
     if not claim.hedged and (sets_aside(claim, statement) or sets_aside(statement, claim)):
         return CONFLICT  # "The order was signed not by the mayor but by her deputy" against "The mayor signed it"
+    if (result := contest(statement, claim)) is not None:
+        return result  # "England won the World Cup" against "Spain beat England to lift the World Cup"
     if statement.negated or claim.negated:
         if not claim.hedged and not other_parties and any(negates(a, b) or denies_act(a, b)
                                                           for a, b in ((statement, claim), (claim, statement))):
