@@ -718,6 +718,11 @@ def same_verb(a: str, b: str) -> bool:
     return len(os.path.commonprefix([a, b])) >= max(3, min(len(a), len(b)) - 2)
 
 
+def _among(parties: Iterable[str], others: Iterable[str]) -> bool:
+    """Whether one of ``parties`` is one of ``others``, perhaps under another name (``same_party``)."""
+    return any(same_party(a, b) for a in parties for b in others)
+
+
 def negates(negated: Fact, other: Fact) -> bool:
     """Whether ``negated`` is ``other``'s act negated and nothing more: the same main verb, ``other`` not negated,
     and every other content word of ``negated`` said by ``other`` too, a place perhaps by its demonym ("in Ukraine"
@@ -737,27 +742,21 @@ def denies_act(negated: Fact, other: Fact) -> bool:
         return False
     things = {x for verb_a, x in negated.acts for verb_b, y in other.acts if x == y and same_act(verb_a, verb_b)}
     rest = negated.words - things - NEGATIVE_POLARITY
-    return bool(things) and all(any(w == x or same_party(w, x) for x in other.words) for w in rest
-                                if not any(same_party(w, actor) for actor in negated.actor_names))
+    return bool(things) and all(_among([w], other.words) for w in rest if not _among([w], negated.actor_names))
 
 
 def said_too(statement: Fact, claim: Fact) -> bool:
     """Whether the claim names every name and object the statement does (a place, a month, a counterpart): else
-    an opposite verb may be another place's or time's ("Germany's unemployment fell in March" against "...
-    rose in February")."""
+    an opposite verb or a contest's result may be another place's, time's or contest's ("Germany's unemployment fell
+    in March" against "... rose in February")."""
     named = claim.words | claim.names | claim.object_heads | {claim.subject_head, claim.theme}
-    return all(any(w == x or same_party(w, x) for x in named) for w in statement.names | statement.object_heads)
+    return all(_among([w], named) for w in statement.names | statement.object_heads)
 
 
 def sets_aside(a: Fact, b: Fact) -> bool:
     """Whether ``a`` sets aside by a contrast the one ``b`` says acted ("It was Labour, not the Conservatives, that
     emerged as the largest party" against "The Conservatives won the most seats")."""
-    actors = b.actor_names | ({b.subject_head} if b.subject_head else set())
-    return any(x == y or same_party(x, y) for x in a.excluded for y in actors)
-
-
-def _among(parties: Iterable[str], others: Iterable[str]) -> bool:
-    return any(same_party(a, b) for a in parties for b in others)
+    return _among(a.excluded, b.actor_names | ({b.subject_head} if b.subject_head else set()))
 
 
 def contest(statement: Fact, claim: Fact) -> str | None:
