@@ -76,6 +76,10 @@ def test_another_actor_or_the_other_direction_is_another_fact(reader, statement,
     ("The Conservatives won the most seats in the election.", "It was Labour, not the Conservatives, that emerged as "
                                                               "the largest party in the election."),
     ("The mayor signed the emergency order.", "The emergency order was signed not by the mayor but by her deputy."),
+    # a count out of a total is a part: "all" against "eight of the 11"
+    ("All the hostages taken in the bus attack were released.", "Eight of the 11 passengers seized in the bus attack "
+                                                                "have been freed, but three remain in captivity."),
+    ("All three suspects pleaded guilty.", "Two of the three men accused pleaded guilty on Tuesday."),
     # a contest's winner losing it
     ("England won the 2023 Women's World Cup.", "Spain beat England 1-0 in Sydney to lift the 2023 Women's World Cup."),
     ("Novak Djokovic won the Wimbledon title in 2023.", "Carlos Alcaraz beat Novak Djokovic in five sets to claim the "

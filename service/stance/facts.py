@@ -467,8 +467,16 @@ def _acts(verb: Any) -> tuple[frozenset[tuple[str, str]], bool]:
 
 
 def _quantifier(subject: Any) -> str | None:
+    """"universal", "partial" or "none": the subject's quantifier word ("All of the hostages", "Some banks", "No
+    one"), or a count out of a total ("Eight of the 11 passengers", "Two of the three men": partial)."""
     words = {subject.lower_} | {c.lower_ for c in subject.children if c.dep_ in {"det", "predet", "advmod", "amod",
                                                                                     "quantmod"}}
+    whole = _object_of(subject, "of")
+    count = _number(subject) if whole is not None else None
+    total = next((n for c in whole.children if c.dep_ == "nummod" and (n := _number(c)) is not None), None) \
+        if whole is not None else None
+    if count is not None and total is not None and 0 < count < total:
+        return "partial"
     if words & NONE:
         return "none"
     if words & PARTIAL:
