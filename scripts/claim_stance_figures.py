@@ -20,6 +20,7 @@ on the hand-written hard pairs, each file reported apart:
 - ``hard_pairs_dev5.jsonl``, written the same way on 2026-12-04 (six of the weakest kinds: negated statement, both
   negated, paraphrase, antonym, entity, number; 8 pairs per kind and label), and read while that day's checks
   were written;
+- ``hard_pairs_dev6.jsonl``, the same (the other six kinds: time, quantifier, hedge, denial, same topic, object);
 
 and on sets written from the stage-one validation split in ``--work`` (never trained on): supported / refuted
 claims (FEVER dev), news headline against lead (FNC-1 agree / disagree / discuss) and claim against evidence
@@ -50,6 +51,7 @@ BLIND_HARD_PAIRS = REPO_ROOT / "tests" / "data" / "hard_pairs_blind2.jsonl"
 BLIND3_HARD_PAIRS = REPO_ROOT / "tests" / "data" / "hard_pairs_blind3.jsonl"
 BLIND4_HARD_PAIRS = REPO_ROOT / "tests" / "data" / "hard_pairs_blind4.jsonl"
 DEV5_HARD_PAIRS = REPO_ROOT / "tests" / "data" / "hard_pairs_dev5.jsonl"
+DEV6_HARD_PAIRS = REPO_ROOT / "tests" / "data" / "hard_pairs_dev6.jsonl"
 # (column, validation sources, figure): the held-back kinds of issue 10, from the stage-one validation split
 VALIDATION_SETS = (
     ("supported/refuted claims (accuracy)", ("fever_dev",), "accuracy"),
@@ -64,7 +66,8 @@ def pair_sets(work: Path, limit: int, data: Path) -> list[tuple[str, list[dict],
             ("blind hard pairs (accuracy)", read_pairs(BLIND_HARD_PAIRS), "accuracy"),
             ("blind hard pairs 3 (accuracy)", read_pairs(BLIND3_HARD_PAIRS), "accuracy"),
             ("blind hard pairs 4 (accuracy)", read_pairs(BLIND4_HARD_PAIRS), "accuracy"),
-            ("dev hard pairs 5 (accuracy)", read_pairs(DEV5_HARD_PAIRS), "accuracy")]
+            ("dev hard pairs 5 (accuracy)", read_pairs(DEV5_HARD_PAIRS), "accuracy"),
+            ("dev hard pairs 6 (accuracy)", read_pairs(DEV6_HARD_PAIRS), "accuracy")]
     validation = read_pairs(work / "validation.jsonl")
     for name, sources, figure in VALIDATION_SETS:
         sets.append((name, [p for p in validation if p["source"] in sources][:limit], figure))
