@@ -773,7 +773,8 @@ def contest(statement: Fact, claim: Fact) -> str | None:
     way round ("Manchester City lost to Brentford" against "Brentford beat Manchester City 2-1": another verb, and the
     statement's numbers said too); only where the claim names every name and object of the statement (the same
     contest) and neither side is negated or hedged."""
-    if statement.negated or claim.negated or claim.hedged or not said_too(statement, claim):
+    if not (statement.winners or statement.losers) or statement.negated or claim.negated or claim.hedged \
+            or not said_too(statement, claim):
         return None
     if _among(statement.winners, claim.losers) or _among(statement.losers, claim.winners):
         return CONFLICT
