@@ -472,11 +472,11 @@ def _quantifier(subject: Any) -> str | None:
     words = {subject.lower_} | {c.lower_ for c in subject.children if c.dep_ in {"det", "predet", "advmod", "amod",
                                                                                     "quantmod"}}
     whole = _object_of(subject, "of")
-    count = _number(subject) if whole is not None else None
-    total = next((n for c in whole.children if c.dep_ == "nummod" and (n := _number(c)) is not None), None) \
-        if whole is not None else None
-    if count is not None and total is not None and 0 < count < total:
-        return "partial"
+    if whole is not None:
+        count = _number(subject)
+        total = next((n for c in whole.children if c.dep_ == "nummod" and (n := _number(c)) is not None), None)
+        if count and total and count < total:
+            return "partial"
     if words & NONE:
         return "none"
     if words & PARTIAL:
@@ -737,7 +737,7 @@ def negates(negated: Fact, other: Fact) -> bool:
     and "Ukrainian cities")."""
     return (negated.negated and not other.negated and negated.action and other.action
             and same_verb(negated.predicate, other.predicate) and bool(negated.words)
-            and all(w in other.words or any(same_party(w, x) for x in other.words) for w in negated.words))
+            and all(_among([w], other.words) for w in negated.words))
 
 
 def denies_act(negated: Fact, other: Fact) -> bool:
