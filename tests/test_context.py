@@ -83,11 +83,27 @@ def test_a_claim_in_the_first_person_plural_names_its_party(seeded_engine):
     assert resolved("Ukrainian President Volodymyr Zelensky") is None
 
 
+def test_his_country_is_named_as_the_speakers_country(seeded_engine):
+    """"his country" is the country of the speaker's organisation or role, or the one the words before it name;
+    a claim with no speaker keeps its words."""
+    def resolved(prefix: str, start: str) -> str | None:
+        rows = seeded_engine.store.claims_of_article(content_hash(seed_text(prefix)))
+        return next(r["resolved_text"] for r in rows if r["text"].startswith(start))
+
+    assert resolved("001", "Mohammad Reza Ashtiani also added").startswith(
+        "Mohammad Reza Ashtiani also added that Iran has been cooperating with Russia")
+    assert resolved("002", "Kanani responded") == "Kanani responded by stating that Iran “does not take sides in " \
+                                                  "the war in Ukraine”."
+    assert resolved("003", "The Iranian foreign minister again denied").startswith(
+        "The Iranian foreign minister again denied Iran had supplied missiles to Russia")
+    assert resolved("003", "In September, Kiev decided") is None
+
+
 def test_stance_is_judged_on_what_an_allegation_or_a_statement_says(seeded_engine):
     """An allegation supports what it alleges; a statement's reporting verb is not part of what is checked; a
     denial agrees with a denial of the same thing."""
-    def label(statement: str, start: str) -> str:
-        matches = seeded_engine.check(statement, k=10, include_sources=False)["matches"]
+    def label(statement: str, start: str) -> str:  # the stance of a claim among the first 15 (not their order)
+        matches = seeded_engine.check(statement, k=15, include_sources=False)["matches"]
         shown = {r["text"]: r["stance"]["label"] for m in matches for r in m["reported_by"]}
         return next(value for text, value in shown.items() if text.startswith(start))
 
@@ -369,8 +385,9 @@ def test_a_store_from_before_second_vectors_gets_them_at_the_next_start(make_eng
     columns = {r[1] for r in sqlite3.connect(data / "factcheck.sqlite3").execute("PRAGMA table_info(claims)")}
     assert "resolved_embedding" in columns
     stats = engine.stats()["index"]
-    # 12 referring claims and 5 in the first person plural ("We do not supply weapons ..." -> "Iran does not ...")
-    assert seconds == 17 and stats["size"] == len(rows) and stats["vectors"] == len(rows) + seconds
+    # 12 referring claims, 5 in the first person plural ("We do not supply weapons ..." -> "Iran does not ...") and
+    # 3 saying "his country"
+    assert seconds == 20 and stats["size"] == len(rows) and stats["vectors"] == len(rows) + seconds
     denial = found_by(engine, CRIMEA, "We strongly reject this information")
     assert denial is not None and "Crimea" in denial["context"]["text"]
     assert json.loads((data / "index.json").read_text())["second_vectors"] is True
@@ -394,10 +411,10 @@ def test_a_running_engine_takes_up_second_vectors_encoded_by_another(make_engine
     assert running.index.vectors == running.index.size
     assert found_by(running, CRIMEA, "We strongly reject this information") is None
 
-    started = make_engine(data)  # encodes the 17 missing vectors at its start (12 referring, 5 "we")
-    assert started.index.vectors == started.index.size + 17
+    started = make_engine(data)  # encodes the 20 missing vectors at its start (12 referring, 5 "we", 3 "his country")
+    assert started.index.vectors == started.index.size + 20
     denial = found_by(running, CRIMEA, "We strongly reject this information")  # check() catches up first
-    assert running.index.vectors == running.index.size + 17 and denial is not None
+    assert running.index.vectors == running.index.size + 20 and denial is not None
     assert running.readiness()["ready"]
 
 

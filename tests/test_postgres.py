@@ -163,9 +163,9 @@ def test_a_database_from_before_second_vectors_gets_them_at_the_next_start(make_
         "SELECT data_type FROM information_schema.columns WHERE table_schema = current_schema() "
         "AND table_name = 'claims' AND column_name = 'resolved_embedding'").fetchone()[0]
     assert kind == "bytea"
-    assert other.index.vectors == other.index.size + 17  # 12 referring claims and 5 in the first person plural
+    assert other.index.vectors == other.index.size + 20  # 12 referring, 5 in the first person plural, 3 "his country"
     restarted = make_engine(tmp_path / "replica-1", database_url=pg_url)  # its saved index catches up
-    assert restarted.index.vectors == restarted.index.size + 17 and restarted.readiness()["ready"]
+    assert restarted.index.vectors == restarted.index.size + 20 and restarted.readiness()["ready"]
     matches = restarted.check("Iranian personnel are on the ground in Crimea.", k=10)["matches"]
     denial = next(m for m in matches if m["text"] == "We strongly reject this information")
     assert "Crimea" in denial["context"]["text"]

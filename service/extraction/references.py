@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from itertools import accumulate, islice
 from typing import TYPE_CHECKING, Callable, Sequence
 
+from .attribution import DEMONYMS
 from .sentences import split_sentences
 
 if TYPE_CHECKING:
@@ -237,8 +238,8 @@ def resolved_text(claim: "ExtractedClaim", reference: Reference, antecedent: str
 
 def link_references(text: str, claims: list["ExtractedClaim"], title: str | None = None) -> list["ExtractedClaim"]:
     """Each referring claim with ``responds_to_index``, ``responds_to_text`` and ``resolved_text`` set; each claim
-    in the first person plural with its party in place of "we" as ``resolved_text``."""
-    return [c if c.resolved_text else _first_person_resolved(c) for c in _linked(text, claims, title)]
+    that names its party by a pronoun ("we", "his country") with the party named as ``resolved_text``."""
+    return [c if c.resolved_text else _party_named(c) for c in _linked(text, claims, title)]
 
 
 def _linked(text: str, claims: list["ExtractedClaim"], title: str | None) -> list["ExtractedClaim"]:
@@ -310,18 +311,40 @@ def party_of(claim: "ExtractedClaim") -> str | None:
     return claim.speaker
 
 
-def _first_person_resolved(claim: "ExtractedClaim") -> "ExtractedClaim":
-    """A claim in the first person plural with its party named: "We do not supply weapons to either side" said by
-    Iran's foreign minister -> "Iran does not supply weapons to either side" (a second text to find it by: a
-    statement names the country, the quotation never does)."""
+# "his country", "her country's": the speaker's own country.
+OWN_COUNTRY = re.compile(r"\b(?:his|her|their)\s+country(?P<possessive>[’']s)?\b", re.I)
+COUNTRIES = {country.lower(): country for country in DEMONYMS.values()}
+
+
+def country_of(claim: "ExtractedClaim", before: str) -> str | None:
+    """The speaker's country: a demonym or country named by their organisation, their role, or the words before
+    the pronoun ("The Iranian foreign minister again denied his country ..." -> "Iran")."""
+    for text in (claim.speaker_organisation, claim.speaker_role, before):
+        for word in re.findall(r"[A-Z][\w.’']*", text or ""):  # capitalised: "US", not "us"
+            lowered = word.lower().rstrip(".") if word.count(".") == 1 else word.lower()  # "Iran." but "U.S."
+            if lowered in DEMONYMS or lowered in COUNTRIES:
+                return DEMONYMS.get(lowered) or COUNTRIES[lowered]
+    return None
+
+
+def _party_named(claim: "ExtractedClaim") -> "ExtractedClaim":
+    """A claim with its party named where a pronoun stands for it (a second text to find it by: a statement names
+    the country, the claim never does).
+
+    "We do not supply weapons to either side" said by Iran's foreign minister -> "Iran does not supply weapons to
+    either side"; "The Iranian foreign minister again denied his country had supplied missiles" -> "... denied Iran
+    had supplied missiles"."""
+    text = claim.text
     party = party_of(claim)
-    if not party or WE.search(claim.text) is None:
-        return claim
+    if party and WE.search(text):
+        def named(match: re.Match) -> str:
+            return f"{party} {match.group('adverb') or ''}{third_person(match.group('verb'))}"
 
-    def named(match: re.Match) -> str:
-        return f"{party} {match.group('adverb') or ''}{third_person(match.group('verb'))}"
-
-    text = WE.sub(named, claim.text)
-    text = re.sub(r"\b[Oo]ur\b", f"{party}’s", text)
-    text = re.sub(r"\bus\b", party, text)
+        text = WE.sub(named, text)
+        text = re.sub(r"\b[Oo]ur\b", f"{party}’s", text)
+        text = re.sub(r"\bus\b", party, text)
+    own = OWN_COUNTRY.search(text)
+    country = country_of(claim, text[:own.start()]) if own and claim.speaker else None
+    if own and country:
+        text = OWN_COUNTRY.sub(lambda m: country + ("’s" if m.group("possessive") else ""), text)
     return replace(claim, resolved_text=text) if text != claim.text else claim
