@@ -9,6 +9,9 @@ tokenisation is cached in ``--work``; a checkpoint (weights, optimiser, schedule
 ``--checkpoint-every`` steps and an interrupted run resumes from it. About 65k pairs take about an hour on two
 cores. Afterwards: export to ONNX, int8 quantisation, a temperature fitted on the validation split
 (calibration), and the validation figures per source in ``settings.json``.
+
+Where a GPU is lent, only the training need run there: ``--pairs-only`` here, ``--device cuda --train-only`` and
+``export`` there, then ``--calibrate-only`` here on the int8 graph brought back (models/claim_stance/MODEL_CARD.md).
 """
 from __future__ import annotations
 
@@ -75,8 +78,6 @@ def teacher_targets(args: argparse.Namespace, rows: list[dict]) -> np.ndarray:
     """Training targets mixed with a teacher's answers (knowledge distillation, Hinton et al., 2015):
     ``(1 - w)`` x the gold label + ``w`` x the teacher's probabilities at temperature 1, for w = --teacher-weight.
     The teacher (a shipped model directory) is run once; its logits are cached in the work directory."""
-    from service.stance.claim_model import ClaimStanceClassifier, softmax
-
     gold = np.eye(len(LABELS), dtype=np.float32)[[LABELS.index(r["label"]) for r in rows]]
     key = hashlib.sha256(json.dumps([str(args.teacher.resolve()), [(r["claim"], r["statement"]) for r in rows]])
                          .encode()).hexdigest()[:16]
@@ -84,11 +85,15 @@ def teacher_targets(args: argparse.Namespace, rows: list[dict]) -> np.ndarray:
     if cache.exists():
         logits = np.load(cache)
     else:
+        from service.stance.claim_model import ClaimStanceClassifier  # only on a miss: a cached run needs no service
+
         log(f"teacher {args.teacher}: scoring {len(rows)} training pairs")
         teacher = ClaimStanceClassifier(args.teacher, threads=1, parallel=args.threads)
         logits = teacher.logits([r["claim"] for r in rows], [r["statement"] for r in rows])
         np.save(cache, logits)
-    return ((1 - args.teacher_weight) * gold + args.teacher_weight * softmax(logits)).astype(np.float32)
+    probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    return ((1 - args.teacher_weight) * gold + args.teacher_weight * probabilities).astype(np.float32)
 
 
 def train(args: argparse.Namespace, train_rows: list[dict]) -> Path:
@@ -224,10 +229,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-length", type=int, default=96)
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cpu", help="where to train: cpu (default) or cuda, where a GPU is lent")
     parser.add_argument("--checkpoint-every", type=int, default=100)
     parser.add_argument("--max-steps", type=int, default=0, help="train on the first N batches of the plan only")
     parser.add_argument("--stop-after", type=int, default=0, help="stop (as if interrupted) after this many steps")
     parser.add_argument("--train-only", action="store_true", help="train, then stop before export and figures")
+    parser.add_argument("--calibrate-only", action="store_true",
+                        help="the int8 model in --out was trained elsewhere (--pairs-only here, then --train-only and "
+                             "the export on a GPU): fit its temperature and thresholds and write its figures")
+    parser.add_argument("--pairs-only", action="store_true",
+                        help="build the pairs in --work and stop (to train elsewhere, e.g. on a GPU: spaCy and the "
+                             "data are needed only here)")
     parser.add_argument("--init", type=Path,
                         help="refine stage: start from this trained model (a final/ directory, a checkpoint.pt, or "
                              "a shipped int8 model directory, dequantised)")
@@ -280,12 +292,16 @@ def main(argv: list[str] | None = None) -> int:
         validation_rows = random.Random(f"validation:{args.seed}").sample(validation_rows,
                                                                            min(args.sample, len(validation_rows)))
     log(f"training pairs: {json.dumps(claim_stance_data.summarise(train_rows))}")
-    trained = train(args, train_rows)
-    if args.train_only:
+    if args.pairs_only:
         return 0
-    if args.average_with:
-        trained = average(trained, args.average_with, args.average_weight, args.work / "averaged")
-    export(trained, args.out)
+    trained = None
+    if not args.calibrate_only:
+        trained = train(args, train_rows)
+        if args.train_only:
+            return 0
+        if args.average_with:
+            trained = average(trained, args.average_with, args.average_weight, args.work / "averaged")
+        export(trained, args.out)
 
     from service.stance.claim_model import ClaimStanceClassifier, calibration_error, fit_temperature, softmax
 
@@ -324,9 +340,14 @@ def main(argv: list[str] | None = None) -> int:
                        "ece_after": round(calibration_error(calibrated, truth), 4),
                        "by_source": per_source(validation_rows, predicted)},
     }
-    settings["validation"]["float32_vs_int8"] = compare_precisions(args, trained, validation_rows, temperature,
-                                                                    side_threshold, predicted)
+    if trained:  # the float32 graph stays where the model was trained
+        settings["validation"]["float32_vs_int8"] = compare_precisions(args, trained, validation_rows, temperature,
+                                                                        side_threshold, predicted)
     settings["article"] = tune_article(args, classifier)
+    if args.calibrate_only:  # the command line above did not train it: keep what the training run recorded, if any
+        recorded = args.out / "settings.json"
+        settings["training"] = (json.loads(recorded.read_text()).get("training") if recorded.exists() else None) or {
+            "trained_elsewhere": True, "pairs": claim_stance_data.summarise(train_rows)}
     (args.out / "settings.json").write_text(json.dumps(settings, indent=1) + "\n")
     log(json.dumps({k: settings[k] for k in ("validation", "article", "side_threshold")}, indent=1))
     return 0

@@ -338,3 +338,27 @@ def test_headline_pairs_contrast_the_headlines_one_body_agrees_and_disagrees_wit
         else:
             assert pair["label"] == expected[key]
     assert len({(p["statement"], p["claim"]) for p in train + validation}) == len(train + validation)
+
+
+def test_a_model_trained_elsewhere_is_calibrated_here(tmp_path):
+    """The GPU workflow: pairs built here, trained and exported elsewhere (here: a few steps on the CPU), then
+    ``--calibrate-only`` fits the shipped model's temperature and thresholds without training again."""
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    import train_claim_stance
+
+    work = _work_dir(tmp_path / "work")
+    trained = _train(work, "--device", "cpu")
+    assert trained.returncode == 0, trained.stderr
+    out = tmp_path / "model"
+    train_claim_stance.export(work / "final", out)
+    calibrated = subprocess.run(
+        [sys.executable, "scripts/train_claim_stance.py", "--work", str(work), "--out", str(out), "--calibrate-only",
+         "--sample", "30", "--threads", "1"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+    assert calibrated.returncode == 0, calibrated.stderr
+    assert "steps of" not in calibrated.stdout, "nothing is trained again"
+    settings = json.loads((out / "settings.json").read_text())
+    assert settings["temperature"] > 0 and settings["side_threshold"] >= 0.5
+    assert settings["validation"]["pairs"] == len((work / "validation.jsonl").read_text().splitlines())
+    assert "float32_vs_int8" not in settings["validation"]  # the float32 graph stayed where it was trained
+    assert settings["article"]["holdout"]["pairs"] == 30
+    assert settings["training"]["trained_elsewhere"], "the calibrating command line is not recorded as the recipe"
