@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from .debian import install_from_debian
+
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome")
 WINDOW = (1100, 900)
 
@@ -21,17 +23,6 @@ def browser_paths() -> tuple[str, str] | None:
     return (browser, driver) if browser and driver else None
 
 
-def install_from_debian() -> None:
-    """``apt-get install chromium chromium-driver`` when running as root on Debian; otherwise leave it to the caller."""
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        return
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium", "chromium-driver"]
-    if subprocess.run(install, env=env, capture_output=True, timeout=1200).returncode != 0:
-        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, timeout=900)
-        subprocess.run(install, env=env, capture_output=True, timeout=1200)
-
-
 def start_chromium():
     """A headless Chromium under selenium (skips the test, saying why, when none can be had)."""
     try:
@@ -40,7 +31,7 @@ def start_chromium():
         pytest.skip("selenium is not installed (pip install selenium)")
     paths = browser_paths()
     if paths is None:
-        install_from_debian()
+        install_from_debian("chromium", "chromium-driver")
         paths = browser_paths()
     if paths is None:
         pytest.skip("Chromium and chromedriver are not installed and could not be installed from Debian "

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from .debian import install_from_debian
+
 
 def postgres_bin() -> Path | None:
     """The directory holding initdb and pg_ctl (on PATH or in Debian's /usr/lib/postgresql/N/bin)."""
@@ -18,17 +20,6 @@ def postgres_bin() -> Path | None:
         return Path(found).resolve().parent
     candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]), reverse=True)
     return candidates[0].parent if candidates else None
-
-
-def install_from_debian() -> None:
-    """``apt-get install postgresql`` when running as root on Debian; otherwise leave it to the caller to skip."""
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        return
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "postgresql"]
-    if subprocess.run(install, env=env, capture_output=True, timeout=900).returncode != 0:
-        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, timeout=900)
-        subprocess.run(install, env=env, capture_output=True, timeout=900)
 
 
 @dataclass
@@ -74,7 +65,7 @@ def start_postgres(port: int) -> PostgresServer:
     """initdb in a fresh directory and start the server on 127.0.0.1:``port`` (skips the test if impossible)."""
     bin_dir = postgres_bin()
     if bin_dir is None:
-        install_from_debian()
+        install_from_debian("postgresql")
         bin_dir = postgres_bin()
     if bin_dir is None:
         pytest.skip("PostgreSQL is not installed and could not be installed from Debian (needs root and apt-get)")
