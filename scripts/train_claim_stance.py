@@ -78,6 +78,8 @@ def teacher_targets(args: argparse.Namespace, rows: list[dict]) -> np.ndarray:
     """Training targets mixed with a teacher's answers (knowledge distillation, Hinton et al., 2015):
     ``(1 - w)`` x the gold label + ``w`` x the teacher's probabilities at temperature 1, for w = --teacher-weight.
     The teacher (a shipped model directory) is run once; its logits are cached in the work directory."""
+    from service.onnx_classifier import softmax  # numpy only: a cached run needs no parser or model code
+
     gold = np.eye(len(LABELS), dtype=np.float32)[[LABELS.index(r["label"]) for r in rows]]
     key = hashlib.sha256(json.dumps([str(args.teacher.resolve()), [(r["claim"], r["statement"]) for r in rows]])
                          .encode()).hexdigest()[:16]
@@ -91,9 +93,7 @@ def teacher_targets(args: argparse.Namespace, rows: list[dict]) -> np.ndarray:
         teacher = ClaimStanceClassifier(args.teacher, threads=1, parallel=args.threads)
         logits = teacher.logits([r["claim"] for r in rows], [r["statement"] for r in rows])
         np.save(cache, logits)
-    probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
-    probabilities /= probabilities.sum(axis=1, keepdims=True)
-    return ((1 - args.teacher_weight) * gold + args.teacher_weight * probabilities).astype(np.float32)
+    return ((1 - args.teacher_weight) * gold + args.teacher_weight * softmax(logits)).astype(np.float32)
 
 
 def train(args: argparse.Namespace, train_rows: list[dict]) -> Path:

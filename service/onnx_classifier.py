@@ -15,6 +15,13 @@ MODEL_FILE = "model.int8.onnx"
 SETTINGS_FILE = "settings.json"
 
 
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Probabilities of each row of logits (numerically stable)."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
 class OnnxClassifier:
     """``model_dir`` holds ``model.int8.onnx``, ``tokenizer.json`` and ``settings.json`` (temperature, max length
     and what the training script fitted). Inputs are run one per call: int8 activations are quantised with one

@@ -65,7 +65,7 @@ def start_postgres(port: int) -> PostgresServer:
     """initdb in a fresh directory and start the server on 127.0.0.1:``port`` (skips the test if impossible)."""
     bin_dir = postgres_bin()
     if bin_dir is None:
-        install_from_debian("postgresql")
+        install_from_debian("postgresql", timeout=900)
         bin_dir = postgres_bin()
     if bin_dir is None:
         pytest.skip("PostgreSQL is not installed and could not be installed from Debian (needs root and apt-get)")

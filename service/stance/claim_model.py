@@ -21,7 +21,7 @@ from typing import Sequence
 import numpy as np
 
 from ..extraction.verbs import CONTENT_VERBS
-from ..onnx_classifier import OnnxClassifier
+from ..onnx_classifier import OnnxClassifier, softmax
 from .base import ArticleStance, SourceInput, Stance, StanceInput
 from .facts import (CONFLICT, HEDGED, NUMBER_WORDS, OTHER_FACT, SAME_FACT, FactReader, compare,
                     name_countries_alike, numbers_alike)
@@ -44,12 +44,6 @@ FACT_CHECK_RELATED, FACT_CHECK_WEIGHT = 0.6, 0.9
 UNRELATED_SIMILARITY = 0.1
 # A text that may count something: a digit or a number word (the others are not parsed for their counts).
 NUMBER = re.compile(r"\d|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.I)
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    exp = np.exp(shifted)
-    return exp / exp.sum(axis=1, keepdims=True)
 
 
 def calibration_error(probabilities: np.ndarray, truth: np.ndarray, bins: int = 15) -> float:
