@@ -118,10 +118,12 @@ def without_resolved_texts(engine: FactCheckEngine) -> tuple:
 
 
 def bench_in_process(engine: FactCheckEngine, statements: list[str], k: int, baseline=None,  # noqa: ANN001
-                     sequential=None, other=None) -> dict:  # noqa: ANN001
+                     sequential=None, other=None, cold=None) -> dict:  # noqa: ANN001
     """Floor, search only, with stance, with stance and per-source verdicts (and with the baseline stance model,
-    with the stance model judging pairs one after another, and without the resolved texts): the variants take
-    turns per statement, so that a change in machine load falls on all of them alike."""
+    with the stance model judging pairs one after another, with the stance model parsing every claim it checks
+    itself, and without the resolved texts): the variants take turns per statement, so that a change in machine
+    load falls on all of them alike. Every check parses its statement (no variant reuses another's parse); the
+    stored claims' parses are those the warmer made at ingestion, except for ``cold``, which starts without."""
     model, no_stance = engine.stance_model, NoStance()
     variants = {
         "floor": lambda s: engine.index.search(engine.embedder.encode([s])[0], k),
@@ -136,8 +138,11 @@ def bench_in_process(engine: FactCheckEngine, statements: list[str], k: int, bas
         variants["check_with_sequential_stance"] = variants["check_with_stance"]
     if other is not None:
         variants["check_with_other_claim_model"] = variants["check_with_stance"]
+    if cold is not None:
+        variants["check_with_cold_facts"] = variants["check_with_stance"]
     chosen = {"check_search_only": no_stance, "check_with_baseline_stance": baseline,
-              "check_with_sequential_stance": sequential, "check_with_other_claim_model": other}
+              "check_with_sequential_stance": sequential, "check_with_other_claim_model": other,
+              "check_with_cold_facts": cold}
     full = (engine.index, engine.retriever)
     plain = without_resolved_texts(engine)
     timings: dict[str, list[float]] = {name: [] for name in variants}
@@ -146,6 +151,9 @@ def bench_in_process(engine: FactCheckEngine, statements: list[str], k: int, bas
         for name in names[number % len(names):] + names[:number % len(names)]:
             engine.stance_model = chosen.get(name) or model
             engine.index, engine.retriever = plain if name == "check_without_resolved_texts" else full
+            reader = getattr(engine.stance_model, "facts", None)  # the 'fact' model's parses (FactReader)
+            if reader is not None:
+                reader.clear(claims=name == "check_with_cold_facts")
             started = time.perf_counter()
             variants[name](statement)
             timings[name].append(time.perf_counter() - started)
@@ -254,6 +262,7 @@ def main() -> None:
         list(ingest_paths(engine, [ROOT / "seeds"]))
         engine.embedder.encode(statements[:5])  # warm-up
         ingestion = bench_ingestion(engine, bodies)
+        engine.stance_warmer.wait(600)  # the claims' parses for the stance model, made beside the ingestion
         baseline = None
         if args.baseline_stance and args.baseline_stance != args.stance_model:
             baseline = load_stance_model(config.with_overrides(stance_model=args.baseline_stance), engine.embedder)
@@ -266,7 +275,13 @@ def main() -> None:
         elif args.other_claim_model:
             other = load_stance_model(config.with_overrides(claim_stance_model=args.other_claim_model.resolve()),
                                       engine.embedder)
-        timings = bench_in_process(engine, statements, args.k, baseline, sequential, other)
+        cold = None
+        if getattr(engine.stance_model, "facts", None) is not None:
+            cold = load_stance_model(config, engine.embedder)  # its own parses: none of the claims' to start
+            for variant in (sequential, other):  # the claims' parses made at ingestion, as the service has them
+                if getattr(variant, "facts", None) is not None:
+                    variant.facts = engine.stance_model.facts
+        timings = bench_in_process(engine, statements, args.k, baseline, sequential, other, cold)
         memory = index_memory(engine)
         engine.close()
         shutil.copytree(Path(tmp) / "data", Path(tmp) / "plain")
@@ -298,6 +313,11 @@ def main() -> None:
           f"p95 {ms(timings['check_with_stance'], 95):.2f} ms")
     stance_cost = median(timings["check_with_stance"]) - median(timings["check_search_only"])
     print(f"stance cost over k={args.k}: {1000 * stance_cost:+.2f} ms at p50")
+    if "check_with_cold_facts" in timings:
+        cold_cost = median(timings["check_with_cold_facts"]) - median(timings["check_search_only"])
+        print(f"the same stance model parsing the stored claims itself, at their first check "
+              f"(FACTCHECK_STANCE_WARM_CLAIMS=0, or any claim not parsed yet) in the same run: {1000 * cold_cost:+.2f} "
+              f"ms at p50 (parsed beforehand: {1000 * stance_cost:+.2f} ms; {stance_cost / cold_cost:.2f} of it)")
     if sequential is not None:
         one_cost = median(timings["check_with_sequential_stance"]) - median(timings["check_search_only"])
         print(f"the same stance model judging pairs one after another (FACTCHECK_STANCE_PARALLELISM=1) in the same "
@@ -352,6 +372,7 @@ def compare_code(args: argparse.Namespace, bodies: list[str], statements: list[s
         engine = FactCheckEngine(Config.from_env(data_dir=Path(tmp) / "data", stance_model=args.stance_model))
         list(ingest_paths(engine, [ROOT / "seeds"]))
         ingestion = bench_ingestion(engine, bodies)
+        engine.stance_warmer.wait(600)  # the claims' parses for the stance model, made beside the ingestion
         memory = index_memory(engine)
         engine.close()
         shutil.copytree(Path(tmp) / "data", Path(tmp) / "other")

@@ -40,6 +40,9 @@ class Config:
     stance_parallelism: int = 2
     # "fact": the parse's fact checks on top of the model (another actor, a conflicting number, an antonym, ...)
     stance_fact_checks: bool = True
+    # "fact": the most recent claims parsed for the fact checks in the background at start, then every claim added
+    # (at most this many kept; 0: each claim is parsed by the first check that needs it)
+    stance_warm_claims: int = 5000
     # Check-worthiness sentence classifier (service/checkworthiness.py): a directory with model.int8.onnx
     checkworthiness_model: Path = PROJECT_ROOT / "models" / "checkworthiness"
     checkworthiness_parallelism: int = 2  # sentences of one call scored on this many threads at once (1: in turn)

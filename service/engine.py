@@ -28,8 +28,9 @@ from .reports import DEPTH_PER_FACT, group_reports, reported_by
 from .retrieval import Retriever
 from .stance import StanceInput, StanceModel, load_stance_model
 from .stance.base import ArticleStance, SourceInput, Stance
-from .stance.framing import frame_statement, judge
 from .stance.features import body_sentences
+from .stance.framing import frame_statement, judge
+from .stance.warming import StanceWarmer
 from .store import CachedCounts, NewClaim, NewSpeaker, SearchFilters, Store, open_store
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,9 @@ class FactCheckEngine:
         self.retriever = Retriever(config, self.store, self.embedder)  # lexical index: built at the first sync
         self.index_keeper = IndexKeeper(config, self.store, self.embedder, allow_model_change)
         self.sync_index()  # the lexical index is built now, not by the first request
+        self.stance_warmer = StanceWarmer(self.stance_model, self.store,
+                                          config.stance_warm_claims if config.stance_fact_checks else 0)
+        self.stance_warmer.start()  # recent claims parsed for the stance model's fact checks, then new ones
         self._start_scoring_unscored_claims()  # claims stored before the check_worthiness column existed
 
     # --- index (service/index_lifecycle.py keeps it loaded, current and saved) ---------------------------
@@ -161,7 +165,10 @@ class FactCheckEngine:
     def sync_index(self) -> int:
         """Apply store changes the indexes have not seen yet (from this or any other process)."""
         self.retriever.sync()  # the lexical index follows the same change log
-        return self.index_keeper.apply_changes()
+        applied = self.index_keeper.apply_changes()
+        if applied and "stance_warmer" in self.__dict__:
+            self.stance_warmer.follow()  # and so does the stance model's parse of new claims
+        return applied
 
     def wait_for_index_rebuild(self, timeout: float | None = None) -> bool:
         """Wait for a background rebuild to finish; False if one is still running after ``timeout`` seconds."""
@@ -659,6 +666,7 @@ class FactCheckEngine:
         self._stop_scoring.set()  # a background scoring stops after its batch; the next start resumes it
         if self._scoring_thread is not None:
             self._scoring_thread.join(60)
+        self.stance_warmer.close()
         self.index_keeper.close()  # saves the index once more
         self.store.close()
 

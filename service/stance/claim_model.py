@@ -96,6 +96,19 @@ def attributed_content(text: str, verb: str | None) -> tuple[str, bool]:
     return rest[0].upper() + rest[1:], True
 
 
+def judged_content(claim: StanceInput) -> tuple[str, bool, str]:
+    """What the model reads of ``claim``, whether its voice turns the answer round, and the text its fact is
+    parsed from."""
+    content, governed = attributed_content(claim.text, claim.verb)
+    flip = governed and claim.voice == "denies"
+    fact = claim.text if governed and not flip else content  # "X said it ...": the parse names "it"
+    if claim.context and (claim.voice == "denies" or claim.polarity == "negative"):
+        # "We strongly reject this information": judged on the information it rejects, turned round
+        content, flip = attributed_content(claim.context, None)[0], True
+        fact = content
+    return content, flip, fact
+
+
 class ClaimStanceClassifier(OnnxClassifier):
     """The shipped cross-encoder: (claim, statement) pairs -> logits over LABELS, through ONNX Runtime."""
 
@@ -152,18 +165,8 @@ class FactStanceModel:
 
     def content_probabilities(self, statement: str, claims: Sequence[StanceInput]) -> np.ndarray:
         """Calibrated probabilities of each claim's stance toward ``statement``, its voice applied."""
-        contents, flips, facts = [], [], []
-        for claim in claims:
-            content, governed = attributed_content(claim.text, claim.verb)
-            flip = governed and claim.voice == "denies"
-            fact = claim.text if governed and not flip else content  # "X said it ...": the parse names "it"
-            if claim.context and (claim.voice == "denies" or claim.polarity == "negative"):
-                # "We strongly reject this information": judged on the information it rejects, turned round
-                content, flip = attributed_content(claim.context, None)[0], True
-                fact = content
-            contents.append(content)
-            flips.append(flip)
-            facts.append(fact)
+        judged = [judged_content(claim) for claim in claims]
+        contents, flips, facts = [c for c, _, _ in judged], [f for _, f, _ in judged], [t for _, _, t in judged]
         # with the fact checks on, one party under one name for the model too ("Tehran" where the other side says Iran)
         pairs = [name_countries_alike(statement, c) if self.facts is not None else (statement, c) for c in contents]
         pairs = self.numbers_alike(statement, facts, pairs)
@@ -176,6 +179,13 @@ class FactStanceModel:
             if claim.voice == "refuses_to_confirm":  # "neither confirmed nor denied": no side, whatever P says
                 probabilities[row] = (0.0, 0.0, 1.0)
         return probabilities
+
+    def warm(self, claims: Sequence[StanceInput]) -> int:
+        """Parse the facts of stored claims ahead of the checks that will judge them (off the request path);
+        the number parsed now."""
+        if self.facts is None:
+            return 0
+        return self.facts.warm([judged_content(claim)[2] for claim in claims])
 
     def numbers_alike(self, statement: str, facts: Sequence[str], pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """The pairs with a claim's count that entails the statement's bound or approximation of the same thing

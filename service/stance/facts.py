@@ -869,6 +869,23 @@ class FactReader:
         """The facts of stored claims, each parsed once while it stays among the ``size`` most recent."""
         return self._read(self._facts, self.size, texts)
 
+    def warm(self, texts: Sequence[str], batch: int = 64) -> int:
+        """Parse the stored claims among ``texts`` that are not kept yet, ``batch`` at a time (each batch kept as
+        soon as it is parsed, for the checks running meanwhile); the number parsed."""
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._facts))[-self.size:]
+        for start in range(0, len(missing), batch):
+            self._read(self._facts, self.size, missing[start:start + batch])
+        return len(missing)
+
+    def clear(self, claims: bool = True) -> None:
+        """Forget the statements' parses, and the stored claims' too unless ``claims`` is false (a benchmark's
+        cold start)."""
+        with self._lock:
+            self._statements.clear()
+            if claims:
+                self._facts.clear()
+
     def _read(self, kept: OrderedDict[str, Fact | None], size: int, texts: Sequence[str]) -> list[Fact | None]:
         from ..extraction.spacy_extractor import load_pipeline
 

@@ -1,0 +1,135 @@
+"""Stored claims' facts parsed ahead of the checks that judge them, on a background thread.
+
+The 'fact' stance model parses a related claim with spaCy (facts.py) the first time a check judges it, and keeps
+the parse (FactReader). That parse used to be paid on the request path by the claim's first check, after every
+start and for every new claim. The warmer parses the most recent claims when the service starts, and then follows
+the store's change log (as the indexes do) to parse every claim added, by this process or any other.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import TYPE_CHECKING, Sequence
+
+from .framing import StatementFrame, claim_input
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+log = logging.getLogger(__name__)
+
+BATCH = 256  # claim rows read from the store and parsed at a time
+NICE = 10  # the thread's scheduling priority: it parses when the request threads leave a core free
+RETRY_S = 5.0  # after a failed look or parse (the store unreachable)
+
+
+class StanceWarmer:
+    """Feeds stored claims to the stance model's ``warm`` (when it has one) on one daemon thread.
+
+    ``start`` queues the ``limit`` most recent claims; ``follow`` (after the store changed) queues the claims added
+    since the last look. At most ``limit`` claims wait; the oldest are dropped first, as the model keeps only the
+    most recent parses anyway.
+    """
+
+    def __init__(self, model: object, store: Store, limit: int) -> None:
+        self._warm = getattr(model, "warm", None)
+        self._store = store
+        self.limit = max(0, limit)
+        self._waiting: list[int] = []
+        self._generation: int | None = None  # the change log's position followed so far
+        self._changed = False
+        self._stopped = False
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._idle = threading.Event()
+        self._idle.set()
+        self._thread: threading.Thread | None = None
+        self.parsed = 0  # claims parsed so far
+
+    @property
+    def enabled(self) -> bool:
+        return self._warm is not None and self.limit > 0
+
+    def start(self) -> None:
+        """Parse the most recent claims, then follow the change log."""
+        if not self.enabled:
+            return
+        with self._lock:
+            self._changed = True  # the first look queues the recent claims and takes the log's position
+            self._idle.clear()
+            self._thread = threading.Thread(target=self._run, name="stance-warmer", daemon=True)
+            self._thread.start()
+
+    def follow(self) -> None:
+        """The store changed: parse the claims added since the last look."""
+        if self._thread is None:
+            return
+        with self._lock:
+            self._changed = True
+            self._idle.clear()
+            self._wake.notify()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until every claim seen so far is parsed; False if some still wait after ``timeout``."""
+        return self._idle.wait(timeout)
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop after the batch being parsed."""
+        thread = self._thread
+        with self._lock:
+            self._stopped = True
+            self._wake.notify()
+        if thread is not None:
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        try:  # below the request threads where the system allows (Linux: a thread's own nice value)
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
+        except (AttributeError, OSError):
+            pass
+        try:
+            while True:
+                with self._lock:
+                    while not self._changed and not self._waiting and not self._stopped:
+                        self._idle.set()
+                        self._wake.wait()
+                    if self._stopped:
+                        return
+                    changed, self._changed = self._changed, False
+                    ids, self._waiting = self._waiting[-BATCH:], self._waiting[:-BATCH]
+                try:
+                    if changed:
+                        self._look()
+                    self._parse(ids)
+                except Exception:  # the store is away (a check parses what it needs itself): look again later
+                    log.warning("stance warm-up: retrying in %.0f s", RETRY_S, exc_info=True)
+                    self._store.close()
+                    with self._lock:
+                        self._changed = self._changed or changed
+                        self._wake.wait(RETRY_S)
+        finally:
+            self._idle.set()
+            self._store.close()  # this thread's connection
+
+    def _look(self) -> None:
+        """Queue the claims added since the last look (the most recent ``limit`` at the first)."""
+        if self._generation is None:
+            self._generation = self._store.generation()
+            added = self._store.recent_claim_ids(self.limit)[::-1]
+        else:
+            changes = self._store.changes_since(self._generation)
+            if not changes:
+                return
+            self._generation = changes[-1][0]
+            deleted = {claim_id for _, claim_id, op in changes if op == "delete"}
+            added = [claim_id for _, claim_id, op in changes if op == "add" and claim_id not in deleted]
+        with self._lock:
+            self._waiting = (self._waiting + added)[-self.limit:]  # newest last: parsed first
+
+    def _parse(self, ids: Sequence[int]) -> None:
+        if not ids:
+            return
+        rows = self._store.claims_by_ids(ids)
+        frame = StatementFrame("")  # as a plain statement judges them (not a reference, not a denial)
+        self.parsed += self._warm([claim_input(rows[i], 1.0, None, frame) for i in ids if i in rows])
