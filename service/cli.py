@@ -18,9 +18,10 @@ STANCE_MARKS = {"supports": "+", "refutes": "-", "neutral": "~"}
 
 
 def _engine(config: Config, **options: object):  # noqa: ANN202 - imported lazily: torch takes seconds to load
+    """The engine of a one-shot command (not of a server): it parses for the stance model only what it checks."""
     from .engine import FactCheckEngine
 
-    return FactCheckEngine(config, **options)
+    return FactCheckEngine(config.with_overrides(stance_warm_claims=0), **options)
 
 
 def prepare_metrics_dir() -> tuple[Path, bool]:
@@ -43,6 +44,7 @@ def _save_index_on_worker_exit(server: Any, worker: Any) -> None:
     app = getattr(worker, "wsgi", None)
     engine = app.extensions.get("factcheck") if app is not None and hasattr(app, "extensions") else None
     if engine is not None:
+        engine.stance_warmer.close()  # no parse running when the interpreter shuts down
         try:
             engine.sync_index()
             engine.save_index()

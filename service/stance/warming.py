@@ -19,17 +19,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-BATCH = 256  # claim rows read from the store and parsed at a time
+BATCH = 64  # claim rows read from the store and parsed at a time (about 0.3 s)
 NICE = 10  # the thread's scheduling priority: it parses when the request threads leave a core free
-RETRY_S = 5.0  # after a failed look or parse (the store unreachable)
 
 
 class StanceWarmer:
-    """Feeds stored claims to the stance model's ``warm`` (when it has one) on one daemon thread.
+    """Feeds stored claims to the stance model's ``warm`` (when it has one) on a thread that runs while there is
+    work.
 
     ``start`` queues the ``limit`` most recent claims; ``follow`` (after the store changed) queues the claims added
     since the last look. At most ``limit`` claims wait; the oldest are dropped first, as the model keeps only the
-    most recent parses anyway.
+    most recent parses anyway. The thread is not a daemon: it stops after its batch once the main thread has ended,
+    so that the interpreter never shuts down under a parse (spaCy's BLIS aborts the process then).
     """
 
     def __init__(self, model: object, store: Store, limit: int) -> None:
@@ -37,11 +38,10 @@ class StanceWarmer:
         self._store = store
         self.limit = max(0, limit)
         self._waiting: list[int] = []
-        self._generation: int | None = None  # the change log's position followed so far
+        self._generation: int | None = None  # the change log's position followed so far; None: not looked yet
         self._changed = False
         self._stopped = False
         self._lock = threading.Lock()
-        self._wake = threading.Condition(self._lock)
         self._idle = threading.Event()
         self._idle.set()
         self._thread: threading.Thread | None = None
@@ -53,33 +53,30 @@ class StanceWarmer:
 
     def start(self) -> None:
         """Parse the most recent claims, then follow the change log."""
-        if not self.enabled:
-            return
-        with self._lock:
-            self._changed = True  # the first look queues the recent claims and takes the log's position
-            self._idle.clear()
-            self._thread = threading.Thread(target=self._run, name="stance-warmer", daemon=True)
-            self._thread.start()
+        self.follow()
 
     def follow(self) -> None:
         """The store changed: parse the claims added since the last look."""
-        if self._thread is None:
+        if not self.enabled:
             return
         with self._lock:
+            if self._stopped:
+                return
             self._changed = True
             self._idle.clear()
-            self._wake.notify()
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="stance-warmer")
+                self._thread.start()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait until every claim seen so far is parsed; False if some still wait after ``timeout``."""
         return self._idle.wait(timeout)
 
-    def close(self, timeout: float = 10.0) -> None:
+    def close(self, timeout: float = 30.0) -> None:
         """Stop after the batch being parsed."""
-        thread = self._thread
         with self._lock:
             self._stopped = True
-            self._wake.notify()
+            thread = self._thread
         if thread is not None:
             thread.join(timeout)
 
@@ -91,40 +88,41 @@ class StanceWarmer:
         try:
             while True:
                 with self._lock:
-                    while not self._changed and not self._waiting and not self._stopped:
-                        self._idle.set()
-                        self._wake.wait()
-                    if self._stopped:
-                        return
                     changed, self._changed = self._changed, False
                     ids, self._waiting = self._waiting[-BATCH:], self._waiting[:-BATCH]
+                    if self._stopped or not threading.main_thread().is_alive() or not (changed or ids):
+                        self._thread = None
+                        self._idle.set()
+                        return
                 try:
                     if changed:
                         self._look()
                     self._parse(ids)
-                except Exception:  # the store is away (a check parses what it needs itself): look again later
-                    log.warning("stance warm-up: retrying in %.0f s", RETRY_S, exc_info=True)
-                    self._store.close()
+                except Exception:  # the store is away: the next change looks again; a check parses what it needs
+                    log.warning("stance warm-up stopped until the next change", exc_info=True)
                     with self._lock:
+                        self._waiting = ids + self._waiting
                         self._changed = self._changed or changed
-                        self._wake.wait(RETRY_S)
+                        self._thread = None
+                        self._idle.set()
+                    return
         finally:
-            self._idle.set()
             self._store.close()  # this thread's connection
 
     def _look(self) -> None:
         """Queue the claims added since the last look (the most recent ``limit`` at the first)."""
         if self._generation is None:
-            self._generation = self._store.generation()
+            generation = self._store.generation()
             added = self._store.recent_claim_ids(self.limit)[::-1]
         else:
             changes = self._store.changes_since(self._generation)
             if not changes:
                 return
-            self._generation = changes[-1][0]
+            generation = changes[-1][0]
             deleted = {claim_id for _, claim_id, op in changes if op == "delete"}
             added = [claim_id for _, claim_id, op in changes if op == "add" and claim_id not in deleted]
         with self._lock:
+            self._generation = generation
             self._waiting = (self._waiting + added)[-self.limit:]  # newest last: parsed first
 
     def _parse(self, ids: Sequence[int]) -> None:
