@@ -69,7 +69,8 @@ class StanceWarmer:
                 self._thread.start()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Wait until every claim seen so far is parsed; False if some still wait after ``timeout``."""
+        """Wait until the thread has parsed every claim seen so far, or has stopped (closed, the store away: the
+        next change resumes it); False if it is still at work after ``timeout``."""
         return self._idle.wait(timeout)
 
     def close(self, timeout: float = 30.0) -> None:
