@@ -21,6 +21,7 @@ measures bulk ingestion.
 from __future__ import annotations
 
 import argparse
+import copy
 import csv
 import http.client
 import json
@@ -51,6 +52,7 @@ from service.index import make_index  # noqa: E402
 from service.ingest import ingest_paths  # noqa: E402
 from service.retrieval import Retriever  # noqa: E402
 from service.stance import Stance, load_stance_model  # noqa: E402
+from service.stance.facts import FactReader  # noqa: E402
 
 csv.field_size_limit(10**8)
 
@@ -277,7 +279,8 @@ def main() -> None:
                                       engine.embedder)
         cold = None
         if getattr(engine.stance_model, "facts", None) is not None:
-            cold = load_stance_model(config, engine.embedder)  # its own parses: none of the claims' to start
+            cold = copy.copy(engine.stance_model)  # the same model with parses of its own: no claim's to start
+            cold.facts = FactReader()
             for variant in (sequential, other):  # the claims' parses made at ingestion, as the service has them
                 if getattr(variant, "facts", None) is not None:
                     variant.facts = engine.stance_model.facts

@@ -128,9 +128,9 @@ class FactCheckEngine:
         self._scoring_thread: threading.Thread | None = None
         self.retriever = Retriever(config, self.store, self.embedder)  # lexical index: built at the first sync
         self.index_keeper = IndexKeeper(config, self.store, self.embedder, allow_model_change)
-        self.sync_index()  # the lexical index is built now, not by the first request
         self.stance_warmer = StanceWarmer(self.stance_model, self.store,
                                           config.stance_warm_claims if config.stance_fact_checks else 0)
+        self.sync_index()  # the lexical index is built now, not by the first request
         self.stance_warmer.start()  # recent claims parsed for the stance model's fact checks, then new ones
         self._start_scoring_unscored_claims()  # claims stored before the check_worthiness column existed
 
@@ -166,7 +166,7 @@ class FactCheckEngine:
         """Apply store changes the indexes have not seen yet (from this or any other process)."""
         self.retriever.sync()  # the lexical index follows the same change log
         applied = self.index_keeper.apply_changes()
-        if applied and "stance_warmer" in self.__dict__:
+        if applied:
             self.stance_warmer.follow()  # and so does the stance model's parse of new claims
         return applied
 
