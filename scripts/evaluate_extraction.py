@@ -1,10 +1,13 @@
 """Score extraction against the hand-annotated seeds (tests/gold/seed_claims.json) and the extra test articles
-(tests/gold/extra_claims.json over tests/data/articles/).
+(tests/gold/extra_claims.json over tests/data/articles/), and the speakers of single sentences of news prose
+(tests/gold/speaker_sentences.json, written blind to the rules; its held_out half is scored, never looked at).
 
     python scripts/evaluate_extraction.py [--extractor spacy|rules|both] [--errors]
 
 Prints, per gold set, claim recall and precision, speaker, voice, date and responds_to accuracy, boilerplate
-claims and ms per article (the matching rules are in service/extraction/evaluation.py).
+claims and ms per article (the matching rules are in service/extraction/evaluation.py); for the sentences, per
+half, the share whose speaker is the gold one (or none where none is expected) and, of those, the share told
+rightly as a person or a body.
 """
 from __future__ import annotations
 
@@ -17,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from service.extraction import load_extractor  # noqa: E402
-from service.extraction.evaluation import evaluate, format_figures, load_gold  # noqa: E402
+from service.extraction.evaluation import (  # noqa: E402
+    evaluate, evaluate_speakers, format_figures, load_gold, load_speaker_cases)
 
 
 def main() -> None:
@@ -27,7 +31,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=Path, default=ROOT / "seeds")
     parser.add_argument("--extra-gold", type=Path, default=ROOT / "tests" / "gold" / "extra_claims.json")
     parser.add_argument("--extra-articles", type=Path, default=ROOT / "tests" / "data" / "articles")
-    parser.add_argument("--errors", action="store_true", help="list every missed, extra or wrong claim")
+    parser.add_argument("--speaker-sentences", type=Path, default=ROOT / "tests" / "gold" / "speaker_sentences.json")
+    parser.add_argument("--errors", action="store_true",
+                        help="list every missed, extra or wrong claim, and the validation half's wrong speakers")
     args = parser.parse_args()
     gold_sets = [("seeds", load_gold(args.gold), args.seeds)]
     if args.extra_gold.exists():
@@ -45,6 +51,13 @@ def main() -> None:
             if args.errors:
                 for line in report.errors():
                     print("   ", line)
+        if args.speaker_sentences.exists():
+            for half, score in evaluate_speakers(extractor, load_speaker_cases(args.speaker_sentences)).items():
+                print(f"{extractor.name} on single sentences, {half}: speaker right {score.right}/{score.cases} "
+                      f"({score.right / score.cases:.3f}); person or body right {score.kind_right}/{score.kind_cases}")
+                if args.errors and half == "validation":
+                    for line in score.misses:
+                        print("   ", line)
 
 
 if __name__ == "__main__":

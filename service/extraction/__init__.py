@@ -20,6 +20,7 @@ from .attribution import (
     Attributor,
     QuoteRegion,
     Speaker,
+    continue_quotations,
     find_quote_regions,
     has_unclosed_quote,
     organisation_of,
@@ -151,6 +152,7 @@ class RuleExtractor:
                 regions.insert(0, QuoteRegion(1, len(text), continued))
             for region in regions:
                 region.attribution = region.attribution or attributor.attribute_quote(text, region)
+            continue_quotations(text, regions)
             paragraph_drafts: list[Draft] = []
             for sentence in split_sentences(text):
                 if self._attribution_only(attributor, sentence.text, paragraph_drafts or drafts[-1:]):

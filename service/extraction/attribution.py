@@ -30,6 +30,36 @@ ROLE_NOUNS = {
     "minister", "spokesperson", "spokesman", "spokeswoman", "adviser", "advisor", "president", "secretary",
     "ambassador", "chief", "head", "official", "officer", "director", "commander", "envoy", "leader", "governor",
     "mayor", "senator", "general", "premier", "chancellor", "diplomat", "counterpart", "analyst", "expert",
+    # the titles of news prose beyond diplomacy: lawmakers, executives, courts, science, sport, civil society
+    "lawmaker", "legislator", "congressman", "congresswoman", "representative", "deputy", "mp", "mep",
+    "councillor", "councilor", "councilman", "councilwoman", "commissioner", "ombudsman", "ombudsperson",
+    "executive", "ceo", "cfo", "chairman", "chairwoman", "chairperson", "chair", "founder", "owner", "manager",
+    "prosecutor", "attorney", "lawyer", "judge", "investigator", "inspector", "auditor", "detective", "sheriff",
+    "professor", "researcher", "scientist", "economist", "epidemiologist", "virologist", "physician", "doctor",
+    "surgeon", "nurse", "teacher", "historian", "strategist", "negotiator", "mediator", "campaigner", "activist",
+    "candidate", "correspondent", "reporter", "journalist", "editor", "coach", "captain", "striker", "player",
+    "colonel", "lieutenant", "sergeant", "admiral", "marshal", "superintendent",
+}
+# Words that say a name belongs to a body, not a person: "Consumer group Fair Skies", "the investigative
+# newspaper Ziarul Nord", "chipmaker Solara", "a spokesperson for the Chinese embassy in Astana".
+ORG_DESCRIPTORS = {
+    "group", "newspaper", "daily", "weekly", "magazine", "tabloid", "broadcaster", "channel", "network", "outlet",
+    "website", "agency", "company", "firm", "carrier", "airline", "retailer", "lender", "bank", "insurer", "operator",
+    "regulator", "watchdog", "charity", "organisation", "organization", "ngo", "union", "party", "movement",
+    "coalition", "alliance", "association", "federation", "club", "team", "university", "institute", "court",
+    "commission", "authority", "council", "board", "body", "platform", "startup", "giant", "producer",
+    "manufacturer", "developer", "supplier", "utility", "embassy", "consulate", "ministry", "department",
+    "government", "administration", "office", "police", "army", "military", "hospital", "school", "foundation",
+    "fund", "trust", "exchange", "tribunal", "parliament", "assembly", "senate", "congress", "cabinet", "think-tank",
+}
+# People spoken of as a group: "Residents of the Vake district", "Local farmers", "Police in Lagos".
+GROUP_NOUNS = {
+    "residents", "witnesses", "villagers", "protesters", "demonstrators", "farmers", "workers", "employees",
+    "teachers", "nurses", "doctors", "parents", "students", "activists", "survivors", "families", "relatives",
+    "neighbours", "neighbors", "shopkeepers", "fishermen", "voters", "passengers", "fans", "locals", "police",
+    "firefighters", "rescuers", "medics", "miners", "drivers", "traders", "investors", "scientists", "researchers",
+    "prosecutors", "investigators", "analysts", "economists", "experts", "exporters", "importers", "lawmakers",
+    "diplomats", "campaigners", "unions", "airlines", "banks", "companies", "manufacturers", "retailers",
 }
 ORG_WORDS = {
     "post", "times", "agency", "ministry", "department", "news", "government", "office", "corps", "union",
@@ -62,6 +92,16 @@ DEMONYMS = {
 }
 GOVERNMENT_WORDS = {"government", "administration", "officials", "authorities", "leadership", "side"}
 GROUP_PREFIX = re.compile(r"^(?:the\s+)?(?:representatives|officials|members|spokespeople|sources)\s+(?:of|from)\s+", re.I)
+GROUP_OF_PEOPLE = re.compile(
+    r"^(?:(?:local|some|many|several|angry|other|two|three|four|five|dozens of|hundreds of)\s+)?"
+    r"(?:[A-Z][a-z]+\s+)?(?P<noun>[A-Za-z]+)(?:\s+(?:of|in|at|from|near|across)\s+[\w\s’'.-]{1,60})?$", re.I)
+# "a spokesperson for the Chinese embassy in Astana": the body speaks.
+SPOKESPERSON_FOR = re.compile(
+    r"^(?:an?|the|one)\s+(?:[\w-]+\s+){0,2}?(?:spokes(?:person|man|woman)|representative|official|source)\s+"
+    r"(?:for|of|at|from)\s+(?P<body>[\w\s’'.-]{2,80})$", re.I)
+NOT_IN_A_NAME = {"the", "a", "an", "whether", "would", "will", "that", "which", "who", "if", "and", "or", "to", "of",
+                 "in", "on", "at", "for", "by", "with", "was", "were", "is", "are", "has", "have", "had", "asked"}
+HONORIFICS = {"dr", "mr", "mrs", "ms", "prof", "sir", "dame", "rev"}
 # Role words that say the same thing in other words.
 ROLE_SYNONYMS = [
     (re.compile(r"\bhead of (?:the )?(\w+\s+)?diplomacy\b", re.I), r"\1foreign minister"),
@@ -75,9 +115,11 @@ ROLE_STOPWORDS = {"the", "of", "and", "a", "an", "his", "her", "its", "their", "
 NAME_TOKEN = r"[A-Z][\w’'.-]*"
 # A name word with its space, atomic: a run of capitals is one word, never split every way (linear matching).
 NAME_WORD = rf"(?>{NAME_TOKEN}\s?)"
+# "Andrei Popescu, the mayor of Cluj-Napoca, said": a name with its role between commas.
+APPOSITION = re.compile(rf"^(?P<name>{NAME_WORD}{{1,4}}),\s+(?P<role>(?:the|a|an)\s+[^,]{{2,80}}),\s*$")
 LEADING_ADVERBIAL = re.compile(
     r"^(?:(?:In|On|At|By|During|Earlier|Later|Subsequently|Meanwhile|However|But|And|Also|Only|In turn|"
-    r"In response[^,]*+|Last \w+|This \w+)[^,]{0,60},\s*)+"
+    r"In response[^,]*+|Last \w+|This \w+)\b[^,]{0,60},\s*)+"
 )
 TRAILING_FILLER = re.compile(
     r"(\s+(on \w+(day)?|today|yesterday|again|also|has|have|had|was|were|is|repeatedly|long|earlier|later|"
@@ -238,6 +280,13 @@ class ArticleSpeakers:
                 best, best_score = speaker, score
         return best
 
+    def by_description(self, noun: str) -> Speaker | None:
+        """'the authority', 'the ministry': the latest body whose name or descriptor has that word."""
+        for speaker in reversed(list(self.by_name.values())):
+            if not speaker.is_person and noun in re.findall(r"[\w-]+", f"{speaker.name} {speaker.role or ''}".lower()):
+                return speaker
+        return None
+
     def note(self, speaker: Speaker | None) -> None:
         if speaker and speaker.is_person and not speaker.placeholder:
             self.last_person = speaker
@@ -249,9 +298,44 @@ def _compact(name: str) -> str:
 
 def _looks_like_person(name: str) -> bool:
     words = [w.strip(".,’'").lower() for w in name.split()]
-    if not words or words[0] == "the" or any(w in ORG_WORDS for w in words):
+    if not words or words[0] == "the" or any(w in ORG_WORDS or _org_descriptor(w) for w in words):
         return False
     return not all(w in PLACES for w in words)
+
+
+def _org_descriptor(word: str) -> bool:
+    word = word.lower().strip(",.;:")
+    return word in ORG_DESCRIPTORS or (word.endswith("maker") and len(word) > 5)
+
+
+def described_body(phrase: str) -> tuple[str, str] | None:
+    """(name, descriptor) of a body introduced by what it is: "Consumer group Fair Skies" -> ("Fair Skies",
+    "Consumer group"); "the investigative newspaper Ziarul Nord" -> ("Ziarul Nord", "investigative newspaper")."""
+    tokens = re.sub(r"^(?:the|a|an)\s+", "", phrase.strip(), flags=re.I).split()
+    for i in range(len(tokens) - 2, -1, -1):
+        if _org_descriptor(tokens[i]) and (i == 0 or tokens[i].islower()):
+            name = tokens[i + 1:]
+            if 1 <= len(name) <= 5 and all(re.fullmatch(NAME_TOKEN, t) for t in name):
+                return " ".join(name), " ".join(tokens[:i + 1])
+            return None
+    return None
+
+
+def named_body(phrase: str) -> str | None:
+    """A body named by a phrase that says what it is, with a proper name in it: "the Chinese embassy in Astana"
+    -> "Chinese embassy in Astana"."""
+    text = re.sub(r"^(?:the|a|an)\s+", "", phrase.strip(" ,.;:"), flags=re.I)
+    words = text.split()
+    head = next((i for i, w in enumerate(words) if w.islower() and _org_descriptor(w)), None)
+    if head is None or not 1 <= len(words) <= 8:
+        return None
+    before, after = words[:head], words[head + 1:]
+    if len(before) > 3 or any(w.lower() in NOT_IN_A_NAME for w in before):
+        return None
+    if after and not (after[0] in {"in", "of", "at", "for", "on"} and 1 <= len(after) <= 5
+                      and all(re.fullmatch(NAME_TOKEN, w) or w == "the" for w in after[1:])):
+        return None
+    return text if any(re.fullmatch(NAME_TOKEN, w) for w in before + after) else None
 
 
 def parse_role_and_name(phrase: str) -> tuple[str | None, str | None]:
@@ -277,6 +361,8 @@ def parse_role_and_name(phrase: str) -> tuple[str | None, str | None]:
         if not role_tokens:
             return None, None
         name_tokens = []
+    while len(name_tokens) > 1 and name_tokens[0].lower().rstrip(".") in HONORIFICS:  # "Dr. Lena Vogt"
+        role_tokens.append(name_tokens.pop(0))
     role = " ".join(role_tokens) or None
     name = " ".join(name_tokens) or None
     if role:
@@ -335,6 +421,24 @@ def find_quote_regions(paragraph: str) -> list[QuoteRegion]:
             if len(paragraph[start:end].split()) >= 4:
                 regions.append(QuoteRegion(start, end))
     return sorted(regions, key=lambda r: r.start)
+
+
+# What may stand between two quotations of one speaker: the first one's attribution and nothing else
+# ("“A,” ministry spokesman Arman Seitkali said. “B.”"): no sentence of its own, a few words.
+BETWEEN_QUOTATIONS_WORDS = 16
+
+
+def continue_quotations(paragraph: str, regions: list[QuoteRegion]) -> None:
+    """A quotation with no speaker of its own that follows an attributed one in the same paragraph, with only
+    that attribution between them, is the same speaker's: "“A,” X said. “B.”" -> B is X's."""
+    for previous, region in zip(regions, regions[1:]):
+        if region.attribution and region.attribution.speaker:
+            continue
+        if not (previous.attribution and previous.attribution.speaker):
+            continue
+        between = paragraph[previous.end:region.start].strip(" \t,.;:“”\"‘’")
+        if len(between.split()) <= BETWEEN_QUOTATIONS_WORDS and not re.search(r"[.!?;]", between):
+            region.attribution = previous.attribution
 
 
 def voice_of(verb: str | None, sentence: str) -> str:
@@ -419,19 +523,41 @@ class Attributor:
                     return known
                 role = re.sub(r"^(the|this|that)\s+", "", phrase, flags=re.I)
                 return Speaker(name=role, role=role, is_person=True, placeholder=True)
+        spokesperson = SPOKESPERSON_FOR.match(phrase)
+        if spokesperson:
+            body = spokesperson.group("body")
+            return self.speaker_from_phrase(body, is_person=False) or self._body(named_body(body), None)
+        the_noun = re.fullmatch(r"the\s+([a-z-]+)", lowered)
+        if the_noun and _org_descriptor(the_noun.group(1)):
+            return self.speakers.by_description(the_noun.group(1))
         if lowered.startswith(("the ", "a ", "an ")) and not re.search(rf"\s{NAME_TOKEN}", phrase):
             return None
+        group = GROUP_OF_PEOPLE.fullmatch(phrase)
+        if group and group.group("noun").lower() in GROUP_NOUNS:
+            return self._body(phrase, None)
+        if not _has_role_noun(lowered):
+            described = described_body(phrase)
+            if described:
+                return self._body(*described)
         demonym_body = re.fullmatch(r"(?:[Tt]he\s+)?([A-Z]\w+)\s+((?:[a-z]+\s+){0,2}[a-z]+)", phrase)
         if demonym_body and demonym_body.group(1).lower() in DEMONYMS and demonym_body.group(2).split()[-1] in ORG_WORDS:
             return self.speakers.resolve(f"{demonym_body.group(1)} {demonym_body.group(2)}", None, is_person=False)
         role, name = parse_role_and_name(phrase)
         if not name:
-            return None
+            return self._body(named_body(phrase), None)  # "Brazil's central bank"
         if len(name.split()) > 5:
             return None
         speaker = self.speakers.resolve(name, role, is_person)
         if speaker.role and not speaker.organisation:
             speaker.organisation = organisation_of(speaker.role)
+        return speaker
+
+    def _body(self, name: str | None, descriptor: str | None) -> Speaker | None:
+        """A body (or a group of people) speaking, with what it is as its role."""
+        if not name:
+            return None
+        speaker = self.speakers.resolve(name, descriptor, is_person=False)
+        speaker.is_person = False
         return speaker
 
     def speakers_from_phrase(self, phrase: str) -> list[Speaker]:
@@ -520,6 +646,9 @@ class Attributor:
             if before:
                 trailing = len(rest.split()) <= 4 and "," in before
                 subject = before.rsplit(",", 1)[-1] if trailing else before.split(",", 1)[0]
+                apposition = APPOSITION.match(before)
+                if not trailing and apposition and _has_role_noun(apposition.group("role")):
+                    subject = f"{apposition.group('role')}, {apposition.group('name')}"  # parsed as role, name
                 listed = re.match(r"^(.+?)\s+(?:have|has|had|are|is|were|was|will|would)\b", before)
                 if not trailing and listed and split_coordination(listed.group(1)):
                     subject = listed.group(1)
@@ -533,6 +662,11 @@ class Attributor:
             speaker = self.speaker_from_phrase(according.group(1))
             if speaker:
                 return Attribution(speaker, "according to", "asserts")
+        refusal = REFUSES_TO_CONFIRM.search(body)
+        if refusal and refusal.start() > 0:  # "A spokesperson for the Chinese embassy declined to comment"
+            speaker = self.speaker_from_phrase(body[:refusal.start()])
+            if speaker:
+                return Attribution(speaker, None, voice_of(None, sentence))
         hearsay = re.search(r"\breports (?:have|had) (suggested|said|claimed)\b", sentence)
         if hearsay:
             return Attribution(None, hearsay.group(1), "reports")

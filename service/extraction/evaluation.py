@@ -185,3 +185,46 @@ def format_figures(name: str, figures: dict[str, Any]) -> str:
     head = (f"extractor {name}: {figures['matched']} of {figures['gold_claims']} gold claims matched, "
             f"{figures['extracted_claims']} extracted")
     return head + "\n" + "\n".join(f"  {k:36s} {figures[k]}" for k in keys)
+
+
+# --- speakers of single sentences (tests/gold/speaker_sentences.json) -------------------------
+def _speaker_name(name: str | None) -> str | None:
+    """A speaker name as compared: case-folded, without a leading article or honorific."""
+    if not name:
+        return None
+    name = re.sub(r"^(?:the|dr\.?|mr\.?|mrs\.?|ms\.?|prof\.?)\s+", "", name.strip().casefold())
+    return " ".join(name.replace("’", "'").split())
+
+
+@dataclass
+class SpeakerScore:
+    """Per split: sentences, right speakers (name, or none where none is expected), right person/body kind."""
+
+    cases: int = 0
+    right: int = 0
+    kind_right: int = 0
+    kind_cases: int = 0
+    misses: list[str] = field(default_factory=list)
+
+
+def evaluate_speakers(extractor: Extractor, cases: list[dict]) -> dict[str, SpeakerScore]:
+    """Each sentence extracted alone; its first claim's first speaker against the gold speaker (or none)."""
+    scores: dict[str, SpeakerScore] = {}
+    for case in cases:
+        score = scores.setdefault(case.get("split", "validation"), SpeakerScore())
+        claims = extractor.extract(case["text"]).claims
+        speaker = claims[0].speakers[0] if claims and claims[0].speakers else None
+        found = speaker.name if speaker else None
+        score.cases += 1
+        if _speaker_name(found) == _speaker_name(case["speaker"]):
+            score.right += 1
+            if speaker is not None and case.get("is_person") is not None:
+                score.kind_cases += 1
+                score.kind_right += speaker.is_person == case["is_person"]
+        else:
+            score.misses.append(f"{found!r} != {case['speaker']!r}: {case['text'][:80]!r}")
+    return scores
+
+
+def load_speaker_cases(path: Path) -> list[dict]:
+    return json.loads(path.read_text(encoding="utf-8"))["cases"]

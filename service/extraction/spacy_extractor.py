@@ -27,6 +27,7 @@ from .attribution import (
     Attribution,
     Attributor,
     _has_role_noun,
+    _org_descriptor,
     canonical_body,
     voice_of,
 )
@@ -169,8 +170,9 @@ class SpacyExtractor(RuleExtractor):
         typed: dict[int, Any] = {}
         for draft in drafts:
             for speaker in draft.speakers:
-                if (speaker.role and _has_role_noun(speaker.role)) or canonical_body(speaker.name):
-                    continue  # a person with a title ("Foreign Minister ..."), or a country
+                if (speaker.role and (_has_role_noun(speaker.role) or _org_descriptor(speaker.role.split()[-1]))) \
+                        or canonical_body(speaker.name):
+                    continue  # a person with a title ("Foreign Minister ..."), a described body, or a country
                 typed[id(speaker)] = speaker
                 names = {speaker.name, *speaker.aliases}
                 offset = self._local.text.find(draft.context)
