@@ -43,10 +43,13 @@ def http_error_response(error: HTTPException) -> tuple[Response, int]:
     details = data.get("errors") or data.get("messages")
     message = data.get("message") or error.description or error.name
     code = data.get("code")
+    where = "request body"
     if isinstance(details, dict) and set(details) == {"json"}:
         details = details["json"]  # webargs nests body errors under their location
+    elif isinstance(details, dict) and set(details) == {"query"}:
+        where = "query string"
     if status == 422 and "message" not in data:
-        message = "the request body did not validate; see details"
+        message = f"the {where} did not validate; see details"
     if status == 400 and details == ["Invalid JSON body."]:
         code, message, details = "malformed_json", "the request body is not valid JSON", None
     if status == 500:

@@ -83,7 +83,7 @@ class CheckFiltersSchema(Schema):
 class CheckRequestSchema(Schema):
     statement = Text("max_statement_chars", required=True,
                      metadata={"description": "The statement to check (not only whitespace)."})
-    k = fields.Int(validate=validate.Range(1, 50), metadata={"description": "How many matches at most (1..50, default 5)."})
+    k = fields.Int(strict=True, validate=validate.Range(1, 50), metadata={"description": "How many matches at most (1..50, default 5)."})
     min_similarity = fields.Float(validate=validate.Range(0.0, 1.0), allow_nan=False,
                                   metadata={"description": "Cosine similarity below which a claim is not a match."})
     min_check_worthiness = fields.Float(
@@ -189,7 +189,7 @@ class CheckResponseSchema(Schema):
 class TextCheckRequestSchema(Schema):
     text = Text("max_article_chars", required=True,
                 metadata={"description": "A draft, transcript or press release (up to the article limit)."})
-    k = fields.Int(validate=validate.Range(1, 10), metadata={"description": "Matches per claim (1..10, default 5)."})
+    k = fields.Int(strict=True, validate=validate.Range(1, 10), metadata={"description": "Matches per claim (1..10, default 5)."})
     min_check_worthiness = fields.Float(validate=validate.Range(0.0, 1.0), allow_nan=False, metadata={
         "description": "Claims scoring below this are left out (0..1; default: the model's decision threshold)."})
 

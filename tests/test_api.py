@@ -67,6 +67,8 @@ def test_check_k_threshold_and_filters(seeded_client):
         ({"statement": "ok", "k": 0}, "k"),
         ({"statement": "ok", "k": 51}, "k"),
         ({"statement": "ok", "k": "five"}, "k"),
+        ({"statement": "ok", "k": 2.5}, "k"),  # not silently truncated to 2
+        ({"statement": "ok", "k": "5"}, "k"),
         ({"statement": "ok", "min_similarity": 1.5}, "min_similarity"),
         ({"statement": "ok", "filters": {"published_after": "yesterday"}}, "filters"),
         ({"statement": "ok", "sources": 0}, "sources"),
@@ -77,6 +79,13 @@ def test_check_k_threshold_and_filters(seeded_client):
 def test_check_validation_errors_are_422_with_field_messages(client, body, field):
     error = assert_error(client.post("/v1/check", json=body), 422, "validation_error")
     assert field in error["details"]
+
+
+def test_an_error_names_where_the_bad_value_was(client):
+    body = assert_error(client.post("/v1/check", json={"statement": "ok", "k": 0}), 422, "validation_error")
+    query = assert_error(client.get("/v1/claims?limit=-1"), 422, "validation_error")
+    assert body["message"] == "the request body did not validate; see details"
+    assert query["message"] == "the query string did not validate; see details" and "limit" in query["details"]["query"]
 
 
 def test_a_reversed_date_range_is_empty_not_an_error(seeded_client):
