@@ -25,7 +25,7 @@ from typing import Any
 from .config import Config
 from .embeddings import Embedder
 from .index import VectorIndex, choose_kind, make_index, write_snapshot
-from .store import Store
+from .store import Store, net_changes
 
 log = logging.getLogger(__name__)
 
@@ -153,11 +153,10 @@ class IndexKeeper:
             return None
         if not changes:
             return 0
-        added = [claim_id for _, claim_id, op in changes if op == "add"]
-        deleted = {claim_id for _, claim_id, op in changes if op == "delete"}
+        added, deleted = net_changes(changes)
         index.remove(deleted)
         # add replaces a claim already present (all its vectors), so a replayed change is harmless
-        index.add(*self.store.index_vectors_of([i for i in added if i not in deleted], second=index.second_vectors))
+        index.add(*self.store.index_vectors_of(added, second=index.second_vectors))
         index.generation = changes[-1][0]
         return len(changes)
 

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
 
+from .store import net_changes
+
 if TYPE_CHECKING:
     from .config import Config
     from .embeddings import Embedder
@@ -388,8 +390,7 @@ class Retriever:
             changes = self.store.changes_since(self.lexical.generation)
             if not changes:
                 return 0
-            deleted = {claim_id for _, claim_id, op in changes if op == "delete"}
-            added = [claim_id for _, claim_id, op in changes if op == "add" and claim_id not in deleted]
+            added, deleted = net_changes(changes)
             self.lexical.remove(deleted)
             rows = self.store.claims_by_ids(added)
             self.lexical.add((claim_id, self.documents(row["text"], row.get("claim_title"), row.get("resolved_text")))

@@ -986,6 +986,12 @@ class CachedCounts:
         return counts["claims"] + (moved if generation >= counted_at else -moved)
 
 
+def net_changes(changes: Sequence[tuple[int, int, str]]) -> tuple[list[int], set[int]]:
+    """(claims added and still present, claims deleted) by a run of change-log rows (seq, claim id, op)."""
+    deleted = {claim_id for _, claim_id, op in changes if op == "delete"}
+    return [claim_id for _, claim_id, op in changes if op == "add" and claim_id not in deleted], deleted
+
+
 def speaker_clause(names: Sequence[str]) -> tuple[str, list[Any]]:
     """SQL true when claim ``c`` has one of the named speakers (any of their names, spelling variants ignored)
     or, for a fact-check record, such a claimant."""

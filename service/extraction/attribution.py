@@ -524,9 +524,8 @@ class Attributor:
                 role = re.sub(r"^(the|this|that)\s+", "", phrase, flags=re.I)
                 return Speaker(name=role, role=role, is_person=True, placeholder=True)
         spokesperson = SPOKESPERSON_FOR.match(phrase)
-        if spokesperson:
-            body = spokesperson.group("body")
-            return self.speaker_from_phrase(body, is_person=False) or self._body(named_body(body), None)
+        if spokesperson:  # the body's own phrase decides: its name, or what it is ("the Chinese embassy in Astana")
+            return self.speaker_from_phrase(spokesperson.group("body"), is_person=False)
         the_noun = re.fullmatch(r"the\s+([a-z-]+)", lowered)
         if the_noun and _org_descriptor(the_noun.group(1)):
             return self.speakers.by_description(the_noun.group(1))

@@ -12,6 +12,7 @@ import os
 import threading
 from typing import TYPE_CHECKING, Sequence
 
+from ..store import net_changes
 from .framing import StatementFrame, claim_input
 
 if TYPE_CHECKING:
@@ -120,8 +121,7 @@ class StanceWarmer:
             if not changes:
                 return
             generation = changes[-1][0]
-            deleted = {claim_id for _, claim_id, op in changes if op == "delete"}
-            added = [claim_id for _, claim_id, op in changes if op == "add" and claim_id not in deleted]
+            added, _ = net_changes(changes)
         with self._lock:
             self._generation = generation
             self._waiting = (self._waiting + added)[-self.limit:]  # newest last: parsed first
