@@ -13,7 +13,9 @@ a change in machine load falls on all of them alike:
   thread of its own) runs beside one check-worthiness call and the next batch's extraction (the first batch is a
   quarter of the others: nothing runs beside its extraction);
 - the other parts alone, for the breakdown: extraction of the round's articles, and the check-worthiness model
-  over the same claim texts.
+  over the same claim texts;
+- the raw encode again at another encode batch size (``--other-encode-batch``, default 64, the default before
+  2026-12-04), so that the configured size is compared with it in the same run.
 
 Each engine runs the configured stance model, so that the stance model's parses of the new claims (a background
 thread, service/stance/warming.py; FACTCHECK_STANCE_WARM_CLAIMS=0 turns it off) take their share of the CPU as
@@ -69,6 +71,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--batch", type=int, default=32, help="articles per model call in bulk ingestion")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--other-encode-batch", type=int, default=64,
+                        help="also time the raw encode at this encode batch size (texts per model run), against "
+                             "the configured one (FACTCHECK_EMBEDDING_BATCH_SIZE); 0: not")
     args = parser.parse_args()
 
     bodies = load_bodies(args.fnc1, args.articles, args.seed)
@@ -82,6 +87,9 @@ def main() -> None:
 
         def raw_encode(share: list[int]) -> None:
             one.embedder.encode([t for i in share for t in texts[i]])
+
+        def raw_encode_other(share: list[int]) -> None:
+            one.embedder.encode([t for i in share for t in texts[i]], args.other_encode_batch)
 
         def one_by_one(share: list[int]) -> None:
             for i in share:
@@ -100,6 +108,9 @@ def main() -> None:
 
         modes = {"raw encode": raw_encode, "one by one": one_by_one, "bulk": in_bulk,
                  "extraction alone": extraction, "check-worthiness alone": check_worthiness}
+        other_encode = f"raw encode, batch {args.other_encode_batch}"
+        if args.other_encode_batch:
+            modes[other_encode] = raw_encode_other
         wall = dict.fromkeys(modes, 0.0)
         cpu = dict.fromkeys(modes, 0.0)
         warming = {"one by one": (one.stance_warmer, [0.0, 0.0]), "bulk": (bulk.stance_warmer, [0.0, 0.0])}
@@ -131,7 +142,8 @@ def main() -> None:
           f"{one.embedder.name} ({getattr(one.embedder, 'backend', 'torch')}), {config.torch_threads} thread(s) "
           f"per model, extractor {one.extractor.name}")
     print(f"corpus: {len(bodies)} FNC-1 articles -> {claims} claims ({resolved} with a resolved text), "
-          f"{args.rounds} rounds, bulk batch {args.batch}")
+          f"{args.rounds} rounds, bulk batch {args.batch} articles, encode batch {config.embedding_batch_size} "
+          f"texts")
     rate = {name: claims / wall[name] for name in modes}
     for name in modes:
         print(f"{name}: {rate[name]:.1f} claims/s ({wall[name]:.2f} s wall, {cpu[name]:.2f} s CPU)")
@@ -142,6 +154,10 @@ def main() -> None:
         print(f"{name} ingestion / raw encode: {rate[name] / rate['raw encode']:.2f} "
               f"(CPU seconds, raw encode / {name}: {cpu['raw encode'] / cpu[name]:.2f})")
     print(f"bulk / one by one: {rate['bulk'] / rate['one by one']:.2f}x")
+    if other_encode in rate:
+        print(f"raw encode at batch {config.embedding_batch_size} / at batch {args.other_encode_batch}: "
+              f"{rate['raw encode'] / rate[other_encode]:.2f}x; bulk ingestion / raw encode at batch "
+              f"{args.other_encode_batch}: {rate['bulk'] / rate[other_encode]:.2f}")
     for name, (warmer, (after_wall, after_cpu)) in warming.items():
         print(f"{name}: the stance model's parses of the new claims ({warmer.parsed} parsed in the background, "
               f"FACTCHECK_STANCE_WARM_CLAIMS={config.stance_warm_claims}) finished {after_wall:.2f} s after the "

@@ -28,7 +28,8 @@ class Config:
     database_client_timeout_s: float = 0.0
     counts_cache_s: float = 5.0  # /metrics and /readyz read the store's COUNT(*) figures at most this often
     embedding_model: str = "all-MiniLM-L6-v2"  # packaged name or a local model directory
-    embedding_batch_size: int = 64
+    # texts per encode run: 16 pads less than 64 and its activations stay in cache (scripts/bench_ingest.py: 1.2x)
+    embedding_batch_size: int = 16
     torch_threads: int = 1  # intra-op threads per process; 0 keeps torch's default (all cores)
     search_threads: int = 1  # FAISS OpenMP threads per process; 0 keeps FAISS's default (all cores)
     # "fact" (models/claim_stance: fact-level cross-encoder), "trained" (models/stance: FNC-1 topic model with

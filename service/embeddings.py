@@ -57,7 +57,7 @@ class SentenceTransformerEmbedder:
     """sentence-transformers model loaded from a local directory, never from a hub."""
 
     def __init__(
-        self, model: str = "all-MiniLM-L6-v2", batch_size: int = 64, device: str = "cpu", threads: int = 0
+        self, model: str = "all-MiniLM-L6-v2", batch_size: int = 16, device: str = "cpu", threads: int = 0
     ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -100,7 +100,7 @@ class OnnxEmbedder:
 
     def __init__(
         self, model: str = "all-MiniLM-L6-v2", export_dir: Path | str | None = None, quantized: bool = False,
-        batch_size: int = 64, threads: int = 0,
+        batch_size: int = 16, threads: int = 0,
     ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
