@@ -76,14 +76,15 @@ def test_referring_claims_find_what_they_answer_in_the_extra_articles(name, caps
 
 def test_speakers_of_news_prose_beyond_the_seeds(capsys):
     """Titles, bodies, groups and appositions of everyday news prose: the extra articles, and single sentences
-    written blind to the rules (before 2026-12-04: 0.633 on the articles, 0.550 / 0.625 on the two halves)."""
+    written blind to the rules (before 2026-12-04: 0.633 on the articles, 0.550 / 0.625 on the two halves; stop 31:
+    0.967, 1.000 / 0.900; stop 32: 1.000, 1.000 / 0.925)."""
     extractor = load_extractor("spacy")
     articles = evaluate(extractor, load_gold(EXTRA_GOLD_PATH), EXTRA_ARTICLES).figures()
     sentences = evaluate_speakers(extractor, load_speaker_cases(SPEAKER_SENTENCES))
     with capsys.disabled():
         print(f"\nspeakers: extra articles {articles['speaker_accuracy']:.3f}; " + "; ".join(
             f"{half} {score.right}/{score.cases}" for half, score in sentences.items()))
-    assert articles["speaker_accuracy"] >= 0.9
+    assert articles["speaker_accuracy"] >= 0.95
     assert sentences["validation"].right / sentences["validation"].cases >= 0.95
     assert sentences["held_out"].right / sentences["held_out"].cases >= 0.85
     assert sentences["held_out"].kind_right / sentences["held_out"].kind_cases >= 0.8
@@ -105,10 +106,37 @@ def test_speakers_of_news_prose_beyond_the_seeds(capsys):
      "Andrei Popescu", "mayor of Cluj-Napoca", True),
     ("Brazil's central bank dismissed speculation that it would intervene in the market.", "Brazil's central bank",
      None, False),
+    # a name with "of" in it, of a body or of a title (2026-12-04, stop 32)
+    ("The Bank of England said inflation would fall below 3 percent by the spring.", "Bank of England", None, False),
+    ("Secretary of State Antony Blinken said the talks had made no progress.", "Antony Blinken",
+     "Secretary of State", True),
+    ("Minister for Energy Lena Vogt said the plant would close in 2027.", "Lena Vogt", "Minister for Energy", True),
+    # a document speaks for whoever made it
+    ("A United Nations report found that 40 percent of the wells in the region were dry.", "United Nations", None,
+     False),
+    ("A study by the University of Oslo found that the vaccine cut infections by half.", "University of Oslo", None,
+     False),
+    ("According to a report by Amnesty International, 12 journalists were detained in May.",
+     "Amnesty International", None, False),
 ])
 def test_a_speaker_introduced_by_what_they_are(text, speaker, role, is_person):
     claim = load_extractor("spacy").extract(text).claims[0]
     assert (claim.speaker, claim.speaker_role, claim.speaker_is_person) == (speaker, role, is_person)
+
+
+def test_a_document_speaks_for_the_body_named_before_it():
+    """"The bank's report", "the regulator's audit": the body the article named, even by what it does."""
+    claims = load_extractor("spacy").extract(
+        "The World Bank said on Tuesday that growth would slow to 2 percent.\n"
+        "The bank's report also found that public debt had doubled since 2019.\n"
+        "The Financial Conduct Authority said in March that the lender had broken its rules.\n"
+        "The regulator's audit, published after a year-long inquiry, found that 3,000 accounts were frozen.\n"
+        "Officials report that the bridge is closed."
+    ).claims
+    speakers = {c.text[:20]: (c.speaker, c.verb) for c in claims}
+    assert speakers["The bank's report al"] == ("World Bank", "found")
+    assert speakers["The regulator's audi"] == ("Financial Conduct Authority", "found")
+    assert speakers["Officials report tha"] == (None, "report")  # a verb, not a document
 
 
 def test_a_second_quotation_and_a_body_named_again_keep_their_speaker():

@@ -148,6 +148,21 @@ STATEMENTS_BY = re.compile(
 )
 
 
+# What a body publishes and news reports as speaking for it: "The regulator's report ... found", "A United Nations
+# report found", "a study by the University of Oslo found", "According to a report by Amnesty International".
+DOCUMENT_NOUNS = {
+    "report", "study", "survey", "audit", "review", "investigation", "inquiry", "analysis", "assessment", "findings",
+    "poll", "census", "ruling", "judgment", "judgement", "filing", "paper", "memo", "document", "forecast",
+    "estimate", "estimates", "statistics", "figures", "data",
+}
+DOCUMENT_DETERMINERS = {"the", "a", "an", "its", "their", "his", "her", "this", "that", "these"}
+# Bodies spoken of by what they do, not by a word of their name: "the regulator" for a Civil Aviation Authority.
+DESCRIPTION_KINDS = {
+    kind: {"authority", "commission", "agency", "office", "board", "administration", "regulator", "watchdog"}
+    for kind in ("regulator", "watchdog")
+}
+
+
 @dataclass(eq=False)
 class Speaker:
     name: str
@@ -281,10 +296,13 @@ class ArticleSpeakers:
         return best
 
     def by_description(self, noun: str) -> Speaker | None:
-        """'the authority', 'the ministry': the latest body whose name or descriptor has that word."""
-        for speaker in reversed(list(self.by_name.values())):
-            if not speaker.is_person and noun in re.findall(r"[\w-]+", f"{speaker.name} {speaker.role or ''}".lower()):
-                return speaker
+        """'the authority', 'the ministry': the latest body whose name or descriptor has that word; 'the regulator',
+        'the watchdog', when none has: the latest authority, commission, agency, office or board."""
+        for kinds in ({noun}, DESCRIPTION_KINDS.get(noun, set())):  # "the regulator": a named one first
+            for speaker in reversed(list(self.by_name.values())):
+                words = re.findall(r"[\w-]+", f"{speaker.name} {speaker.role or ''}".lower())
+                if not speaker.is_person and kinds & set(words):
+                    return speaker
         return None
 
     def note(self, speaker: Speaker | None) -> None:
@@ -338,6 +356,46 @@ def named_body(phrase: str) -> str | None:
     return text if any(re.fullmatch(NAME_TOKEN, w) for w in before + after) else None
 
 
+def body_named_with_of(phrase: str) -> str | None:
+    """A body whose name says what it is and whose it is: "The Bank of England" -> "Bank of England"; "the
+    Ministry of Defence", "the University of Oslo", "the Department for Education"."""
+    words = re.sub(r"^(?:the|a|an)\s+", "", phrase.strip(" ,.;:"), flags=re.I).split()
+    link = next((i for i, w in enumerate(words) if w in {"of", "for"}), None)
+    if link is None or not 1 <= link <= 4:
+        return None
+    head, tail = words[:link], words[link + 1:]
+    tail_names = tail[1:] if tail[:1] == ["the"] else tail
+    if not (1 <= len(tail_names) <= 4 and all(re.fullmatch(NAME_TOKEN, w) for w in head + tail_names)):
+        return None
+    return " ".join(words) if any(_org_descriptor(w) or w.lower() in ORG_WORDS for w in head) else None
+
+
+def document_author(phrase: str) -> str | None:
+    """Who speaks through a document named as a subject: "The regulator's report" -> "The regulator"; "A United
+    Nations report" -> "United Nations"; "a study by the University of Oslo" -> "the University of Oslo". None when
+    the phrase is not a document, or names none ("a new study")."""
+    words = phrase.split()
+    if not 1 < len(words) <= 16:
+        return None
+    noun = next((i for i, w in enumerate(words) if w in DOCUMENT_NOUNS), None)
+    if noun is None:
+        return None
+    before, after = words[:noun], words[noun + 1:]
+    if after:  # "a study by the University of Oslo", "the report from the ministry"
+        return " ".join(after[1:]) if after[0] in {"by", "from"} and len(after) > 1 else None
+    owner = next((j for j in range(len(before) - 1, -1, -1) if re.search(r"(?:[’']s|s[’'])$", before[j])), None)
+    if owner is not None and noun - owner <= 3:  # "The regulator's report", "the ministry's final audit"
+        return " ".join(before[:owner] + [re.sub(r"(?:[’']s|[’'])$", "", before[owner])])
+    if not before or before[0].lower() not in DOCUMENT_DETERMINERS:  # "Officials report that": a verb
+        return None
+    names = [w for w in before[1:] if re.fullmatch(NAME_TOKEN, w)]
+    if names and names == [w for w in before[1:] if w[:1].isupper()] and len(names) <= 5:
+        start = before.index(names[0], 1)
+        if before[start:start + len(names)] == names:  # one run of names: "A United Nations report"
+            return " ".join(names)
+    return None
+
+
 def parse_role_and_name(phrase: str) -> tuple[str | None, str | None]:
     """Split 'Iranian Foreign Minister Hossein Amirabdollahian' into role and name."""
     phrase = phrase.strip(" ,.;:")
@@ -354,8 +412,12 @@ def parse_role_and_name(phrase: str) -> tuple[str | None, str | None]:
     last_role = max((i for i, t in enumerate(tokens) if _role_word(t) in ROLE_NOUNS), default=-1)
     name_tokens = tokens[last_role + 1:]
     role_tokens = tokens[: last_role + 1]
-    # "President of Russia Dmitry Peskov": the place after "of" belongs to the role.
-    while len(name_tokens) > 2 and name_tokens[0].lower() in {"of", "the"} | PLACES:
+    # "President of Russia Dmitry Peskov", "Secretary of State Antony Blinken": what follows "of" belongs to the
+    # role, up to the last two words
+    linked = False
+    while len(name_tokens) > 2 and (linked or name_tokens[0].lower() in {"of", "for", "the"} | PLACES):
+        linked = linked or (name_tokens[0] in {"of", "for"}
+                            and all(re.fullmatch(NAME_TOKEN, t) for t in name_tokens[1:]))
         role_tokens.append(name_tokens.pop(0))
     if name_tokens and not all(re.fullmatch(NAME_TOKEN, t) for t in name_tokens):
         if not role_tokens:
@@ -471,7 +533,11 @@ def _adjectival(text: str, match: re.Match[str]) -> bool:
     before = text[max(0, match.start() - 12):match.start()]
     if after.startswith(" of") and not re.search(r"\b(?:has|have|had|was|were|is|are|been|be)\s+$", before):
         return True
-    return bool(re.search(r"(?:[’']s|\bthe|\ban?|\bof|\bits|\btheir)\s+$", before))
+    if re.search(r"(?:[’']s|\bthe|\ban?|\bof|\bits|\btheir)\s+$", before):
+        return True
+    # "A United Nations report found": the document, not the verb
+    phrase = text[max(0, match.start() - 120):match.end()].split(",")[-1]  # a subject's words, not the sentence's
+    return match.group(1) in DOCUMENT_NOUNS and document_author(phrase) is not None
 
 
 def split_coordination(phrase: str) -> list[str] | None:
@@ -504,6 +570,9 @@ class Attributor:
         lowered = phrase.lower()
         if lowered in PRONOUNS:
             return self.speakers.last_person if lowered in {"he", "she"} else None
+        author = document_author(phrase)
+        if author:
+            return self.speaker_from_phrase(author, is_person)
         body = canonical_body(phrase)
         if body:
             speaker = self.speakers.resolve(body[0], None, is_person=False)
@@ -529,6 +598,9 @@ class Attributor:
         the_noun = re.fullmatch(r"the\s+([a-z-]+)", lowered)
         if the_noun and _org_descriptor(the_noun.group(1)):
             return self.speakers.by_description(the_noun.group(1))
+        of_name = body_named_with_of(phrase)
+        if of_name:
+            return self._body(of_name, None)
         if lowered.startswith(("the ", "a ", "an ")) and not re.search(rf"\s{NAME_TOKEN}", phrase):
             return None
         group = GROUP_OF_PEOPLE.fullmatch(phrase)
