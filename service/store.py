@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import sqlite3
 import threading
 import time
@@ -100,6 +101,8 @@ REEMBED_TARGET = "reembed_target"  # meta: the model a running or interrupted `r
 REEMBED_DONE_THROUGH = "reembed_done_through"  # meta: claims up to this id carry the target model's vectors
 SAVED_INDEX_PREFIX = "index_saved:"  # meta: per saved index file (host:path), the generation it reflects
 NEEDS_SECOND_VECTOR = "resolved_text IS NOT NULL AND resolved_text <> text"
+# User text in a LIKE pattern is escaped with a backslash (``containing``); both SQLite and PostgreSQL read this.
+LIKE_ESCAPE = "ESCAPE '\\'"
 STANDALONE_TEXT = "COALESCE(resolved_text, text)"  # a claim as it stands alone (ExtractedClaim.standalone_text)
 
 # Newsroom formats: the page's byline, and a fact-check's numeric rating on its scale (schema.org Rating).
@@ -611,11 +614,12 @@ class SQLiteStore:
         key = speaker_key(query)
         if not key:
             return []
-        pattern = f"%{key}%"
+        pattern = containing(key)
         speakers = self._speaker_rows(
             self._connection(),
-            "name_key LIKE ? OR id IN (SELECT speaker_id FROM speaker_aliases WHERE alias_key LIKE ?) OR LOWER(role) LIKE ?",
-            (pattern, pattern, f"%{query.strip().lower()}%"),
+            f"name_key LIKE ? {LIKE_ESCAPE} OR id IN (SELECT speaker_id FROM speaker_aliases WHERE alias_key LIKE ? "
+            f"{LIKE_ESCAPE}) OR LOWER(role) LIKE ? {LIKE_ESCAPE}",
+            (pattern, pattern, containing(query.strip().lower())),
         )
 
         def rank(speaker: dict) -> tuple:
@@ -992,14 +996,21 @@ def net_changes(changes: Sequence[tuple[int, int, str]]) -> tuple[list[int], set
     return [claim_id for _, claim_id, op in changes if op == "add" and claim_id not in deleted], deleted
 
 
+def containing(text: str) -> str:
+    """A LIKE pattern (with ``LIKE_ESCAPE``) for values that contain ``text`` as written: its own "%" and "_" are
+    literal characters, not wildcards."""
+    return "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
+
+
 def speaker_clause(names: Sequence[str]) -> tuple[str, list[Any]]:
     """SQL true when claim ``c`` has one of the named speakers (any of their names, spelling variants ignored)
     or, for a fact-check record, such a claimant."""
     clauses, params = [], []  # type: list[str], list[Any]
     for name in names:
         clauses.append("(c.id IN (SELECT cs.claim_id FROM claim_speakers cs JOIN speaker_aliases sa "
-                       "ON sa.speaker_id = cs.speaker_id WHERE sa.alias_key LIKE ?) OR LOWER(c.claimant) LIKE ?)")
-        params += [f"%{speaker_key(name) or name.lower()}%", f"%{name.lower()}%"]
+                       f"ON sa.speaker_id = cs.speaker_id WHERE sa.alias_key LIKE ? {LIKE_ESCAPE}) "
+                       f"OR LOWER(c.claimant) LIKE ? {LIKE_ESCAPE})")
+        params += [containing(speaker_key(name) or name.lower()), containing(name.lower())]
     return "(" + " OR ".join(clauses) + ")", params
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from service.ingest import ingest_paths
-from service.store import NewClaim
+from service.store import NewClaim, SearchFilters
 from service.store_pg import PostgresStore, postgres_schema, to_psycopg
 
 from .conftest import SEEDS, seed_text
@@ -53,6 +53,12 @@ def test_seeds_on_postgres_give_the_same_answers_as_on_sqlite(make_engine, tmp_p
     assert pg_engine.store.counts() == sqlite_engine.store.counts()
     for statement in STATEMENTS:
         assert _answers(pg_engine, statement) == _answers(sqlite_engine, statement)
+    for names in (("Price",), ("%",), ("_",)):  # names are matched as written on both: "%" is no wildcard
+        filters = SearchFilters(speakers=names)
+        found = [[m["claim_id"] for m in e.check(STATEMENTS[0], k=10, min_similarity=0, filters=filters)["matches"]]
+                 for e in (sqlite_engine, pg_engine)]
+        assert found[0] == found[1] and bool(found[0]) == (names == ("Price",))
+    assert [s["name"] for s in pg_engine.store.search_speakers("Kanani")] == ["Nasser Kanani"]
     article_id = pg_engine.check(STATEMENTS[0])["matches"][0]["source"]["article_id"]
     assert pg_engine.article(article_id)["claims"] == sqlite_engine.article(article_id)["claims"]
 

@@ -146,6 +146,9 @@ def test_filters_restrict_the_search(seeded_engine):
     assert {m["source"]["published"] for m in dated["matches"]} == {"2023-03-03"}
     nothing = seeded_engine.check(statement, k=10, filters=SearchFilters(outlets=("No Such Outlet",)))
     assert nothing["matches"] == []
+    for wildcard in ("%", "_", "\\", "P%ce"):  # a speaker's name is matched as written, never as a LIKE pattern
+        unmatched = seeded_engine.check(statement, k=10, min_similarity=0, filters=SearchFilters(speakers=(wildcard,)))
+        assert unmatched["matches"] == [], wildcard
 
 
 def test_unrelated_statement_gets_no_matches(seeded_engine):
