@@ -34,12 +34,17 @@ def type_names(node: Any) -> set[str]:
     return {str(v).rsplit("/", 1)[-1].rsplit(":", 1)[-1] for v in values if isinstance(v, str)}
 
 
+# The keys that mark a request body as JSON-LD: a node's own, and those of a ClaimReview or DataFeed written
+# without its @type (which is then refused naming @type, not read as the bulk format).
+JSONLD_KEYS = frozenset({"@type", "@context", "@graph", "claimReviewed", "dataFeedElement"})
+
+
 def is_claimreview_document(data: Any) -> bool:
-    """Whether a request body is JSON-LD (a node with @type/@context/@graph, or a list) rather than the plain
-    ``{"claims": [...]}`` bulk format."""
+    """Whether a request body is JSON-LD (a node with @type/@context/@graph, a ClaimReview or DataFeed, or a list)
+    rather than the plain ``{"claims": [...]}`` bulk format."""
     if isinstance(data, list):
         return True
-    return isinstance(data, dict) and "claims" not in data and bool({"@type", "@context", "@graph"} & set(data))
+    return isinstance(data, dict) and "claims" not in data and bool(JSONLD_KEYS & set(data))
 
 
 # Where each record field comes from in a ClaimReview, to name the field when a mapped value does not validate.

@@ -290,6 +290,8 @@ def test_rated_claims_page_out_as_a_claimreview_datafeed_that_imports_back_uncha
     ({k: v for k, v in FEED["dataFeedElement"][0].items() if k != "reviewRating"}, "reviewRating"),
     ([{**FEED["dataFeedElement"][0], "datePublished": "last week"}], "0.datePublished"),
     ({"@context": "https://schema.org", "@type": "NewsArticle", "headline": "x"}, "@type"),
+    ({k: v for k, v in FEED["dataFeedElement"][0].items() if k not in {"@type", "@context"}}, "@type"),
+    ({"dataFeedElement": FEED["dataFeedElement"]}, "@type"),
     ({**FEED["dataFeedElement"][0], "url": "not a url"}, "url"),
     ({**FEED["dataFeedElement"][0], "claimReviewed": "Iran sent drones. " * 200}, "claimReviewed"),
     ({**FEED["dataFeedElement"][0], "itemReviewed": {"author": {"name": "x" * 300}}}, "itemReviewed.author.name"),

@@ -19,9 +19,11 @@ from . import ROW_ID, json_blueprint, listing_filters, listing_page
 blp = json_blueprint("claims", __name__, url_prefix="/v1/claims", description="Claims and fact-check records")
 
 JSONLD = "application/ld+json"
-JSONLD_BODY = {"schema": {"anyOf": [{"type": "object", "required": ["claimReviewed"]},
-                                     {"type": "object", "required": ["dataFeedElement"]},
-                                     {"type": "array", "minItems": 1}], "description": (
+JSONLD_BODY = {"schema": {"anyOf": [{"type": "object", "required": ["@type", "claimReviewed"]},
+                                     {"type": "object", "required": ["@type", "dataFeedElement"]},
+                                     {"type": "array", "minItems": 1, "items": {"type": "object",
+                                                                              "required": ["@type"]}}],
+                          "description": (
     "A schema.org ClaimReview, a list of them, or a DataFeed whose dataFeedElement items hold them (DataFeedItem "
     "items with their item too).")}}
 JSONLD_FEED = {"schema": {"type": "object", "description": (
