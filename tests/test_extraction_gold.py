@@ -139,6 +139,18 @@ def test_a_document_speaks_for_the_body_named_before_it():
     assert speakers["Officials report tha"] == (None, "report")  # a verb, not a document
 
 
+@pytest.mark.parametrize("name", ["spacy", "rules"])
+@pytest.mark.parametrize("text, verb", [
+    ("The report says that HBO is targeting a launch in early April.", "says"),
+    ("The report also claims that the watch will only show the time.", "claims"),
+    ("A new report claims the launch has slipped to March.", "claims"),
+])
+def test_a_document_noun_after_a_determiner_is_no_verb_and_names_no_speaker(name, text, verb):
+    """"The report says": "report" is the subject, not a verb whose speaker is "The" (seen in FNC-1 bodies)."""
+    [claim] = load_extractor(name).extract(text).claims
+    assert (claim.speaker, claim.verb) == (None, verb)
+
+
 def test_a_second_quotation_and_a_body_named_again_keep_their_speaker():
     claims = load_extractor("spacy").extract(
         "The Civil Aviation Authority said on Thursday that Nordic Air sold tickets for cancelled flights.\n"

@@ -527,13 +527,20 @@ def polarity_of(claim_text: str, voice: str, verb: str | None) -> str:
     return "negative" if voice == "denies" or negated else "positive"
 
 
+# A determiner (any case: "The report says") or a possessive just before a verb's word makes it a noun or a
+# participle; a document noun may have one of the usual adjectives between ("A new report claims").
+DETERMINED = re.compile(r"(?:[’']s|\b(?i:the|an?|of|its|their|this|these|his|her|our)"
+                        r"(?:\s+(?i:new|latest|recent|earlier|previous|separate|same|original|leaked|official|"
+                        r"internal|fake|phony))?)\s+$")
+
+
 def _adjectival(text: str, match: re.Match[str]) -> bool:
     """'an arms firm accused of supplying', 'Tehran's alleged arms supply': a participle, not a reporting verb."""
     after = text[match.end():match.end() + 4]
-    before = text[max(0, match.start() - 12):match.start()]
+    before = text[max(0, match.start() - 24):match.start()]
     if after.startswith(" of") and not re.search(r"\b(?:has|have|had|was|were|is|are|been|be)\s+$", before):
         return True
-    if re.search(r"(?:[’']s|\bthe|\ban?|\bof|\bits|\btheir)\s+$", before):
+    if DETERMINED.search(before):  # "the alleged supply", "The report says": a noun's words, not a verb
         return True
     # "A United Nations report found": the document, not the verb
     phrase = text[max(0, match.start() - 120):match.end()].split(",")[-1]  # a subject's words, not the sentence's
