@@ -529,7 +529,7 @@ def polarity_of(claim_text: str, voice: str, verb: str | None) -> str:
 
 # A determiner (any case: "The report says") or a possessive just before a verb's word makes it a noun or a
 # participle; a document noun may have one of the usual adjectives between ("A new report claims").
-DETERMINED = re.compile(r"(?:[’']s|\b(?i:the|an?|of|its|their|this|these|his|her|our)"
+DETERMINED = re.compile(r"(?:[’']s|\b(?i:the|an?|of|its|their|his|her|our)"
                         r"(?:\s+(?i:new|latest|recent|earlier|previous|separate|same|original|leaked|official|"
                         r"internal|fake|phony))?)\s+$")
 
