@@ -269,9 +269,9 @@ class RuleExtractor:
                     title = speaker
                     speaker = attributor.speakers.by_title(title.name)
                     if speaker is None and title.office:  # never named: the office speaks ("Chile's finance minister")
-                        owner, _, role = title.office.rpartition("’s " if "’s " in title.office else "'s ")
-                        speaker = attributor.speakers.resolve(title.office, role, is_person=True)
-                        speaker.organisation = speaker.organisation or organisation_of(role) or owner
+                        office = title.office
+                        speaker = attributor.speakers.resolve(office.name, office.role, is_person=True)
+                        speaker.organisation = speaker.organisation or office.organisation
                     if speaker is None:
                         continue
                 if speaker not in resolved:

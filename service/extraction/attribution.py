@@ -96,15 +96,16 @@ GROUP_OF_PEOPLE = re.compile(
     r"^(?:(?:local|some|many|several|angry|other|two|three|four|five|dozens of|hundreds of)\s+)?"
     r"(?:[A-Z][a-z]+\s+)?(?P<noun>[A-Za-z]+)(?:\s+(?:of|in|at|from|near|across)\s+[\w\s’'.-]{1,60})?$", re.I)
 # "a spokesperson for the Chinese embassy in Astana": the body speaks.
+VOICE_OF_A_BODY = r"(?:spokes(?:person|man|woman)|representative|official|source)"
 SPOKESPERSON_FOR = re.compile(
-    r"^(?:an?|the|one)\s+(?:[\w-]+\s+){0,2}?(?:spokes(?:person|man|woman)|representative|official|source)\s+"
+    rf"^(?:an?|the|one)\s+(?:[\w-]+\s+){{0,2}}?{VOICE_OF_A_BODY}\s+"
     r"(?:for|of|at|from)\s+(?P<body>[\w\s’'.-]{2,80})$", re.I)
 # "Pfizer's spokesman", "a Belgrave Pharmaceuticals spokesman", "a senior Airbus official", "the ministry's
 # spokeswoman": an unnamed voice of a body, so the body speaks.
 SPOKESPERSON_OF = re.compile(
     r"^(?:(?i:an?|one|the)\s+)?(?:(?:senior|top|chief|local|regional|federal)\s+)?"
     r"(?P<body>(?!(?:A|An|The|One)\b)[A-Z][\w\s’'.&-]{0,60}?|(?i:the)\s+[a-z][\w\s-]{1,40}?)(?:[’']s)?\s+"
-    r"(?:(?:senior|chief|top|press|deputy|media)\s+)?(?:spokes(?:person|man|woman)|representative|official|source)$")
+    rf"(?:(?:senior|chief|top|press|deputy|media)\s+)?{VOICE_OF_A_BODY}$")
 NOT_IN_A_NAME = {"the", "a", "an", "whether", "would", "will", "that", "which", "who", "if", "and", "or", "to", "of",
                  "in", "on", "at", "for", "by", "with", "was", "were", "is", "are", "has", "have", "had", "asked"}
 HONORIFICS = {"dr", "mr", "mrs", "ms", "prof", "sir", "dame", "rev"}
@@ -172,22 +173,18 @@ DESCRIPTION_KINDS = {
 
 # Words for a business or organisation that an article uses for the one it last named, even when the name did not
 # say what it is: "Nordkraft said ... the utility said", "Shares in Bergmann Versicherung rose ... the insurer said".
-GENERIC_BODY_WORDS = {
-    "company", "firm", "group", "carrier", "airline", "retailer", "lender", "bank", "insurer", "operator",
-    "broadcaster", "network", "newspaper", "charity", "party", "club", "team", "utility", "manufacturer", "producer",
-    "developer", "supplier", "startup", "giant", "platform", "organisation", "organization", "union", "chain",
-    "automaker", "carmaker", "chipmaker", "drugmaker", "miner", "conglomerate", "business", "publisher", "label",
-}
-# Of those, the words a body named without saying what it is may be ("Nordkraft" is "the utility"); "the newspaper"
-# or "the charity" must have been named as one. A body named as a kind is only that kind, or a business for
-# "the company"; "the carrier" is an airline and "the lender" a bank.
+# A body named without saying what it is may be any of the OPEN_BODY_WORDS ("Nordkraft" is "the utility"); for the
+# other GENERIC_BODY_WORDS ("the newspaper", "the charity") it must have been named as one. A body named as a kind
+# is only that kind, or a business for "the company"; "the carrier" is an airline and "the lender" a bank.
 BUSINESS_WORDS = {
-    "company", "firm", "group", "business", "giant", "conglomerate", "carrier", "airline", "retailer", "lender",
-    "bank", "insurer", "operator", "utility", "manufacturer", "producer", "developer", "supplier", "startup",
-    "automaker", "carmaker", "chipmaker", "drugmaker", "miner", "chain",
+    "company", "firm", "group", "giant", "carrier", "airline", "retailer", "lender", "bank", "insurer", "operator",
+    "utility", "manufacturer", "producer", "developer", "supplier", "startup", "automaker", "carmaker", "chipmaker",
+    "drugmaker",
 }
 OPEN_BODY_WORDS = BUSINESS_WORDS | {"party", "club", "team"}
-BROAD_BUSINESS_WORDS = {"company", "firm", "group", "business", "giant", "conglomerate"}
+GENERIC_BODY_WORDS = OPEN_BODY_WORDS | {
+    "broadcaster", "network", "newspaper", "charity", "platform", "organisation", "organization", "union"}
+BROAD_BUSINESS_WORDS = {"company", "firm", "group", "giant"}
 SAME_KIND = [{"carrier", "airline"}, {"lender", "bank"}]
 
 
@@ -199,7 +196,7 @@ class Speaker:
     organisation: str | None = None
     aliases: set[str] = field(default_factory=set)  # other forms of the name used in the article
     placeholder: bool = False  # a title whose holder is named later in the article ("Iran's Foreign Minister")
-    office: str | None = None  # a placeholder's holder by the office, when never named: "Portugal's finance minister"
+    office: Speaker | None = None  # a placeholder's speaker when never named: the office ("Chile's finance minister")
 
 
 @dataclass
@@ -447,9 +444,10 @@ def document_author(phrase: str) -> str | None:
     return None
 
 
-def office_holder(title: str) -> str | None:
-    """The office as a speaker's name when its holder is never named: "Portugal's finance minister", "central
-    bank's chief economist"; None for a title without a named possessor ("his lawyer", "the minister")."""
+def office_holder(title: str) -> Speaker | None:
+    """The office as the speaker when its holder is never named: "Portugal's finance minister" (role "finance
+    minister", organisation "Portugal"), "central bank's chief economist"; None for a title without a named
+    possessor ("his lawyer", "the minister")."""
     possessed = re.fullmatch(r"(?P<owner>(?:[Tt]he\s+)?(?:[\w.&-]+\s){0,2}[\w.&-]+)[’']s\s+"
                              r"(?P<title>[\w-]+(?:\s[\w-]+){0,3}?)(?:\s(?:for|of|on)(?:\s[\w-]+){1,3})?", title.strip())
     if not possessed or _role_word(possessed.group("title").split()[-1]) not in ROLE_NOUNS:
@@ -459,7 +457,9 @@ def office_holder(title: str) -> str | None:
         return None
     if owner[-1].lower() in {"his", "her", "its", "their", "our", "my", "your", "country", "company", "firm"}:
         return None
-    return re.sub(r"^[Tt]he\s+", "", title.strip())
+    role = title.strip()[possessed.start("title"):]
+    return Speaker(re.sub(r"^[Tt]he\s+", "", title.strip()), role, is_person=True,
+                   organisation=organisation_of(role) or re.sub(r"^[Tt]he\s+", "", possessed.group("owner")))
 
 
 def parse_role_and_name(phrase: str) -> tuple[str | None, str | None]:
@@ -597,10 +597,10 @@ def polarity_of(claim_text: str, voice: str, verb: str | None) -> str:
 # A determiner (any case: "The report says") or a possessive just before a verb's word makes it a noun or a
 # participle; a word that is also a noun may have one of the usual adjectives between ("A new report claims"), a
 # verb's past may not ("the official said" is a verb).
-DETERMINED = re.compile(r"(?:[’']s|\b(?i:the|an?|of|its|their|his|her|our))\s+$")
-DETERMINED_NOUN = re.compile(r"(?:[’']s|\b(?i:the|an?|of|its|their|his|her|our))"
-                             r"\s+(?i:new|latest|recent|earlier|previous|separate|same|original|leaked|official|"
-                             r"internal|fake|phony)\s+$")
+DETERMINER = r"(?:[’']s|\b(?i:the|an?|of|its|their|his|her|our))"
+DETERMINED = re.compile(rf"{DETERMINER}\s+$")
+DETERMINED_NOUN = re.compile(rf"{DETERMINER}\s+(?i:new|latest|recent|earlier|previous|separate|same|original|leaked|"
+                             r"official|internal|fake|phony)\s+$")
 NOUN_FORMS = {"report", "reports", "claim", "claims", "note", "notes", "pledge", "pledges", "vow", "vows", "call",
               "calls", "finding"}
 
