@@ -12,7 +12,9 @@ import pytest
 
 from service.extraction import load_extractor
 from service.extraction.dates import find_time_expression
-from service.extraction.evaluation import evaluate, evaluate_speakers, format_figures, load_gold, load_speaker_cases
+from service.extraction.evaluation import (
+    evaluate, evaluate_references, evaluate_speakers, format_figures, load_gold, load_reference_articles,
+    load_speaker_cases)
 
 from .conftest import PROJECT_ROOT, SEEDS
 
@@ -21,6 +23,7 @@ EXTRA_GOLD_PATH = PROJECT_ROOT / "tests" / "gold" / "extra_claims.json"
 EXTRA_ARTICLES = PROJECT_ROOT / "tests" / "data" / "articles"
 SPEAKER_PHRASES = PROJECT_ROOT / "tests" / "gold" / "speaker_phrases.json"
 SPEAKER_SENTENCES = PROJECT_ROOT / "tests" / "gold" / "speaker_sentences.json"
+REFERENCES_BLIND = PROJECT_ROOT / "tests" / "gold" / "responds_to_blind.json"
 
 
 @pytest.fixture(scope="module")
@@ -287,3 +290,64 @@ def test_time_expressions_resolve_only_when_the_article_date_allows(sentence, pu
     found = find_time_expression(sentence, published)
     assert found is not None
     assert found.resolved == expected
+
+
+def test_referring_claims_in_articles_written_blind_to_the_rules(capsys):
+    """64 wire-style articles written by helpers who saw no code (tests/gold/responds_to_blind.json): denials,
+    dismissals, confirmations, "That is not true", "There is no such plan", chains and controls. Before stop 35
+    (ffe64b4): linked right 37/62 of the validation half and 23/47 of the held-out half; after: 58/62 and 30/47.
+    Controls (claims that name their own content) stay unlinked."""
+    scores = evaluate_references(load_extractor("spacy"), load_reference_articles(REFERENCES_BLIND))
+    with capsys.disabled():
+        print("\nreferring claims: " + "; ".join(f"{half} {s.linked_right}/{s.entries}" for half, s in scores.items()))
+    assert scores["validation"].linked_right / scores["validation"].entries >= 0.9
+    assert scores["held_out"].linked_right / scores["held_out"].entries >= 0.6
+    assert all(s.controls_right == s.controls for s in scores.values())
+
+
+ALLEGATION = "Local media reported on Monday that the mayor of Tarnow had hidden a 2 million zloty loan."
+
+
+@pytest.mark.parametrize("text, claim, answers, polarity", [
+    # a dateline is no speaker, and no part of the claim
+    ("TARNOW, Poland, March 3 (Vistula Wire) - Mayor Jan Nowak said the loan was repaid in 2021.",
+     "Mayor Jan Nowak said", None, "positive"),
+    # the judgement in the content, after the attribution
+    (f"{ALLEGATION}\n\nA city hall spokeswoman said on Tuesday the information was accurate.", "information was",
+     "Local media reported", "positive"),
+    (f"{ALLEGATION}\n\nNowak told reporters: “That is simply not true. I have no loans.”", "That is simply",
+     "Local media reported", "negative"),
+    (f"{ALLEGATION}\n\nNowak told the council on Tuesday that he “firmly rejects these allegations”.",
+     "rejects these allegations", "Local media reported", "negative"),
+    (f"{ALLEGATION}\n\nNowak rejected the accusations on Wednesday.", "rejected the accusations",
+     "Local media reported", "negative"),
+    (f"{ALLEGATION}\n\nThe regional auditor said it would neither confirm nor deny such reports.",
+     "neither confirm", "Local media reported", "positive"),
+    (f"{ALLEGATION}\n\nThe bank said it could not confirm the report.", "could not confirm", "Local media reported",
+     "positive"),
+    ("A reporter asked Nowak whether the city planned to sell the stadium.\n\n“There is no such plan,” he said.",
+     "no such plan", "A reporter asked", "negative"),
+    # a second rejection after the first reaches the allegation both answer
+    (f"{ALLEGATION}\n\n“These claims are baseless,” Nowak said. His party also dismissed such reports as a smear.",
+     "dismissed such reports", "Local media reported", "negative"),
+    # no reference: the content is named, "it" is no reference, a question is raised
+    (f"{ALLEGATION}\n\nNowak denied allegations that he had taken bribes.", "denied allegations", None, "negative"),
+    (f"{ALLEGATION}\n\nNowak said it was true that the city had borrowed money in 2019.", "it was true", None,
+     "positive"),
+    (f"{ALLEGATION}\n\nThe opposition said the report calls into question the city's accounts.", "calls into",
+     None, "positive"),
+])
+def test_what_a_claim_answers_in_everyday_wire_shapes(text, claim, answers, polarity):
+    """Shapes written for the tests, after the blind set's validation half showed them missed."""
+    claims = load_extractor("spacy").extract(text, date(2025, 3, 5)).claims
+    found = next(c for c in claims if claim in c.text)
+    assert (found.responds_to_text or "").startswith(answers or "") and bool(found.responds_to_text) == bool(answers)
+    assert found.polarity == polarity
+    assert not any(s.name.isupper() for c in claims for s in c.speakers)  # never "TARNOW"
+
+
+def test_a_quotation_opened_after_a_colon_keeps_its_speaker_over_its_sentences():
+    text = ("Kiprono, speaking at a school in Eldoret on Monday, said: “I have seen it in the media. It is not true, "
+            "and I am going nowhere.”\n\nSeparately, Athletics Kenya said the audit would end in May.")
+    claims = load_extractor("spacy").extract(text).claims
+    assert [c.speaker for c in claims] == ["Kiprono", "Kiprono", "Athletics Kenya"]

@@ -25,6 +25,7 @@ from service.extraction.attribution import (
 )
 from service.extraction.cleaning import clean_article
 from service.extraction.dates import find_time_expression
+from service.extraction.references import content_of, find_reference
 from service.extraction.sentences import split_sentences
 from service.retrieval import LexicalIndex
 from service.stance.claim_model import attributed_content
@@ -117,6 +118,7 @@ STEPS: dict[str, Callable[[str], object]] = {
     "attribution": _attribute,
     "dates": lambda text: find_time_expression(text, PUBLISHED),
     "rules": lambda text: RuleExtractor().extract(text, PUBLISHED),
+    "references": lambda text: (find_reference(text), content_of(text)),
     "stance framing": _frame,
 }
 
@@ -197,6 +199,9 @@ LONG_HOSTILE = {
     "a long endorsement": ("stance framing", "We stood by " + "x" * 20_000 + "ly this information"),
     "commas before a reporting verb": ("stance framing", "Iran sent drones" + ", a b c d e f" * 3_000 + " said"),
     "capitalised words": ("stance framing", "Tehran " + "Iran Moscow Paris. " * 3_000),
+    "reporting verbs before a denial": ("references", "He said that " * 8_000 + "denied these claims"),
+    "a quotation at every word": ("references", "“A" * 50_000 + " is false"),
+    "a colon at every word": ("references", "said: " * 15_000 + "That is not true."),
 }
 
 

@@ -127,7 +127,8 @@ APPOSITION = re.compile(rf"^(?P<name>{NAME_WORD}{{1,4}}),\s+(?P<role>(?:(?:the|a
 # The other order: "Banco Meridional's chief financial officer, Rodrigo Salas, told ..."
 ROLE_APPOSITION = re.compile(rf"^(?P<role>[^,]{{2,80}}),\s+(?P<name>{NAME_WORD}{{1,4}}),\s*$")
 LEADING_ADVERBIAL = re.compile(
-    r"^(?:(?:In|On|At|By|During|Earlier|Later|Subsequently|Meanwhile|However|But|And|Also|Only|In turn|"
+    r"^(?:(?:In|On|At|By|During|Earlier|Later|Subsequently|Meanwhile|However|But|And|Also|Only|In turn|Separately|"
+    r"Elsewhere|Still|Instead|Similarly|Likewise|Moreover|Nonetheless|Nevertheless|Again|"
     r"In response[^,]*+|Last \w+|This \w+)\b[^,]{0,60},\s*)+"
 )
 TRAILING_FILLER = re.compile(
@@ -809,14 +810,18 @@ class Attributor:
             speaker = self.speaker_from_phrase(match.group(1))
             if speaker:
                 return Attribution(speaker, None, "asserts")
+        # "X said:", "X said that", and before a colon the verb's object or time ("X told reporters on Monday:")
         match = re.search(
-            rf"([\w\s’'.,-]{{1,120}}?)\s+(?:was quoted .{{0,60}}as saying|({VERB_PATTERN})(?: that)?)[,:]?\s*[“\"‘]?$",
+            rf"([\w\s’'.,-]{{1,120}}?)\s+(?:was quoted .{{0,60}}as saying|({VERB_PATTERN})(?: that)?|"
+            rf"({VERB_PATTERN})\s[^“”\"‘.;:]{{1,60}}?:)[,:]?\s*[“\"‘]?$",
             before,
         )
         if match:
             subject = LEADING_ADVERBIAL.sub("", match.group(1).strip())
-            subject = subject.rsplit(",", 1)[-1] if subject.count(",") >= 1 and not _has_role_noun(subject) else subject
-            return self._attribution(subject, match.group(2) or "said", before)
+            if "," in subject and not _has_role_noun(subject):  # "In a statement, X", "X, speaking in Y,"
+                parts = [part.strip() for part in subject.split(",") if part.strip()]
+                subject = next((part for part in reversed(parts) if part[0].isupper()), parts[-1] if parts else "")
+            return self._attribution(subject, match.group(2) or match.group(3) or "said", before)
         return None
 
     def _attribution(self, phrase: str, verb: str | None, context: str) -> Attribution:

@@ -39,8 +39,16 @@ PHOTO_CAPTION_DATELINE = re.compile(
 )
 CAPTION_WINDOW = 300  # a caption's place and date are searched for in the line's last characters (linear time)
 DATE_MARKER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s+")
-# "KYIV (Reuters) - ", "Ukraine (, - " : a dateline in front of the first sentence.
-DATELINE = re.compile(r"^[A-Z][A-Za-z .'-]{1,40}\s\((?:[A-Za-z .,/]{0,30})\)?,?\s*[-–—]+\s+")
+# A dateline in front of the first sentence: a place, then an agency in brackets, a date or both ("KYIV (Reuters) - ",
+# "Ukraine (, - ", "LUSAKA, March 4 (SAW) — ", "TALLINN, Sept 9 — "), or a place in capitals alone ("WASHINGTON — "); a
+# sentence follows.
+MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]{0,6}\.?"
+DATELINE = re.compile(
+    r"^(?:[A-Z][A-Za-z .'-]{1,40}(?:,\s?[A-Z][A-Za-z .'-]{1,30})?"
+    rf"(?:\s\((?:[A-Za-z .,/]{{0,30}})\)?|,\s?{MONTH}\s\d{{1,2}}(?:,\s?\d{{4}})?(?:\s\([^()]{{1,40}}\))?)"
+    r"|[A-Z][A-Z.'-]{2,30}(?:\s[A-Z][A-Z.'-]{1,30}){0,2}(?:,\s?[A-Z][A-Za-z.'-]{1,30}){0,2})"
+    r",?\s?[-–—]{1,2}\s+(?=[A-Z“\"‘'])"
+)
 TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$|[\"”’]$")
 # Any run of white space but a line break, as one space: no pattern ever reads a long run (linear matching).
 WHITESPACE = re.compile(r"[^\S\n]+")

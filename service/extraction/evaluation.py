@@ -23,6 +23,7 @@ from typing import Any
 
 from . import ExtractedClaim, Extractor
 from .cleaning import speaker_key
+from .sentences import split_sentences
 
 MIN_CONTAINMENT = 0.75
 MIN_COVERAGE = 0.25
@@ -231,3 +232,75 @@ def evaluate_speakers(extractor: Extractor, cases: list[dict]) -> dict[str, Spea
 
 def load_speaker_cases(path: Path) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))["cases"]
+
+
+# --- what referring claims answer (tests/gold/responds_to_blind.json) ----------------------------
+@dataclass
+class ReferenceScore:
+    """Per half: referring claims, those extracted, linked right (answers and controls apart)."""
+
+    entries: int = 0
+    extracted: int = 0
+    answers: int = 0
+    answers_right: int = 0
+    controls: int = 0
+    controls_right: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def linked_right(self) -> int:
+        return self.answers_right + self.controls_right
+
+
+def sentence_with(text: str, words: str) -> str:
+    """The sentence of ``text`` (split as extraction splits it) that holds ``words``."""
+    at, offset = text.index(words), 0
+    for paragraph in text.split("\n"):
+        if offset <= at <= offset + len(paragraph):
+            return next((s.text for s in split_sentences(paragraph) if offset + s.start <= at < offset + s.end),
+                        paragraph)
+        offset += len(paragraph) + 1
+    return words
+
+
+def score_reference(score: ReferenceScore, article: dict, entry: dict,
+                    claims: list[tuple[str, str | None]]) -> str | None:
+    """Tally one gold entry against an article's claims ``(text, responds_to_text)``: the claim holding the entry's
+    words must answer the gold sentence (token overlap as claims are matched), or nothing for a control. Returns
+    the text of the claim found, or None when no claim holds the words."""
+    score.entries += 1
+    where = f"{article['id']} {entry['claim'][:40]!r}"
+    found = next(((text, answers) for text, answers in claims if entry["claim"] in text), None)
+    if found is None:
+        score.misses.append(f"{where}: not a claim")
+        return None
+    score.extracted += 1
+    answers = found[1]
+    if entry["antecedent"] is None:
+        score.controls += 1
+        score.controls_right += answers is None
+        if answers is not None:
+            score.misses.append(f"{where}: a control linked to {answers[:60]!r}")
+        return found[0]
+    wanted = sentence_with(article["text"], entry["antecedent"])
+    score.answers += 1
+    if answers and overlap(tokens(wanted), tokens(answers))[0] >= MIN_CONTAINMENT:
+        score.answers_right += 1
+    else:
+        score.misses.append(f"{where}: context {(answers or '')[:50]!r} != {wanted[:50]!r}")
+    return found[0]
+
+
+def evaluate_references(extractor: Extractor, articles: list[dict]) -> dict[str, ReferenceScore]:
+    """Each article extracted alone (with its date); each gold entry scored by :func:`score_reference`."""
+    scores: dict[str, ReferenceScore] = {}
+    for article in articles:
+        published = date.fromisoformat(article["published"]) if article.get("published") else None
+        claims = [(c.text, c.responds_to_text) for c in extractor.extract(article["text"], published).claims]
+        for entry in article["referring"]:
+            score_reference(scores.setdefault(article["split"], ReferenceScore()), article, entry, claims)
+    return scores
+
+
+def load_reference_articles(path: Path) -> list[dict]:
+    return json.loads(path.read_text(encoding="utf-8"))["articles"]

@@ -37,31 +37,71 @@ REPORT_NOUNS = "reports? stor(?:y|ies) articles? reporting findings".split()
 ALLEGATION_NOUNS = ("claims? accusations? allegations? charges? assertions? suggestions? rumou?rs? statements? "
                     "remarks comments").split()
 QUESTION_NOUNS = ["questions?"]
-OTHER_NOUNS = ["information", "part"]
+OTHER_NOUNS = ["information", "part", "assessments?", "conclusions?"]
 NOUNS = "|".join(REPORT_NOUNS + ALLEGATION_NOUNS + QUESTION_NOUNS + OTHER_NOUNS)
 DETERMINERS = r"this|these|that|those|such|the|similar|its|their|his|her"
 RESPONSE_VERBS = (
     r"den(?:y|ies|ied|ying)|reject(?:s|ed|ing)?|dismiss(?:es|ed|ing)?|refut(?:e|es|ed|ing)|rebut(?:s|ted|ting)?|"
     r"disput(?:e|es|ed|ing)|contest(?:s|ed|ing)?|call(?:s|ed|ing)?|describ(?:e|es|ed|ing)|brand(?:s|ed|ing)?|"
     r"label(?:s|led|ed|ling)?|term(?:s|ed)?|confirm(?:s|ed|ing)?|condemn(?:s|ed|ing)?|debunk(?:s|ed|ing)?|"
-    r"confident in|comment on|st(?:an)?d(?:s|ing)? by|stood by"
+    r"confident in|comment on|st(?:an)?d(?:s|ing)? by|stood by|no evidence (?:to support|for|of)"
 )
 DISMISSING = re.compile(r"^(?:call|describ|brand|label|term|dismiss)", re.I)
-# Words after the reference that name its content, so that the claim does not depend on the one before.
-OWN_CONTENT = r"\s+(?:that|of|about|on|regarding|concerning|over|by|in which|from)\b"
-PHRASE = rf"(?:(?P<det>{DETERMINERS})\s+)?(?:(?P<mod>[\w’'-]+)\s+)?(?P<noun>{NOUNS})\b(?!{OWN_CONTENT}|-)"
+WEEKDAYS = r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+# Words after the reference that name its content, so that the claim does not depend on the one before ("on" a
+# day or a medium is when or where it was answered: "rejected the accusations on Friday").
+OWN_CONTENT = (r"\s+(?:that|of|about|on(?!\s+(?:" + WEEKDAYS + r"|Twitter|X|Facebook|Telegram|social media|state "
+               r"(?:television|TV|radio|media))\b)|regarding|concerning|over|by|in which|from)\b")
+MODIFIER = r"(?P<mod>(?!(?:into|in|on|at|for|with|to|from|by|of|as)\b)[\w’'-]+)"  # not "calls into question"
+PHRASE = rf"(?:(?P<det>{DETERMINERS})\s+)?(?:{MODIFIER}\s+)?(?P<noun>{NOUNS})\b(?!{OWN_CONTENT}|-)"
 PRONOUN = (r"(?P<pron>this|it)(?=\s*(?:[.,;:!?”’\"')]|$)|\s+(?:as|a|an|before|again|outright|later|then|too|"
            r"strongly|categorically|flatly|firmly|immediately|on|in|at|last|earlier)\b)")
 OBJECT = re.compile(rf"\b(?P<verb>{RESPONSE_VERBS})\s+(?:\w+ly\s+)?(?P<ref>{PHRASE}|{PRONOUN})", re.I)
+# A reference as the subject of a judgement: "These claims are baseless", "The claim about waiting lists is wrong"
+# (what it is about points to the antecedent), "That is not true".
+JUDGED_PHRASE = (rf"(?:(?P<det>{DETERMINERS})\s+)?(?:{MODIFIER}\s+)?(?P<noun>{NOUNS})\b"
+                 r"(?:\s+about\s+(?P<about>[\w’'-]+(?:\s+[\w’'-]+)?)(?=\s+(?:is|are|was|were)\b))?(?!-)")
+SUBJECT_VERB = (r"\s+(?:is|are|was|were|remains?|has been|have been|(?:have|has|had)\s+nothing\s+to\s+do\s+with)"
+                r"\b")
 SUBJECT = re.compile(
-    rf"^(?:(?:[A-Z][\w’'-]*(?:\s+[\w’'-]+){{0,3}},|But|And|Yet|So)\s+)?(?P<ref>(?:{PHRASE})|(?P<pron>This))"
-    r"\s+(?:is|are|was|were|remains?|has been|have been)\b", re.I
+    rf"(?:(?:[A-Z][\w’'-]*(?:\s+[\w’'-]+){{0,3}},|But|And|Yet|So)\s+)?(?P<ref>(?:{JUDGED_PHRASE})|"
+    rf"(?P<pron>This|That|It))(?={SUBJECT_VERB})", re.I
 )
+INTENSIFIERS = r"(?:(?:\w+ly|not|just|simply|all|both|a|an|pure|total|complete|utter|another)\s+){0,4}"
+# What a judgement says of the reference: that it is false ("are baseless", "is not true", "have nothing to do with
+# reality"), or that it is true.
+PEJORATIVES = (r"(?:untrue|false|incorrect|inaccurate|wrong|baseless|groundless|unfounded|absurd|ridiculous|nonsense|"
+               r"rubbish|lies?|fake|fabricat\w*|fiction|speculation|misleading|smear|slander\w*|defamatory|malicious|"
+               r"propaganda|politically motivated|without (?:any )?(?:foundation|basis|merit)|"
+               r"part of (?:a|an) [\w -]{0,30}?campaign|fuss|stuffing|hoax|lie)\b")
+PEJORATIVE = re.compile(r"\b" + PEJORATIVES, re.I)
+REJECTING = re.compile(
+    r"\s+(?:is|are|was|were|remains?|has been|have been)\s*[“\"‘]?" + INTENSIFIERS + PEJORATIVES +
+    r"|\s+(?:is|are|was|were)\s+(?:\w+ly\s+)?not\s+(?:\w+ly\s+)?(?:true|correct|accurate|right)\b"
+    r"|\s+(?:have|has|had)\s+nothing\s+to\s+do\s+with\s+(?:reality|the truth|the facts)\b", re.I)
+ENDORSING = re.compile(r"\s+(?:is|are|was|were|remains?|has been|have been)\s+(?:\w+ly\s+)?(?:true|correct|accurate|"
+                       r"right|confirmed)\b", re.I)
+CLAUSE_END = re.compile(r"[”\"’']?\s*(?:[.,;:!?)–—]|$|and\b|but\b)")
+# Where a claim's content may open after its attribution: after a colon or an opening quotation mark, or after
+# "said" (and a day): "Hanbit said in a statement: “The report is false”", "said on Monday the information was ...".
+CONTENT_OPENING = re.compile(r":\s*[“\"‘]?|(?<!\w)[“\"‘](?=[A-Z])|\b(?:said|says|insisted|added|stressed|maintained|"
+                             r"argued|replied|responded)\s+(?:on\s+(?:" + WEEKDAYS + r")\s+)?(?:that\s+)?")
+# "There is no such plan", "no such meeting took place": what was asked or said before does not exist.
+NO_SUCH = re.compile(r"\bno\s+(?P<ref>such\s+(?P<noun>[a-z]{3,20}))\b", re.I)
+# A response verb that rejects what it answers; a negated verb rejects or endorses nothing.
+REJECTING_VERB = re.compile(r"^(?:den|reject|dismiss|refut|rebut|disput|contest|debunk|condemn|no evidence)", re.I)
+ENDORSING_VERB = re.compile(r"^(?:confirm|confident|st(?:an)?d|stood)", re.I)
+NEGATED_BEFORE = re.compile(r"\b(?:not|n[’']t|never|cannot|unable to|declined to|refused to)\s+(?:\w+ly\s+)?$", re.I)
 # A reporting or response verb with a clause of its own before the matched verb: the reference is not the claim's
 # content ("denied his country had supplied missiles, calling the accusations ‘completely false’"); "said it stood
 # by its reporting" is.
 EARLIER_VERB = re.compile(rf"\b(?:{RESPONSE_VERBS}|said|says|insisted|admitted|stressed|added|told)\b(?!\s+nor\b)",
                           re.I)
+CLAUSE_OPENER = re.compile(r"\bthat\b|:")
+# Words that make no clause of their own between two verbs: "said it would neither confirm nor deny such reports".
+FUNCTION_WORDS = {"it", "he", "she", "they", "we", "i", "would", "will", "could", "can", "may", "might", "should",
+                  "had", "has", "have", "was", "were", "is", "are", "did", "does", "do", "not", "neither", "nor",
+                  "also", "still", "never", "again", "later", "only", "confirm", "to", "and"}
 LOOK_BACK = 40  # claims and sentences searched before a referring claim, nearest first
 GENERIC_MODIFIERS = {"latest", "new", "recent", "earlier", "previous", "same", "whole", "entire", "first", "last",
                      "other", "media", "press", "news", "these", "those", "such", "similar", "all", "any", "both"}
@@ -82,6 +122,7 @@ CONTENT_TRIGGERS = (r"said|says|say|told|tell|stated|confident|believe\w*|know\w
                     r"claim\w*|report\w*|suggest\w*|insist\w*|den(?:y|ies|ied)|admitted|acknowledg\w*|fuss|"
                     r"information|rumou?r\w*|statements?|evidence|concluded|argued|maintains?|warned|asserted")
 THAT_CONTENT = re.compile(rf"\b(?:{CONTENT_TRIGGERS})\b[^.;:?]{{0,60}}?\bthat\s+", re.I)
+ASKED_WHETHER = re.compile(r"\bask(?:s|ed|ing)?\b[^.;:?]{0,80}?\b(?:whether|if)\s+", re.I)
 ACCUSED_OF = re.compile(r"\baccus\w*\s+(?P<who>[^.;]{1,40}?)\s+of\s+(?P<what>\w+ing\b.*)", re.I)
 BARE_CLAUSE = re.compile(r"\b(?:suggested|said|says|claimed|alleged|reported)\s+(?!that\b)(?=[A-Za-z])", re.I)
 ASIDE = re.compile(r"\s+[–—-]\s+[^–—]{1,150}?\s+[–—-]\s+")
@@ -100,6 +141,10 @@ class Reference:
     noun: str  # "claims", "part", or the pronoun ("this", "it")
     modifier: str | None
     cues: tuple[str, ...]
+    subject: bool = False  # the subject of a judgement ("These claims are baseless"), not a verb's object
+    judgement: str | None = None  # "rejects" ("denied it", "These claims are baseless"), "endorses" ("confirmed
+    # the report", "the information was accurate") or "withholds" ("would neither confirm nor deny such reports"):
+    # what the claim says of what it answers
 
     @property
     def kind(self) -> str:
@@ -121,38 +166,92 @@ class Item:
 
 
 def find_reference(text: str) -> Reference | None:
-    """The reference that makes ``text`` depend on the article, or None when the claim stands alone."""
-    match = SUBJECT.match(text)
+    """The reference that makes ``text`` depend on the article, or None when the claim stands alone: the subject of
+    a judgement at the start ("These claims are baseless", "This is a lie") or where the content opens after its
+    attribution (then only with a judgement: 'X said: “That is not true”'), or the object of a response verb."""
+    match, judged = _judged_subject(text)
     if match is None:
         match = next((m for m in OBJECT.finditer(text) if not _content_before(text[:m.start("verb")])), None)
-        if match is None:
+    if match is None:
+        if (such := NO_SUCH.search(text)) is None:
             return None
+        noun = such.group("noun").lower()
+        return Reference(such.start("ref"), such.end("ref"), noun, None, (re.sub(r"s$", "", noun),), True, "rejects")
     groups = match.groupdict()
     noun = (groups.get("noun") or groups.get("pron") or "").lower()
     modifier = groups.get("mod")
     if modifier and (modifier.lower() in GENERIC_MODIFIERS or modifier.lower() in DETERMINERS.split("|")):
         modifier = None
-    cues = [modifier] if modifier else []
-    if groups.get("verb") and DISMISSING.match(groups["verb"]):  # "... as a ‘fuss’": the word the other side used
-        words = re.findall(r"[\w’'-]+", QUOTE_MARKS.sub(" ", text[match.end("ref"):]))[:4]
+    cues = [re.sub(r"[’']s?$", "", modifier)] if modifier else []  # "the runner's allegation" -> "runner"
+    cues += [w for w in re.findall(r"[\w’'-]+", groups.get("about") or "") if w.lower() not in STOP][:2]
+    verb = groups.get("verb")
+    after = text[match.end("ref"):]
+    if verb and DISMISSING.match(verb):  # "... as a ‘fuss’": the word the other side used
+        words = re.findall(r"[\w’'-]+", QUOTE_MARKS.sub(" ", after))[:4]
         cues += [w for w in words if w.lower() not in STOP and len(w) > 3 and not w.endswith("ly")][:1]
-    return Reference(match.start("ref"), match.end("ref"), noun, modifier, tuple(cues))
+    if verb and text[:match.start("verb")].rstrip().lower().endswith("nor"):  # "neither confirmed nor denied it"
+        judged = "withholds"
+    elif verb and NEGATED_BEFORE.search(text[:match.start("verb")]):  # "could not confirm the report"
+        judged = "withholds" if ENDORSING_VERB.match(verb) else None
+    elif verb and (REJECTING_VERB.match(verb) or (DISMISSING.match(verb) and PEJORATIVE.search(after[:80]))):
+        judged = "rejects"
+    elif verb and ENDORSING_VERB.match(verb):
+        judged = "endorses"
+    elif not judged and REJECTING.match(after):
+        judged = "rejects"
+    return Reference(match.start("ref"), match.end("ref"), noun, modifier, tuple(cues), not verb, judged)
+
+
+def _judged_subject(text: str) -> tuple[re.Match | None, str | None]:
+    """A reference that is the subject of a judgement, and the judgement ("rejects", "endorses" or None)."""
+    starts = [0, *(m.end() for m in CONTENT_OPENING.finditer(text))]
+    for start in dict.fromkeys(starts):
+        match = SUBJECT.match(text, start)
+        if match is None:
+            continue
+        after = text[match.end("ref"):]
+        judged = REJECTING.match(after) or ENDORSING.match(after)
+        judgement = None if judged is None else "rejects" if judged.re is REJECTING else "endorses"
+        if judged and match.group("pron") and not CLAUSE_END.match(after[judged.end():]):
+            continue  # "It is true that ...", "it is absolutely right to ...": no reference
+        # at the start any judgement of a named reference will do ("The missile part is completely wrong"); a bare
+        # "That" or "It", what a reference is about, or a reference after the attribution must be judged true or
+        # false
+        if judgement or (start == 0 and not match.group("about")
+                         and (match.group("noun") or match.group("pron").lower() == "this")):
+            return match, judgement
+    return None, None
 
 
 def _content_before(before: str) -> bool:
-    """Whether a reporting verb with a clause of its own (a comma, or five words or more) precedes."""
-    return any("," in before[m.end():] or len(before[m.end():].split()) >= 5 for m in EARLIER_VERB.finditer(before))
+    """Whether a reporting verb with a clause of its own (a comma, or five words or more) precedes. A clause the
+    verb opens with "that" or a colon is the claim's content: 'told reporters on Tuesday that the government
+    “categorically rejects these allegations”'. Linear: every verb before the last opener shares the words after it.
+    """
+    cut = max((m.end() for m in CLAUSE_OPENER.finditer(before)), default=0)
+    verbs = list(EARLIER_VERB.finditer(before))
+    if any(m.end() <= cut for m in verbs) and _own_clause(before[cut:]):
+        return True
+    return any(_own_clause(before[m.end():]) for m in verbs if m.end() > cut)
+
+
+def _own_clause(between: str) -> bool:
+    words = [w for w in between.split() if w.lower() not in FUNCTION_WORDS and not w.lower().endswith("ly")]
+    return "," in between or len(words) >= 5
 
 
 def content_of(text: str) -> tuple[str, str]:
     """(connector, content) of an antecedent: ("that", "X") for "said that X", ("of", "Russia using drones") for
-    "accused Russia of using drones", ("quote", whole text) for a question or when no content clause is found."""
+    "accused Russia of using drones", ("whether", "X") for "asked him whether X", ("quote", whole text) for a direct
+    question or when no content clause is found."""
     if text.rstrip().endswith("?"):
         return "quote", _clean(text)
     body, connector = text, ""
     while (match := THAT_CONTENT.search(body)) and (not connector or match.start() < 40):
         body, connector = body[match.end():], "that"
     if not connector:
+        if asked := ASKED_WHETHER.search(text):  # "a reporter asked X whether P" -> ("whether", P)
+            return "whether", _clean(text[asked.end():].rstrip("?"))
         if accused := ACCUSED_OF.search(text):
             return "of", _clean(f"{accused.group('who')} {accused.group('what')}")
         if bare := BARE_CLAUSE.search(text):
@@ -196,6 +295,11 @@ def _qualifies(kind: str, item: Item, claim: "ExtractedClaim") -> bool:
     return item.voice not in NOT_ANTECEDENT_VOICES or bool(ALLEGATION.search(item.text))
 
 
+def _states_others(text: str) -> bool:
+    """Whether a text states an allegation, a report or a question (what someone else says or asks)."""
+    return bool(ALLEGATION.search(text) or REPORTED.search(text) or ASKED.search(text))
+
+
 def _speakers(claim: "ExtractedClaim") -> frozenset[str]:
     return frozenset(s.name for s in claim.speakers)
 
@@ -211,7 +315,7 @@ def _sentences(text: str, claims: Sequence["ExtractedClaim"], title: str | None)
             before = bisect_left(starts, end)  # claims starting before the sentence ends
             if sentence.text == title or (before and reach[before - 1] > start):
                 continue
-            if ASKED.search(sentence.text) or ALLEGATION.search(sentence.text) or REPORTED.search(sentence.text):
+            if _states_others(sentence.text):
                 items.append(Item(start, sentence.text, None, None, frozenset()))
     return items
 
@@ -222,6 +326,8 @@ def resolved_text(claim: "ExtractedClaim", reference: Reference, antecedent: str
     noun = reference.noun.lower()
     if noun in {"this", "it"}:
         phrase = "the claim"
+    elif reference.start < len(claim.text) and claim.text[reference.start:].lower().startswith("such "):
+        phrase = noun  # "There is no such plan" -> "There is no plan “...”"
     elif noun == "part":
         phrase = f"the {reference.modifier + ' ' if reference.modifier else ''}part of the claim"
     else:
@@ -264,18 +370,33 @@ def _linked(text: str, claims: list["ExtractedClaim"], title: str | None) -> lis
                 return antecedent.get(item.index)  # a referring claim stands for what it refers to
             return item
 
-        tests: list[Callable[[Item], bool]] = []
+        if reference.judgement == "rejects" and reference.subject:  # nobody calls their own words false ("I have
+            # seen it. It is not true."), unless they state what others say ("This fuss made by some Western ...")
+            before = [it for it in before if not it.speakers & _speakers(claim) or _states_others(it.text)]
+
+        def chained(item: Item) -> bool:  # what another reference answered: "such reports" after "these claims"
+            other = references[item.index] if item.index is not None else None
+            return other is not None and {other.kind, reference.kind} <= {"allegation", "report"}
+
+        # each test reads an item and its target (what a referring claim answers, else the item itself)
+        tests: list[Callable[[Item, Item], bool]] = []
         if reference.cues:
-            tests.append(lambda it: _has_cue(it, reference.cues))
+            tests.append(lambda it, t: _has_cue(t, reference.cues))
         if reference.kind != "any":
-            tests.append(lambda it: _qualifies(reference.kind, it, claim))
-        tests.append(lambda it: _qualifies("any", it, claim))
-        antecedent[i] = next((t for test in tests for it in before if (t := target(it)) and test(t)), None)
+            tests.append(lambda it, t: chained(it) or _qualifies(reference.kind, t, claim))
+        tests.append(lambda it, t: _qualifies("any", t, claim))
+        antecedent[i] = next((t for test in tests for it in before if (t := target(it)) and test(it, t)), None)
     linked = list(claims)
     for i, found in antecedent.items():
         if found is not None:
+            # a rejection of what it answers negates it, whatever its verb ("These claims are baseless", "called
+            # the accusations a smear"), and an endorsement does not, whatever else the sentence negates; the voice
+            # stays the reporting verb's
+            judgement = references[i].judgement if claims[i].voice != "refuses_to_confirm" else None
+            polarity = {"rejects": "negative", "endorses": "positive", "withholds": "positive"}.get(
+                judgement or "", claims[i].polarity)
             linked[i] = replace(claims[i], responds_to_index=found.index, responds_to_text=found.text,
-                                resolved_text=resolved_text(claims[i], references[i], found.text))
+                                resolved_text=resolved_text(claims[i], references[i], found.text), polarity=polarity)
     return linked
 
 
