@@ -336,6 +336,8 @@ ALLEGATION = "Local media reported on Monday that the mayor of Tarnow had hidden
      "positive"),
     (f"{ALLEGATION}\n\nThe opposition said the report calls into question the city's accounts.", "calls into",
      None, "positive"),
+    (f"{ALLEGATION}\n\nKrakow, the finance ministry said, has no such problems with its budget.", "no such", None,
+     "negative"),  # negated by its own words, not by a reference
 ])
 def test_what_a_claim_answers_in_everyday_wire_shapes(text, claim, answers, polarity):
     """Shapes written for the tests, after the blind set's validation half showed them missed."""

@@ -86,8 +86,10 @@ CLAUSE_END = re.compile(r"[”\"’']?\s*(?:[.,;:!?)–—]|$|and\b|but\b)")
 # "said" (and a day): "Hanbit said in a statement: “The report is false”", "said on Monday the information was ...".
 CONTENT_OPENING = re.compile(r":\s*[“\"‘]?|(?<!\w)[“\"‘](?=[A-Z])|\b(?:said|says|insisted|added|stressed|maintained|"
                              r"argued|replied|responded)\s+(?:on\s+(?:" + WEEKDAYS + r")\s+)?(?:that\s+)?")
-# "There is no such plan", "no such meeting took place": what was asked or said before does not exist.
-NO_SUCH = re.compile(r"\bno\s+(?P<ref>such\s+(?P<noun>[a-z]{3,20}))\b", re.I)
+# "There is no such plan", "No such meeting took place": what was asked or said before does not exist (not "the
+# resort has no such problems").
+NO_SUCH = re.compile(r"(?:^[“\"‘]?|\bthere\s+(?:is|was|are|were|has been|have been)\s+)no\s+"
+                     r"(?P<ref>such\s+(?P<noun>[a-z]{3,20}))\b", re.I)
 # A response verb that rejects what it answers; a negated verb rejects or endorses nothing.
 REJECTING_VERB = re.compile(r"^(?:den|reject|dismiss|refut|rebut|disput|contest|debunk|condemn|no evidence)", re.I)
 ENDORSING_VERB = re.compile(r"^(?:confirm|confident|st(?:an)?d|stood)", re.I)
