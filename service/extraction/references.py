@@ -191,9 +191,10 @@ def find_reference(text: str) -> Reference | None:
     if verb and DISMISSING.match(verb):  # "... as a ‘fuss’": the word the other side used
         words = re.findall(r"[\w’'-]+", QUOTE_MARKS.sub(" ", after))[:4]
         cues += [w for w in words if w.lower() not in STOP and len(w) > 3 and not w.endswith("ly")][:1]
-    if verb and text[:match.start("verb")].rstrip().lower().endswith("nor"):  # "neither confirmed nor denied it"
+    before = text[max(0, match.start("ref") - 60):match.start("verb")] if verb else ""
+    if verb and before.rstrip().lower().endswith("nor"):  # "neither confirmed nor denied it"
         judged = "withholds"
-    elif verb and NEGATED_BEFORE.search(text[:match.start("verb")]):  # "could not confirm the report"
+    elif verb and NEGATED_BEFORE.search(before):  # "could not confirm the report"
         judged = "withholds" if ENDORSING_VERB.match(verb) else None
     elif verb and (REJECTING_VERB.match(verb) or (DISMISSING.match(verb) and PEJORATIVE.search(after[:80]))):
         judged = "rejects"
