@@ -353,3 +353,12 @@ def test_a_quotation_opened_after_a_colon_keeps_its_speaker_over_its_sentences()
             "and I am going nowhere.”\n\nSeparately, Athletics Kenya said the audit would end in May.")
     claims = load_extractor("spacy").extract(text).claims
     assert [c.speaker for c in claims] == ["Kiprono", "Kiprono", "Athletics Kenya"]
+
+
+def test_a_resolved_reference_reads_as_the_noun_it_names():
+    """"such reports" becomes "the reports that ..."; "no such plan" becomes "no plan whether ..."."""
+    extractor = load_extractor("spacy")
+    claims = extractor.extract(f"{ALLEGATION}\n\nHis party dismissed such reports as a smear.").claims
+    assert claims[-1].resolved_text.startswith("His party dismissed the reports that the mayor of Tarnow had hidden")
+    text = "A reporter asked Nowak whether the city planned to sell the stadium.\n\n“There is no such plan,” he said."
+    assert "There is no plan whether the city planned to sell the stadium" in extractor.extract(text).claims[-1].resolved_text

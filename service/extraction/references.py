@@ -88,8 +88,9 @@ CONTENT_OPENING = re.compile(r":\s*[“\"‘]?|(?<!\w)[“\"‘](?=[A-Z])|\b(?:s
                              r"argued|replied|responded)\s+(?:on\s+(?:" + WEEKDAYS + r")\s+)?(?:that\s+)?")
 # "There is no such plan", "No such meeting took place": what was asked or said before does not exist (not "the
 # resort has no such problems").
-NO_SUCH = re.compile(r"(?:^[“\"‘]?|\bthere\s+(?:is|was|are|were|has been|have been)\s+)no\s+"
-                     r"(?P<ref>such\s+(?P<noun>[a-z]{3,20}))\b", re.I)
+NO_SUCH = re.compile(r"(?:^[“\"‘]?|\bthere\s+(?:is|was|are|were|has been|have been)\s+)"
+                     r"(?P<ref>no\s+such\s+(?P<noun>[a-z]{3,20}))\b", re.I)
+NO_SUCH_SPAN = re.compile(r"no\s+such\s", re.I)
 # A response verb that rejects what it answers; a negated verb rejects or endorses nothing.
 REJECTING_VERB = re.compile(r"^(?:den|reject|dismiss|refut|rebut|disput|contest|debunk|condemn|no evidence)", re.I)
 ENDORSING_VERB = re.compile(r"^(?:confirm|confident|st(?:an)?d|stood)", re.I)
@@ -329,8 +330,8 @@ def resolved_text(claim: "ExtractedClaim", reference: Reference, antecedent: str
     noun = reference.noun.lower()
     if noun in {"this", "it"}:
         phrase = "the claim"
-    elif reference.start < len(claim.text) and claim.text[reference.start:].lower().startswith("such "):
-        phrase = noun  # "There is no such plan" -> "There is no plan “...”"
+    elif NO_SUCH_SPAN.match(claim.text, reference.start, reference.end):
+        phrase = f"no {noun}"  # "There is no such plan" -> "There is no plan “...”"
     elif noun == "part":
         phrase = f"the {reference.modifier + ' ' if reference.modifier else ''}part of the claim"
     else:
