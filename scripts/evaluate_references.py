@@ -34,7 +34,7 @@ from typing import Any, Sequence
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from evaluate_statements import share, shown_stances  # noqa: E402
+from evaluate_statements import combined, share, shown_stances  # noqa: E402
 from service.config import Config  # noqa: E402
 from service.engine import ArticleInput, FactCheckEngine  # noqa: E402
 from service.extraction.evaluation import ReferenceScore, load_reference_articles, score_reference  # noqa: E402
@@ -71,13 +71,13 @@ def score(engine: FactCheckEngine, articles: Sequence[dict], stored: dict[str, l
         tally = tallies[article["split"]]
         claims = stored[article["id"]]
         for entry in article["referring"]:
-            text = score_reference(tally, article, entry, [(c["text"], c["responds_to_text"]) for c in claims])
+            position = score_reference(tally, article, entry, [(c["text"], c["responds_to_text"]) for c in claims])
             if not entry.get("statement"):
                 continue
             tally.statements += 1
-            if text is None:
+            if position is None:
                 continue
-            claim_id = next(c["id"] for c in claims if c["text"] == text)
+            claim_id = claims[position]["id"]
             label = shown_stances(engine.check(entry["statement"], k=k, include_sources=False)).get(claim_id)
             where = f"{article['id']} {entry['claim'][:40]!r}"
             if label is None:
@@ -89,14 +89,6 @@ def score(engine: FactCheckEngine, articles: Sequence[dict], stored: dict[str, l
                 tally.misses.append(f"{where}: stance {label} (expected {entry['stance']}) "
                                     f"for {entry['statement']!r}")
     return tallies
-
-
-def combined(tallies: Sequence[ReferenceTally]) -> ReferenceTally:
-    total = ReferenceTally()
-    for tally in tallies:
-        for name in total.__dataclass_fields__:
-            setattr(total, name, getattr(total, name) + getattr(tally, name))
-    return total
 
 
 def report(name: str, tallies: dict[str, ReferenceTally], k: int, link: bool) -> None:

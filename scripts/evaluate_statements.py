@@ -23,7 +23,7 @@ import json
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -108,16 +108,13 @@ def target(engine: FactCheckEngine, statement: str, claim: str, context_word: st
             f"context names {context_word!r}: {context_word.lower() in context.lower()}")
 
 
-def combined(tallies: Sequence[Tally] | Any) -> Tally:
-    """The sum of several halves' tallies."""
-    total = Tally()
+def combined(tallies: Sequence[Any] | Any) -> Any:
+    """The sum of several halves' tallies (dataclasses of one type, every field added; a :class:`Tally` of none)."""
+    tallies = list(tallies)
+    total = type(tallies[0])() if tallies else Tally()
     for tally in tallies:
-        total.expected += tally.expected
-        total.shown += tally.shown
-        total.stance_right += tally.stance_right
-        total.unrelated += tally.unrelated
-        total.unrelated_empty += tally.unrelated_empty
-        total.misses += tally.misses
+        for name in fields(total):
+            setattr(total, name.name, getattr(total, name.name) + getattr(tally, name.name))
     return total
 
 

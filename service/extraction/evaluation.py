@@ -264,31 +264,31 @@ def sentence_with(text: str, words: str) -> str:
 
 
 def score_reference(score: ReferenceScore, article: dict, entry: dict,
-                    claims: list[tuple[str, str | None]]) -> str | None:
+                    claims: list[tuple[str, str | None]]) -> int | None:
     """Tally one gold entry against an article's claims ``(text, responds_to_text)``: the claim holding the entry's
     words must answer the gold sentence (token overlap as claims are matched), or nothing for a control. Returns
-    the text of the claim found, or None when no claim holds the words."""
+    the position of the claim found in ``claims``, or None when no claim holds the words."""
     score.entries += 1
     where = f"{article['id']} {entry['claim'][:40]!r}"
-    found = next(((text, answers) for text, answers in claims if entry["claim"] in text), None)
-    if found is None:
+    position = next((n for n, (text, _) in enumerate(claims) if entry["claim"] in text), None)
+    if position is None:
         score.misses.append(f"{where}: not a claim")
         return None
     score.extracted += 1
-    answers = found[1]
+    answers = claims[position][1]
     if entry["antecedent"] is None:
         score.controls += 1
         score.controls_right += answers is None
         if answers is not None:
             score.misses.append(f"{where}: a control linked to {answers[:60]!r}")
-        return found[0]
+        return position
     wanted = sentence_with(article["text"], entry["antecedent"])
     score.answers += 1
     if answers and overlap(tokens(wanted), tokens(answers))[0] >= MIN_CONTAINMENT:
         score.answers_right += 1
     else:
         score.misses.append(f"{where}: context {(answers or '')[:50]!r} != {wanted[:50]!r}")
-    return found[0]
+    return position
 
 
 def evaluate_references(extractor: Extractor, articles: list[dict]) -> dict[str, ReferenceScore]:

@@ -61,8 +61,8 @@ OBJECT = re.compile(rf"\b(?P<verb>{RESPONSE_VERBS})\s+(?:\w+ly\s+)?(?P<ref>{PHRA
 # (what it is about points to the antecedent), "That is not true".
 JUDGED_PHRASE = (rf"(?:(?P<det>{DETERMINERS})\s+)?(?:{MODIFIER}\s+)?(?P<noun>{NOUNS})\b"
                  r"(?:\s+about\s+(?P<about>[\w’'-]+(?:\s+[\w’'-]+)?)(?=\s+(?:is|are|was|were)\b))?(?!-)")
-SUBJECT_VERB = (r"\s+(?:is|are|was|were|remains?|has been|have been|(?:have|has|had)\s+nothing\s+to\s+do\s+with)"
-                r"\b")
+COPULA = r"(?:is|are|was|were|remains?|has been|have been)"
+SUBJECT_VERB = rf"\s+(?:{COPULA}|(?:have|has|had)\s+nothing\s+to\s+do\s+with)\b"
 SUBJECT = re.compile(
     rf"(?:(?:[A-Z][\w’'-]*(?:\s+[\w’'-]+){{0,3}},|But|And|Yet|So)\s+)?(?P<ref>(?:{JUDGED_PHRASE})|"
     rf"(?P<pron>This|That|It))(?={SUBJECT_VERB})", re.I
@@ -73,14 +73,13 @@ INTENSIFIERS = r"(?:(?:\w+ly|not|just|simply|all|both|a|an|pure|total|complete|u
 PEJORATIVES = (r"(?:untrue|false|incorrect|inaccurate|wrong|baseless|groundless|unfounded|absurd|ridiculous|nonsense|"
                r"rubbish|lies?|fake|fabricat\w*|fiction|speculation|misleading|smear|slander\w*|defamatory|malicious|"
                r"propaganda|politically motivated|without (?:any )?(?:foundation|basis|merit)|"
-               r"part of (?:a|an) [\w -]{0,30}?campaign|fuss|stuffing|hoax|lie)\b")
+               r"part of (?:a|an) [\w -]{0,30}?campaign|fuss|stuffing|hoax)\b")
 PEJORATIVE = re.compile(r"\b" + PEJORATIVES, re.I)
 REJECTING = re.compile(
-    r"\s+(?:is|are|was|were|remains?|has been|have been)\s*[“\"‘]?" + INTENSIFIERS + PEJORATIVES +
+    rf"\s+{COPULA}\s*[“\"‘]?" + INTENSIFIERS + PEJORATIVES +
     r"|\s+(?:is|are|was|were)\s+(?:\w+ly\s+)?not\s+(?:\w+ly\s+)?(?:true|correct|accurate|right)\b"
     r"|\s+(?:have|has|had)\s+nothing\s+to\s+do\s+with\s+(?:reality|the truth|the facts)\b", re.I)
-ENDORSING = re.compile(r"\s+(?:is|are|was|were|remains?|has been|have been)\s+(?:\w+ly\s+)?(?:true|correct|accurate|"
-                       r"right|confirmed)\b", re.I)
+ENDORSING = re.compile(rf"\s+{COPULA}\s+(?:\w+ly\s+)?(?:true|correct|accurate|right|confirmed)\b", re.I)
 CLAUSE_END = re.compile(r"[”\"’']?\s*(?:[.,;:!?)–—]|$|and\b|but\b)")
 # Where a claim's content may open after its attribution: after a colon or an opening quotation mark, or after
 # "said" (and a day): "Hanbit said in a statement: “The report is false”", "said on Monday the information was ...".
