@@ -13,7 +13,8 @@ from service.extraction import content_hash, load_extractor
 from service.extraction.references import find_reference
 from service.ingest import ingest_paths
 from service.index_lifecycle import IndexKeeper
-from service.stance.framing import frame_statement, planned, refusal_negated
+from service.engine import ArticleInput
+from service.stance.framing import frame_statement, planned, refusal_negated, unhedged
 from service.store import SQLiteStore
 
 from .conftest import SEEDS, seed_text
@@ -208,6 +209,29 @@ def test_a_plan_against_a_plan_agrees_and_a_refusal_is_a_negation(seeded_engine)
     assert stance_shown(seeded_engine, "Iran is preparing to send drones to Russia.", post) == "neutral"  # drones
     assert stance_shown(seeded_engine, "Tehran refuses to send arms to either party in the conflict.",
                         "We are not exporting weapons to either side") == "supports"
+
+
+def test_a_statement_is_checked_for_the_fact_it_reports():
+    """A journalist's own hedge is set aside: checking "X reportedly did P" is checking P."""
+    assert unhedged("Chad reportedly agreed to host a Russian base.") == "Chad agreed to host a Russian base."
+    assert unhedged("The authorities were reported to be preparing cuts.") == "The authorities were preparing cuts."
+    assert unhedged("Iran is said to have sent drones to Russia.") == "Iran has sent drones to Russia."
+    assert unhedged("Iran sent drones to Russia.") == "Iran sent drones to Russia."
+
+
+def test_an_answer_to_a_reported_plan_is_judged_on_that_plan(engine):
+    """Through FactCheckEngine.check on the real model: "That is simply not true" answering a reported plan refutes
+    the plan in other words (a plan against a plan is judged as the two acts, for a referring claim too), and a
+    denial of a report refutes the statement that it was reportedly so."""
+    text = ("HARARE, May 4 (Zambezi Wire) — Ubuntu Mutual Bank was preparing to close 140 rural branches by the end "
+            "of the year, a union said on Monday.\n\n“That is simply not true,” chief executive Themba Nkosi told "
+            "reporters.\n\nSeparately, Kariba Airways said it had agreed to lease two aircraft from a Turkish "
+            "lessor, the weekly Zimbabwe Business Review reported on Tuesday. The lessor denied the report.")
+    list(engine.ingest_articles([ArticleInput(text=text, outlet="Zambezi Wire", published="2025-05-04")]))
+    assert stance_shown(engine, "Ubuntu Mutual Bank is getting ready to close 140 rural branches.",
+                        "That is simply not true") == "refutes"
+    assert stance_shown(engine, "Kariba Airways reportedly agreed to lease two aircraft from a Turkish lessor.",
+                        "The lessor denied the report") == "refutes"
 
 
 @pytest.mark.xfail(strict=True, reason="known weakness of the fact model since the contrapositive stage "

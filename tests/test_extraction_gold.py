@@ -24,6 +24,7 @@ EXTRA_ARTICLES = PROJECT_ROOT / "tests" / "data" / "articles"
 SPEAKER_PHRASES = PROJECT_ROOT / "tests" / "gold" / "speaker_phrases.json"
 SPEAKER_SENTENCES = PROJECT_ROOT / "tests" / "gold" / "speaker_sentences.json"
 REFERENCES_BLIND = PROJECT_ROOT / "tests" / "gold" / "responds_to_blind.json"
+REFERENCES_BLIND2 = PROJECT_ROOT / "tests" / "gold" / "responds_to_blind2.json"
 
 
 @pytest.fixture(scope="module")
@@ -305,7 +306,22 @@ def test_referring_claims_in_articles_written_blind_to_the_rules(capsys):
     assert all(s.controls_right == s.controls for s in scores.values())
 
 
+def test_referring_claims_in_a_second_set_written_blind_to_the_rules(capsys):
+    """A second set of 64 articles (tests/gold/responds_to_blind2.json, stop 36), written by helpers who saw neither
+    the code nor the first set: trailing attributions ("..., the weekly reported on Tuesday."), "declined to comment",
+    "We have no plans of that kind", "The figures quoted by the newspaper do not reflect ...". Before stop 36
+    (c76ff7d): linked right 28/46 of the validation half and 18/45 of the held-out half. Controls stay unlinked."""
+    scores = evaluate_references(load_extractor("spacy"), load_reference_articles(REFERENCES_BLIND2))
+    with capsys.disabled():
+        print("\nreferring claims, second set: " + "; ".join(f"{half} {s.linked_right}/{s.entries}"
+                                                          for half, s in scores.items()))
+    assert scores["validation"].linked_right / scores["validation"].entries >= 0.8
+    assert scores["held_out"].linked_right / scores["held_out"].entries >= 0.5
+    assert all(s.controls_right == s.controls for s in scores.values())
+
+
 ALLEGATION = "Local media reported on Monday that the mayor of Tarnow had hidden a 2 million zloty loan."
+TRAILING = "The mayor of Tarnow hid a 2 million zloty loan from the council, the weekly Gazeta Nowa reported on Monday."
 
 
 @pytest.mark.parametrize("text, claim, answers, polarity", [
@@ -330,6 +346,29 @@ ALLEGATION = "Local media reported on Monday that the mayor of Tarnow had hidden
     # a second rejection after the first reaches the allegation both answer
     (f"{ALLEGATION}\n\n“These claims are baseless,” Nowak said. His party also dismissed such reports as a smear.",
      "dismissed such reports", "Local media reported", "negative"),
+    # stop 36, from the second blind set: a bare refusal to comment, "no ... of that kind", "Talk of", figures that
+    # do not reflect, "they" after the reference was seen, "It's a story that belongs in a novel", a repeated denial
+    (f"{ALLEGATION}\n\nThe bank declined to comment.", "declined to comment", "Local media reported", "positive"),
+    (f"{ALLEGATION}\n\nNowak did not respond to a request for comment.", "did not respond", "Local media reported",
+     "positive"),
+    ("A reporter asked Nowak whether the city would sell the stadium.\n\n“We have no plans of that kind,” he said.",
+     "no plans of that kind", "A reporter asked", "negative"),
+    (f"{ALLEGATION}\n\n“No loan of this kind has ever been taken,” Nowak said.", "No loan of this kind",
+     "Local media reported", "negative"),
+    (f"{ALLEGATION}\n\n“Talk of a hidden loan is pure speculation,” Nowak said.", "Talk of a hidden loan",
+     "Local media reported", "negative"),
+    (f"{ALLEGATION} The council meets on Friday.\n\n“The figures quoted by the newspaper do not reflect the "
+     "accounts,” Nowak said.", "The figures quoted", "Local media reported", "negative"),
+    (f"{ALLEGATION}\n\n“We have seen these claims, and they have nothing to do with reality,” Nowak said.",
+     "they have nothing", "Local media reported", "negative"),
+    (f"{ALLEGATION}\n\n“It's a story that belongs in a crime novel,” Nowak said.", "belongs in a crime novel",
+     "Local media reported", "negative"),
+    (f"{ALLEGATION}\n\nNowak denied the report. His deputy repeated the denial on Tuesday.", "repeated the denial",
+     "Local media reported", "negative"),
+    # a run of one speaker's sentences is answered at its lead, and a trailing attribution is no content
+    ("Consumer group Fair Bills said Tarnow's utility had overcharged 40,000 households. The group said bills were "
+     "based on estimated readings.\n\nThe utility rejected the accusations.", "rejected the accusations",
+     "Consumer group Fair Bills said", "negative"),
     # no reference: the content is named, "it" is no reference, a question is raised
     (f"{ALLEGATION}\n\nNowak denied allegations that he had taken bribes.", "denied allegations", None, "negative"),
     (f"{ALLEGATION}\n\nNowak said it was true that the city had borrowed money in 2019.", "it was true", None,
@@ -338,6 +377,10 @@ ALLEGATION = "Local media reported on Monday that the mayor of Tarnow had hidden
      None, "positive"),
     (f"{ALLEGATION}\n\nKrakow, the finance ministry said, has no such problems with its budget.", "no such", None,
      "negative"),  # negated by its own words, not by a reference
+    (f"{ALLEGATION}\n\nThe figures are preliminary, the statistics office said.", "The figures are", None,
+     "positive"),  # figures nobody judges
+    (f"{ALLEGATION}\n\nThe bank declined to comment on its lending plans.", "declined to comment", None,
+     "positive"),  # a refusal that names what it is about
 ])
 def test_what_a_claim_answers_in_everyday_wire_shapes(text, claim, answers, polarity):
     """Shapes written for the tests, after the blind set's validation half showed them missed."""
@@ -353,6 +396,23 @@ def test_a_quotation_opened_after_a_colon_keeps_its_speaker_over_its_sentences()
             "and I am going nowhere.”\n\nSeparately, Athletics Kenya said the audit would end in May.")
     claims = load_extractor("spacy").extract(text).claims
     assert [c.speaker for c in claims] == ["Kiprono", "Kiprono", "Athletics Kenya"]
+
+
+def test_the_content_answered_is_the_claim_not_its_trailing_attribution():
+    """"P, the weekly Gazeta Nowa reported on Monday." answers as P (not "on Monday"); "That" reads "the claim"; a
+    bare refusal to comment reads as a refusal to comment on the claim."""
+    extractor = load_extractor("spacy")
+    claims = extractor.extract(f"{TRAILING}\n\n“That is simply not true,” Nowak said.").claims
+    assert claims[-1].resolved_text == ("Nowak: The claim that The mayor of Tarnow hid a 2 million zloty loan from the "
+                                        "council is simply not true")
+    claims = extractor.extract(f"{TRAILING}\n\nThe council declined to comment.").claims
+    assert claims[-1].resolved_text == ("The council declined to comment on the claim that The mayor of Tarnow hid a "
+                                        "2 million zloty loan from the council.")
+
+
+def test_a_dateline_with_accented_capitals_is_no_part_of_the_claim():
+    claims = load_extractor("spacy").extract("BOGOTÁ — The federation said the coach would stay until 2026.").claims
+    assert claims[0].text.startswith("The federation said")
 
 
 def test_a_resolved_reference_reads_as_the_noun_it_names():

@@ -10,7 +10,9 @@ from .verbs import REPORTING_VERBS, VOICE_OF_VERB
 VERB_PATTERN = "|".join(sorted((v for v in VOICE_OF_VERB if v != "according"), key=len, reverse=True))
 VERB = re.compile(rf"\b({VERB_PATTERN})\b")
 REFUSES_TO_CONFIRM = re.compile(
-    r"\b(neither confirmed nor denied|(declined|refused|would not|did not) (to )?(confirm|comment))\b", re.I
+    r"\b(neither confirmed nor denied|(declined|refused|would not|did not) (to )?(confirm|comment)|"
+    r"(did not|didn[’']t) (immediately )?(respond|reply) to (a |an |several |repeated )?(\w+ )?requests? "
+    r"(for|seeking) comment|could not (immediately )?be reached for comment)\b", re.I
 )
 # "called the accusations ‘totally unfounded’", "described the accusations as a ‘fuss’": a denial.
 DISMISSAL = re.compile(

@@ -43,10 +43,11 @@ DATE_MARKER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s+")
 # "Ukraine (, - ", "LUSAKA, March 4 (SAW) — ", "TALLINN, Sept 9 — "), or a place in capitals alone ("WASHINGTON — "); a
 # sentence follows.
 MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]{0,6}\.?"
+UPPER, LETTER = "A-ZÀ-ÖØ-Þ", "A-Za-zÀ-ÖØ-öø-ÿ"  # Latin-1 letters too: "BOGOTÁ — ", "SÃO PAULO — "
 DATELINE = re.compile(
-    r"^(?:[A-Z][A-Za-z .'-]{1,40}(?:,\s?[A-Z][A-Za-z .'-]{1,30})?"
+    rf"^(?:[{UPPER}][{LETTER} .'-]{{1,40}}(?:,\s?[{UPPER}][{LETTER} .'-]{{1,30}})?"
     rf"(?:\s\((?:[A-Za-z .,/]{{0,30}})\)?|,\s?{MONTH}\s\d{{1,2}}(?:,\s?\d{{4}})?(?:\s\([^()]{{1,40}}\))?)"
-    r"|[A-Z][A-Z.'-]{2,30}(?:\s[A-Z][A-Z.'-]{1,30}){0,2}(?:,\s?[A-Z][A-Za-z.'-]{1,30}){0,2})"
+    rf"|[{UPPER}][{UPPER}.'-]{{2,30}}(?:\s[{UPPER}][{UPPER}.'-]{{1,30}}){{0,2}}(?:,\s?[{UPPER}][{LETTER}.'-]{{1,30}}){{0,2}})"
     r",?\s?[-–—]{1,2}\s+(?=[A-Z“\"‘'])"
 )
 TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$|[\"”’]$")

@@ -263,6 +263,16 @@ def sentence_with(text: str, words: str) -> str:
     return words
 
 
+# The words of a quotation inside gold words that also hold its marks and attribution ('“That is not true,” the
+# minister said', or without the opening mark: the stored claim is the quotation).
+QUOTED_WORDS = re.compile(r"(?:^|[“\"‘])([^“”\"]{8,}?)[,.]?[”\"’]")
+
+
+def claim_words(words: str) -> list[str]:
+    """The gold words of a claim as a stored claim holds them: as written, else the quotation inside them."""
+    return [words, *(m.group(1) for m in QUOTED_WORDS.finditer(words))]
+
+
 def score_reference(score: ReferenceScore, article: dict, entry: dict,
                     claims: list[tuple[str, str | None]]) -> int | None:
     """Tally one gold entry against an article's claims ``(text, responds_to_text)``: the claim holding the entry's
@@ -270,7 +280,8 @@ def score_reference(score: ReferenceScore, article: dict, entry: dict,
     the position of the claim found in ``claims``, or None when no claim holds the words."""
     score.entries += 1
     where = f"{article['id']} {entry['claim'][:40]!r}"
-    position = next((n for n, (text, _) in enumerate(claims) if entry["claim"] in text), None)
+    position = next((n for n, (text, _) in enumerate(claims) for words in claim_words(entry["claim"])
+                     if words in text), None)
     if position is None:
         score.misses.append(f"{where}: not a claim")
         return None

@@ -35,16 +35,17 @@ if TYPE_CHECKING:
 
 REPORT_NOUNS = "reports? stor(?:y|ies) articles? reporting findings".split()
 ALLEGATION_NOUNS = ("claims? accusations? allegations? charges? assertions? suggestions? rumou?rs? statements? "
-                    "remarks comments").split()
+                    "remarks comments talk denials?").split()
 QUESTION_NOUNS = ["questions?"]
-OTHER_NOUNS = ["information", "part", "assessments?", "conclusions?"]
+OTHER_NOUNS = ["information", "part", "assessments?", "conclusions?", "figures?"]
 NOUNS = "|".join(REPORT_NOUNS + ALLEGATION_NOUNS + QUESTION_NOUNS + OTHER_NOUNS)
 DETERMINERS = r"this|these|that|those|such|the|similar|its|their|his|her"
 RESPONSE_VERBS = (
     r"den(?:y|ies|ied|ying)|reject(?:s|ed|ing)?|dismiss(?:es|ed|ing)?|refut(?:e|es|ed|ing)|rebut(?:s|ted|ting)?|"
     r"disput(?:e|es|ed|ing)|contest(?:s|ed|ing)?|call(?:s|ed|ing)?|describ(?:e|es|ed|ing)|brand(?:s|ed|ing)?|"
     r"label(?:s|led|ed|ling)?|term(?:s|ed)?|confirm(?:s|ed|ing)?|condemn(?:s|ed|ing)?|debunk(?:s|ed|ing)?|"
-    r"confident in|comment on|st(?:an)?d(?:s|ing)? by|stood by|no evidence (?:to support|for|of)"
+    r"confident in|comment on|st(?:an)?d(?:s|ing)? by|stood by|no evidence (?:to support|for|of)|"
+    r"(?:repeat|reiterat)(?:s|es|ed|ing|e)?(?=\s+(?:the|its|his|her|their|that)\s+denials?\b)"
 )
 DISMISSING = re.compile(r"^(?:call|describ|brand|label|term|dismiss)", re.I)
 WEEKDAYS = r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
@@ -60,36 +61,56 @@ OBJECT = re.compile(rf"\b(?P<verb>{RESPONSE_VERBS})\s+(?:\w+ly\s+)?(?P<ref>{PHRA
 # A reference as the subject of a judgement: "These claims are baseless", "The claim about waiting lists is wrong"
 # (what it is about points to the antecedent), "That is not true".
 JUDGED_PHRASE = (rf"(?:(?P<det>{DETERMINERS})\s+)?(?:{MODIFIER}\s+)?(?P<noun>{NOUNS})\b"
-                 r"(?:\s+about\s+(?P<about>[\w’'-]+(?:\s+[\w’'-]+)?)(?=\s+(?:is|are|was|were)\b))?(?!-)")
+                 r"(?:\s+(?:about|(?<=talk\s)of)\s+(?P<about>[\w’'-]+(?:\s+[\w’'-]+){0,2}?)(?=\s+(?:is|are|was|were)\b)"
+                 r"|\s+(?:quoted|cited|carried|published|reported|mentioned|circulated|circulating|given)\s+(?:by|in|on)"
+                 r"(?:\s+[\w’'-]+){1,4}?(?=\s+(?:is|are|was|were|do|does|did)\b))?(?!-)")
 COPULA = r"(?:is|are|was|were|remains?|has been|have been)"
-SUBJECT_VERB = rf"\s+(?:{COPULA}|(?:have|has|had)\s+nothing\s+to\s+do\s+with)\b"
+# What a judgement's verb may be: a copula ("is false", "It's a story that belongs in a novel"), "has nothing to do
+# with", "does not reflect", "belongs in a novel"; an opening quotation mark may stand before it.
+NOT_REFLECTING = r"(?:do|does|did)\s+not\s+(?:\w+ly\s+)?(?:reflect|correspond\s+to|match|add\s+up)"
+FICTION = r"belongs?\s+in\s+(?:a|the)\s+(?:[\w-]+\s+){0,2}?(?:novel|film|movie|thriller|fairy\s+tale|fiction)"
+SUBJECT_VERB = (rf"(?:\s+[“\"‘]?(?:{COPULA}|(?:have|has|had)\s+nothing\s+to\s+do\s+with|{NOT_REFLECTING}|{FICTION})"
+                rf"|[’']s)\b")
 SUBJECT = re.compile(
     rf"(?:(?:[A-Z][\w’'-]*(?:\s+[\w’'-]+){{0,3}},|But|And|Yet|So)\s+)?(?P<ref>(?:{JUDGED_PHRASE})|"
-    rf"(?P<pron>This|That|It))(?={SUBJECT_VERB})", re.I
+    rf"(?P<pron>This|That|It|They))(?={SUBJECT_VERB})", re.I
 )
 INTENSIFIERS = r"(?:(?:\w+ly|not|just|simply|all|both|a|an|pure|total|complete|utter|another)\s+){0,4}"
 # What a judgement says of the reference: that it is false ("are baseless", "is not true", "have nothing to do with
 # reality"), or that it is true.
 PEJORATIVES = (r"(?:untrue|false|incorrect|inaccurate|wrong|baseless|groundless|unfounded|absurd|ridiculous|nonsense|"
                r"rubbish|lies?|fake|fabricat\w*|fiction|speculation|misleading|smear|slander\w*|defamatory|malicious|"
+               rf"(?:story|tale|plot|scenario)\s+(?:that\s+|which\s+)?{FICTION}|"
                r"propaganda|politically motivated|without (?:any )?(?:foundation|basis|merit)|"
                r"part of (?:a|an) [\w -]{0,30}?campaign|fuss|stuffing|hoax)\b")
 PEJORATIVE = re.compile(r"\b" + PEJORATIVES, re.I)
 REJECTING = re.compile(
-    rf"\s+{COPULA}\s*[“\"‘]?" + INTENSIFIERS + PEJORATIVES +
-    r"|\s+(?:is|are|was|were)\s+(?:\w+ly\s+)?not\s+(?:\w+ly\s+)?(?:true|correct|accurate|right)\b"
-    r"|\s+(?:have|has|had)\s+nothing\s+to\s+do\s+with\s+(?:reality|the truth|the facts)\b", re.I)
+    rf"(?:\s+[“\"‘]?{COPULA}|[’']s)\s*[“\"‘]?" + INTENSIFIERS + PEJORATIVES +
+    r"|\s+[“\"‘]?(?:is|are|was|were)\s+(?:\w+ly\s+)?not\s+(?:\w+ly\s+)?(?:true|correct|accurate|right)\b"
+    r"|\s+[“\"‘]?(?:have|has|had)\s+nothing\s+to\s+do\s+with\s+(?:reality|the truth|the facts)\b"
+    rf"|\s+[“\"‘]?(?:{NOT_REFLECTING}|{FICTION})\b", re.I)
 ENDORSING = re.compile(rf"\s+{COPULA}\s+(?:\w+ly\s+)?(?:true|correct|accurate|right|confirmed)\b", re.I)
 CLAUSE_END = re.compile(r"[”\"’']?\s*(?:[.,;:!?)–—]|$|and\b|but\b)")
 # Where a claim's content may open after its attribution: after a colon or an opening quotation mark, or after
 # "said" (and a day): "Hanbit said in a statement: “The report is false”", "said on Monday the information was ...".
 CONTENT_OPENING = re.compile(r":\s*[“\"‘]?|(?<!\w)[“\"‘](?=[A-Z])|\b(?:said|says|insisted|added|stressed|maintained|"
-                             r"argued|replied|responded)\s+(?:on\s+(?:" + WEEKDAYS + r")\s+)?(?:that\s+)?")
+                             r"argued|replied|responded)\s+(?:(?:on|in|at|to|during)\s+[\w’' -]{1,30}?\s+(?=that\s)|"
+                             r"on\s+(?:" + WEEKDAYS + r")\s+)?(?:that\s+)?|,\s+(?:and|but)\s+|;\s+")
 # "There is no such plan", "No such meeting took place": what was asked or said before does not exist (not "the
 # resort has no such problems").
-NO_SUCH = re.compile(r"(?:^[“\"‘]?|\bthere\s+(?:is|was|are|were|has been|have been)\s+)"
-                     r"(?P<ref>no\s+such\s+(?P<noun>[a-z]{3,20}))\b", re.I)
-NO_SUCH_SPAN = re.compile(r"no\s+such\s", re.I)
+NO_SUCH = re.compile(r"(?:^[“\"‘]?|\bthere\s+(?:is|was|are|were|has been|have been)\s+|"
+                     r"\b(?:we|I|they|he|she|it)\s+(?:have|has|had)\s+)"
+                     r"(?P<ref>no\s+(?:such\s+(?P<noun>[a-z]{3,20})|(?P<kind_noun>[a-z]{3,20})\s+of\s+(?:that|this|the\s+)"
+                     r"\s*(?:kind|sort|nature)))\b", re.I)
+NO_SUCH_SPAN = re.compile(r"no\s+(?:such\s|[a-z]{3,20}\s+of\s)", re.I)
+# A refusal to comment with nothing after it ("FjordAir declined to comment.", "did not respond to a request for
+# comment"): it withholds a view of what was said before it.
+BARE_REFUSAL = re.compile(
+    r"\b(?:(?:declined|refused|would\s+not|did\s+not|was\s+not\s+available)\s+to\s+comment|"
+    r"(?:did\s+not|didn[’']t)\s+(?:immediately\s+)?(?:respond|reply)\s+to\s+(?:a\s+|an\s+|several\s+|repeated\s+)?"
+    r"(?:\w+\s+)?requests?\s+(?:for|seeking)\s+comment|could\s+not\s+(?:immediately\s+)?be\s+reached\s+for\s+comment|"
+    r"(?:neither\s+confirm|neither\s+confirmed)\s+nor\s+den(?:y|ied))"
+    r"(?=(?:\s+(?:on\s+(?:" + WEEKDAYS + r")|immediately|further|when\s+contacted))*\s*(?:[.,;!?”\"’)]|$))", re.I)
 # A response verb that rejects what it answers; a negated verb rejects or endorses nothing.
 REJECTING_VERB = re.compile(r"^(?:den|reject|dismiss|refut|rebut|disput|contest|debunk|condemn|no evidence)", re.I)
 ENDORSING_VERB = re.compile(r"^(?:confirm|confident|st(?:an)?d|stood)", re.I)
@@ -112,7 +133,9 @@ STOP = {"a", "an", "the", "as", "and", "but", "of", "to", "in", "on", "is", "was
 
 # An antecedent that states an allegation, a report, or a question.
 ALLEGATION = re.compile(r"\b(?:accus\w*|alleg\w*|claim\w*|fuss|rumou?r\w*|charges?|information|statements?)\b"
-                        r"[^.;:]{0,60}?\b(?:that|of)\b|\baccus\w*\s+[^.;]{1,40}?\s+of\b", re.I)
+                        r"[^.;:]{0,60}?\b(?:that|of)\b|\baccus\w*\s+[^.;]{1,40}?\s+of\b|"
+                        r"\b(?:people|some|others|critics|many)\s+(?:are\s+|have\s+been\s+)?(?:saying|claiming|suggesting)\b",
+                        re.I)
 REPORTED = re.compile(r"\b(?:report\w*|articles?|published|found|findings|stor(?:y|ies))\b", re.I)
 ASKED = re.compile(r"\?|\bask(?:s|ed|ing)?\b", re.I)
 NOT_ANTECEDENT_VOICES = {"denies", "refuses_to_confirm"}
@@ -126,12 +149,17 @@ CONTENT_TRIGGERS = (r"said|says|say|told|tell|stated|confident|believe\w*|know\w
 THAT_CONTENT = re.compile(rf"\b(?:{CONTENT_TRIGGERS})\b[^.;:?]{{0,60}}?\bthat\s+", re.I)
 ASKED_WHETHER = re.compile(r"\bask(?:s|ed|ing)?\b[^.;:?]{0,80}?\b(?:whether|if)\s+", re.I)
 ACCUSED_OF = re.compile(r"\baccus\w*\s+(?P<who>[^.;]{1,40}?)\s+of\s+(?P<what>\w+ing\b.*)", re.I)
-BARE_CLAUSE = re.compile(r"\b(?:suggested|said|says|claimed|alleged|reported)\s+(?!that\b)(?=[A-Za-z])", re.I)
+BARE_CLAUSE = re.compile(r"\b(?:suggested|said|says|saying|claimed|alleged|reported)\s+(?!(?:that|to)\b)(?=[A-Za-z])",
+                         re.I)
 ASIDE = re.compile(r"\s+[–—-]\s+[^–—]{1,150}?\s+[–—-]\s+")
 TRAILING_ASIDE = re.compile(r"\s+[–—]\s+[^–—]{1,150}$")
 QUOTE_MARKS = re.compile(r"[“”\"«»]|(?<!\w)[‘’']|[‘’'](?!\w)")
-TRAILER = re.compile(r",\s+(?:according to|citing|(?:the\s+)?[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,3}\s+(?:reported|said))\b"
-                     r".*$")
+# An attribution after the content, up to the end: "..., according to TASS.", "..., a union said on Monday.", "...,
+# the weekly Zimbabwe Business Review reported on Tuesday."
+# (After the last comma only, so that finding it stays linear.)
+TRAILER = re.compile(r",\s+(?:(?:according to|citing)\b[^,;]*|(?!(?:who|which|but|and)\b)(?:[\w’'.-]+\s+){1,8}?"
+                     r"(?:reported|said|says|reports|wrote)\b(?:\s+(?:on|in|at|last|this|earlier|late|yesterday|today|"
+                     r"overnight|during|after|before|when|while|to)\b[^,;]{0,50})?)\s*[.!]?[”\"’]?\s*$")
 
 
 @dataclass(frozen=True)
@@ -150,7 +178,10 @@ class Reference:
 
     @property
     def kind(self) -> str:
-        for kind, nouns in (("report", REPORT_NOUNS), ("allegation", ALLEGATION_NOUNS), ("question", QUESTION_NOUNS)):
+        if self.noun == "comment":  # "declined to comment": on what was alleged or reported
+            return "allegation"
+        for kind, nouns in (("report", REPORT_NOUNS), ("allegation", ALLEGATION_NOUNS), ("question", QUESTION_NOUNS),
+                            ("figure", ["figures?"])):
             if any(re.fullmatch(n, self.noun, re.I) for n in nouns):
                 return kind
         return "any"
@@ -176,8 +207,10 @@ def find_reference(text: str) -> Reference | None:
         match = next((m for m in OBJECT.finditer(text) if not _content_before(text[:m.start("verb")])), None)
     if match is None:
         if (such := NO_SUCH.search(text)) is None:
-            return None
-        noun = such.group("noun").lower()
+            if (refusal := BARE_REFUSAL.search(text)) is None:
+                return None
+            return Reference(refusal.end(), refusal.end(), "comment", None, (), False, "withholds")
+        noun = (such.group("noun") or such.group("kind_noun")).lower()
         return Reference(such.start("ref"), such.end("ref"), noun, None, (re.sub(r"s$", "", noun),), True, "rejects")
     groups = match.groupdict()
     noun = (groups.get("noun") or groups.get("pron") or "").lower()
@@ -200,6 +233,8 @@ def find_reference(text: str) -> Reference | None:
         judged = "rejects"
     elif verb and ENDORSING_VERB.match(verb):
         judged = "endorses"
+    elif verb and noun.startswith("denial"):  # "repeated the denial"
+        judged = "rejects"
     elif not judged and REJECTING.match(after):
         judged = "rejects"
     return Reference(match.start("ref"), match.end("ref"), noun, modifier, tuple(cues), not verb, judged)
@@ -217,11 +252,14 @@ def _judged_subject(text: str) -> tuple[re.Match | None, str | None]:
         judgement = None if judged is None else "rejects" if judged.re is REJECTING else "endorses"
         if judged and match.group("pron") and not CLAUSE_END.match(after[judged.end():]):
             continue  # "It is true that ...", "it is absolutely right to ...": no reference
+        if not judged and after[:2] in {"’s", "'s"}:
+            continue  # "That story's great": only "It's nonsense" and the like are judged this short
         # at the start any judgement of a named reference will do ("The missile part is completely wrong"); a bare
-        # "That" or "It", what a reference is about, or a reference after the attribution must be judged true or
-        # false
-        if judgement or (start == 0 and not match.group("about")
-                         and (match.group("noun") or match.group("pron").lower() == "this")):
+        # "That", "It" or "They", figures ("The figures are preliminary"), what a reference is about, or a reference
+        # after the attribution must be judged true or false
+        noun = (match.group("noun") or match.group("pron")).lower()
+        if judgement or (start == 0 and not match.group("about") and (noun == "this" or match.group("noun")
+                                                                       and not noun.startswith("figure"))):
             return match, judgement
     return None, None
 
@@ -249,6 +287,8 @@ def content_of(text: str) -> tuple[str, str]:
     question or when no content clause is found."""
     if text.rstrip().endswith("?"):
         return "quote", _clean(text)
+    trailing = _trailer(text)  # "P, the weekly reported on Tuesday.": P
+    text = text[:trailing] if trailing is not None else text
     body, connector = text, ""
     while (match := THAT_CONTENT.search(body)) and (not connector or match.start() < 40):
         body, connector = body[match.end():], "that"
@@ -259,8 +299,20 @@ def content_of(text: str) -> tuple[str, str]:
             return "of", _clean(f"{accused.group('who')} {accused.group('what')}")
         if bare := BARE_CLAUSE.search(text):
             return "that", _clean(text[bare.end():])
-        return "quote", _clean(text)
+        return ("that" if trailing is not None else "quote"), _clean(text)
     return connector, _clean(body)
+
+
+def _trailer(text: str) -> int | None:
+    """Where the attributions after the content start (``TRAILER``: "..., the weekly reported on Tuesday, citing two
+    officials."), or None."""
+    start = None
+    for _ in range(3):
+        at = text.rfind(",", 0, start)
+        if at < 0 or not TRAILER.match(text[:start], at):
+            break
+        start = at
+    return start
 
 
 def answered_content(antecedent: str | None) -> str | None:
@@ -271,8 +323,14 @@ def answered_content(antecedent: str | None) -> str | None:
 
 def _clean(content: str) -> str:
     content = QUOTE_MARKS.sub("", TRAILING_ASIDE.sub("", ASIDE.sub(" ", content.strip().rstrip("."))))
-    content = TRAILER.sub("", content.strip())
+    content = content.strip()
+    content = content[:_trailer(content)]
     return " ".join(content.split()).rstrip(" .,;:")
+
+
+# What may follow a cue in a word that holds it: an ending ("plans", "planned"), a possessive or a hyphen; not
+# another word ("plan" is not "planting").
+INFLECTED = re.compile(r"(?:s|es|e?d|ned|n?ing|ers?)?(?:$|[’'-])", re.I)
 
 
 def _has_cue(item: Item, cues: Sequence[str]) -> bool:
@@ -280,7 +338,8 @@ def _has_cue(item: Item, cues: Sequence[str]) -> bool:
     for cue in cues:
         if cue.isupper() and cue in words:
             return True
-        if not cue.isupper() and any(w.lower().startswith(cue.lower().rstrip("s")) for w in words):
+        stem = re.sub(r"(?<!s)s$", "", cue.lower())  # "runners" -> "runner", "fuss" stays
+        if not cue.isupper() and any(w.lower().startswith(stem) and INFLECTED.match(w[len(stem):]) for w in words):
             return True
     return False
 
@@ -291,11 +350,28 @@ def _qualifies(kind: str, item: Item, claim: "ExtractedClaim") -> bool:
         return item.voice in ALLEGING_VOICES or bool(REPORTED.search(item.text))
     if kind == "question":
         return bool(ASKED.search(item.text))
+    if kind == "figure":  # "The figures quoted by the newspaper": a sentence that has some
+        return bool(re.search(r"\d", item.text))
     if kind == "allegation":  # an allegation, or what someone else said: "Residents said that police fired ..."
         attributed = item.voice in {"asserts", "admits"} and bool(THAT_CONTENT.search(item.text))
         return (item.voice in ALLEGING_VOICES or bool(ALLEGATION.search(item.text))
                 or (attributed and not item.speakers & _speakers(claim)))
     return item.voice not in NOT_ANTECEDENT_VOICES or bool(ALLEGATION.search(item.text))
+
+
+# References that answer one sentence, not a speaker's run of them: a pronoun, a part, "no such plan".
+UNRUN = {"this", "it", "that", "they", "part", "comment"}
+
+
+def _first_of_run(before: list[Item], found: Item, passes: Callable[[Item], bool]) -> Item:
+    """The first of the run of one speaker's items that ends at ``found`` (``before`` is nearest first), each passing:
+    "rejected the accusations" answers the group's lead allegation, not the detail its next sentence adds."""
+    at = next(n for n, it in enumerate(before) if it is found)
+    for item in before[at + 1:]:
+        if not found.speakers or item.speakers != found.speakers or not passes(item):
+            break
+        found = item
+    return found
 
 
 def _states_others(text: str) -> bool:
@@ -327,8 +403,10 @@ def resolved_text(claim: "ExtractedClaim", reference: Reference, antecedent: str
     """The claim with its reference replaced by what it refers to; the speaker in front unless the text names them."""
     connector, content = content_of(antecedent)
     noun = reference.noun.lower()
-    if noun in {"this", "it"}:
-        phrase = "the claim"
+    if noun in {"this", "it", "that", "they"}:
+        phrase = "the claims" if noun == "they" else "the claim"
+    elif noun == "comment":  # "declined to comment" -> "declined to comment on the claim that ..."
+        phrase = " on the claim"
     elif NO_SUCH_SPAN.match(claim.text, reference.start, reference.end):
         phrase = f"no {noun}"  # "There is no such plan" -> "There is no plan “...”"
     elif noun == "part":
@@ -336,9 +414,12 @@ def resolved_text(claim: "ExtractedClaim", reference: Reference, antecedent: str
     else:
         phrase = f"the {noun}"
     filled = f"{phrase} “{content}”" if connector == "quote" else f"{phrase} {connector} {content}"
-    if claim.text[reference.start].isupper():
+    if claim.text[reference.start:reference.start + 1].isupper():
         filled = filled[0].upper() + filled[1:]
-    text = claim.text[:reference.start] + filled + claim.text[reference.end:]
+    rest = claim.text[reference.end:]
+    if re.match(r"[’']s\b", rest):  # "It's a story ..." -> "The claim that ... is a story ..."
+        rest = " is" + rest[2:]
+    text = claim.text[:reference.start] + filled + rest
     names = [n for s in claim.speakers for n in (s.name, *s.aliases)]
     if claim.speaker and not any(n in claim.text or n.split()[-1] in claim.text for n in names):
         text = f"{claim.speaker}: {text}"
@@ -388,7 +469,13 @@ def _linked(text: str, claims: list["ExtractedClaim"], title: str | None) -> lis
         if reference.kind != "any":
             tests.append(lambda it, t: chained(it) or _qualifies(reference.kind, t, claim))
         tests.append(lambda it, t: _qualifies("any", t, claim))
-        antecedent[i] = next((t for test in tests for it in before if (t := target(it)) and test(it, t)), None)
+        found = next(((it, t, test) for test in tests for it in before if (t := target(it)) and test(it, t)), None)
+        if found is not None and found[0] is found[1] and reference.noun not in UNRUN:
+            item, _, test = found
+            antecedent[i] = _first_of_run(before, item, lambda it: (it.index is None or references[it.index] is None)
+                                          and test(it, it))
+        else:
+            antecedent[i] = found[1] if found else None
     linked = list(claims)
     for i, found in antecedent.items():
         if found is not None:

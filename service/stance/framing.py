@@ -104,6 +104,13 @@ PLANNED = re.compile(r"\b(?:(?:is|are|was|were|has been|have been|had been)\s+(?
                      re.I)
 
 
+# A statement's own hedge: "reportedly", "allegedly"; "is said to be", "were reported to have".
+HEDGING_ADVERB = re.compile(r"\s+(?:reportedly|allegedly|supposedly|apparently)\b(?=\s+\w)", re.I)
+REPORTED_TO = re.compile(r"\b(?P<aux>is|are|was|were)\s+(?:widely\s+)?(?:reported|said|believed|alleged|understood|"
+                         r"thought|rumou?red|claimed)\s+to\s+(?:be\b|(?P<have>have)\b)", re.I)
+PERFECT = {"is": "has", "are": "have", "was": "had", "were": "had"}
+
+
 @dataclass(frozen=True)
 class StatementFrame:
     """The statement as claims are judged against it."""
@@ -113,8 +120,19 @@ class StatementFrame:
     refers: bool = False  # its content is a reference ("called the accusations unfounded")
 
 
+def unhedged(statement: str) -> str:
+    """A statement as the fact it reports: "Chad reportedly agreed" -> "Chad agreed", "X were reported to be
+    preparing" -> "X were preparing", "X is said to have sent" -> "X has sent". Checking a reported fact is checking
+    the fact."""
+    statement = REPORTED_TO.sub(lambda m: PERFECT.get(m.group("aux").lower(), m.group("aux")) if m.group("have")
+                                else m.group("aux"), statement)
+    return HEDGING_ADVERB.sub("", statement)
+
+
 def frame_statement(statement: str, extractor: "Extractor") -> StatementFrame:
-    """How ``statement`` is judged: its reporting verb's content, what it denies, whether it only refers."""
+    """How ``statement`` is judged: its reporting verb's content, what it denies, whether it only refers; a hedge of
+    the statement's own is set aside (``unhedged``)."""
+    statement = unhedged(statement)
     found = extractor.extract(statement).claims
     if len(found) != 1:
         return StatementFrame(statement)
@@ -293,9 +311,11 @@ def judge(model: "StanceModel", frame: StatementFrame, rows: Sequence[Mapping], 
     frame = replace(frame, text=refusal_negated(frame.text))
     plan = planned(frame.text)
     if plan is not None:  # a plan against a plan of the same thing: the planned acts compared
-        plans = {p: planned(inputs[p].text) for p in range(len(rows)) if stances[p] is None and not inputs[p].context}
+        # a referring claim's plan is the one it answers ("There is no such plan" -> the plan reported)
+        plans = {p: planned(inputs[p].context or inputs[p].text) for p in range(len(rows)) if stances[p] is None}
         acts = {p: other[0] for p, other in plans.items() if other is not None and other[1] == plan[1]}
-        pairs = [replace(inputs[p], text=act) for p, act in acts.items()]
+        pairs = [replace(inputs[p], context=act) if inputs[p].context else replace(inputs[p], text=act)
+                 for p, act in acts.items()]
         for position, stance in zip(acts, model.classify(plan[0], pairs, statement_vector) if pairs else []):
             stances[position] = stance
     rest = [position for position in range(len(rows)) if stances[position] is None]
