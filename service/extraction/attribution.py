@@ -9,11 +9,14 @@ from .verbs import REPORTING_VERBS, VOICE_OF_VERB
 
 VERB_PATTERN = "|".join(sorted((v for v in VOICE_OF_VERB if v != "according"), key=len, reverse=True))
 VERB = re.compile(rf"\b({VERB_PATTERN})\b")
+# No answer to a request for comment, a refusal to comment as "declined to comment" is: "did not immediately respond
+# to a request for comment", "could not be reached for comment" (references.py reads it too).
+NO_RESPONSE = (r"(?:did\s+not|didn[’']t)\s+(?:immediately\s+)?(?:respond|reply)\s+to\s+(?:a\s+|an\s+|several\s+|"
+               r"repeated\s+)?(?:\w+\s+)?requests?\s+(?:for|seeking)\s+comment|"
+               r"could\s+not\s+(?:immediately\s+)?be\s+reached\s+for\s+comment")
 REFUSES_TO_CONFIRM = re.compile(
-    r"\b(neither confirmed nor denied|(declined|refused|would not|did not) (to )?(confirm|comment)|"
-    r"(did not|didn[’']t) (immediately )?(respond|reply) to (a |an |several |repeated )?(\w+ )?requests? "
-    r"(for|seeking) comment|could not (immediately )?be reached for comment)\b", re.I
-)
+    rf"\b(neither confirmed nor denied|(declined|refused|would not|did not) (to )?(confirm|comment)|{NO_RESPONSE})\b",
+    re.I)
 # "called the accusations ‘totally unfounded’", "described the accusations as a ‘fuss’": a denial.
 DISMISSAL = re.compile(
     r"\b(?:call|calls|called|calling|describe|describes|described|describing|brand|branded|label|labelled|labeled)\b"

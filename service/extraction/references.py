@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from itertools import accumulate, islice
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from .attribution import DEMONYMS
+from .attribution import DEMONYMS, NO_RESPONSE
 from .sentences import split_sentences
 
 if TYPE_CHECKING:
@@ -75,6 +75,7 @@ SUBJECT = re.compile(
     rf"(?:(?:[A-Z][\w’'-]*(?:\s+[\w’'-]+){{0,3}},|But|And|Yet|So)\s+)?(?P<ref>(?:{JUDGED_PHRASE})|"
     rf"(?P<pron>This|That|It|They))(?={SUBJECT_VERB})", re.I
 )
+PRONOUN_NOUNS = {"this", "that", "it", "they"}  # SUBJECT's and PRONOUN's, lower case
 INTENSIFIERS = r"(?:(?:\w+ly|not|just|simply|all|both|a|an|pure|total|complete|utter|another)\s+){0,4}"
 # What a judgement says of the reference: that it is false ("are baseless", "is not true", "have nothing to do with
 # reality"), or that it is true.
@@ -106,10 +107,8 @@ NO_SUCH_SPAN = re.compile(r"no\s+(?:such\s|[a-z]{3,20}\s+of\s)", re.I)
 # A refusal to comment with nothing after it ("FjordAir declined to comment.", "did not respond to a request for
 # comment"): it withholds a view of what was said before it.
 BARE_REFUSAL = re.compile(
-    r"\b(?:(?:declined|refused|would\s+not|did\s+not|was\s+not\s+available)\s+to\s+comment|"
-    r"(?:did\s+not|didn[’']t)\s+(?:immediately\s+)?(?:respond|reply)\s+to\s+(?:a\s+|an\s+|several\s+|repeated\s+)?"
-    r"(?:\w+\s+)?requests?\s+(?:for|seeking)\s+comment|could\s+not\s+(?:immediately\s+)?be\s+reached\s+for\s+comment|"
-    r"(?:neither\s+confirm|neither\s+confirmed)\s+nor\s+den(?:y|ied))"
+    r"\b(?:(?:declined|refused|would\s+not|did\s+not|was\s+not\s+available)\s+to\s+comment|" + NO_RESPONSE +
+    r"|(?:neither\s+confirm|neither\s+confirmed)\s+nor\s+den(?:y|ied))"
     r"(?=(?:\s+(?:on\s+(?:" + WEEKDAYS + r")|immediately|further|when\s+contacted))*\s*(?:[.,;!?”\"’)]|$))", re.I)
 # A response verb that rejects what it answers; a negated verb rejects or endorses nothing.
 REJECTING_VERB = re.compile(r"^(?:den|reject|dismiss|refut|rebut|disput|contest|debunk|condemn|no evidence)", re.I)
@@ -359,8 +358,8 @@ def _qualifies(kind: str, item: Item, claim: "ExtractedClaim") -> bool:
     return item.voice not in NOT_ANTECEDENT_VOICES or bool(ALLEGATION.search(item.text))
 
 
-# References that answer one sentence, not a speaker's run of them: a pronoun, a part, "no such plan".
-UNRUN = {"this", "it", "that", "they", "part", "comment"}
+# References that answer one sentence, not a speaker's run of them: a pronoun, a part, a refusal to comment.
+UNRUN = PRONOUN_NOUNS | {"part", "comment"}
 
 
 def _first_of_run(before: list[Item], found: Item, passes: Callable[[Item], bool]) -> Item:
@@ -403,7 +402,7 @@ def resolved_text(claim: "ExtractedClaim", reference: Reference, antecedent: str
     """The claim with its reference replaced by what it refers to; the speaker in front unless the text names them."""
     connector, content = content_of(antecedent)
     noun = reference.noun.lower()
-    if noun in {"this", "it", "that", "they"}:
+    if noun in PRONOUN_NOUNS:
         phrase = "the claims" if noun == "they" else "the claim"
     elif noun == "comment":  # "declined to comment" -> "declined to comment on the claim that ..."
         phrase = " on the claim"
