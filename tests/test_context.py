@@ -234,6 +234,22 @@ def test_an_answer_to_a_reported_plan_is_judged_on_that_plan(engine):
                         "The lessor denied the report") == "refutes"
 
 
+def test_a_view_withheld_takes_no_side_and_a_group_is_answered_at_its_lead(engine):
+    """Through FactCheckEngine.check on the real model: "could not confirm the report" and "was looking into the
+    claims" are neutral toward what they answer (they read as support before stop 37), and "These claims have no
+    basis" answers a union's lead allegation (told unnamed, then under the union's name) and refutes it."""
+    text = ("OAXACA, Mexico — A teachers' union alleged on Monday that the state government had diverted about 850 "
+            "million pesos from a pension fund for public school staff.\n\nThe Oaxaca Education Workers' Front said "
+            "documents obtained by its members showed that contributions were never deposited in the fund.\n\n"
+            "“These claims have no basis,” state finance secretary Julián Barragán said. The federal auditor said it "
+            "could not confirm the report. The state congress said it was looking into the claims.")
+    list(engine.ingest_articles([ArticleInput(text=text, outlet="Sur Wire", published="2025-03-03")]))
+    statement = "Oaxaca's government diverted about 850 million pesos from a teachers' pension fund."
+    assert stance_shown(engine, statement, "These claims have no basis") == "refutes"
+    assert stance_shown(engine, statement, "The federal auditor said it could not confirm") == "neutral"
+    assert stance_shown(engine, statement, "The state congress said it was looking into") == "neutral"
+
+
 @pytest.mark.xfail(strict=True, reason="known weakness of the fact model since the contrapositive stage "
                    "(models/claim_stance/MODEL_CARD.md): the long UAV technology claim against the shorter drone "
                    "technology statement reads as neutral")

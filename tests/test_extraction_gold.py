@@ -25,6 +25,7 @@ SPEAKER_PHRASES = PROJECT_ROOT / "tests" / "gold" / "speaker_phrases.json"
 SPEAKER_SENTENCES = PROJECT_ROOT / "tests" / "gold" / "speaker_sentences.json"
 REFERENCES_BLIND = PROJECT_ROOT / "tests" / "gold" / "responds_to_blind.json"
 REFERENCES_BLIND2 = PROJECT_ROOT / "tests" / "gold" / "responds_to_blind2.json"
+REFERENCES_BLIND3 = PROJECT_ROOT / "tests" / "gold" / "responds_to_blind3.json"
 
 
 @pytest.fixture(scope="module")
@@ -310,13 +311,29 @@ def test_referring_claims_in_a_second_set_written_blind_to_the_rules(capsys):
     """A second set of 64 articles (tests/gold/responds_to_blind2.json, stop 36), written by helpers who saw neither
     the code nor the first set: trailing attributions ("..., the weekly reported on Tuesday."), "declined to comment",
     "We have no plans of that kind", "The figures quoted by the newspaper do not reflect ...". Before stop 36
-    (c76ff7d): linked right 28/46 of the validation half and 18/45 of the held-out half. Controls stay unlinked."""
+    (c76ff7d): linked right 28/46 of the validation half and 18/45 of the held-out half; after stop 36 (175a0fe) 38/46
+    and 25/45; after stop 37 (the third set's rules) 43/46 and 32/45. Controls stay unlinked."""
     scores = evaluate_references(load_extractor("spacy"), load_reference_articles(REFERENCES_BLIND2))
     with capsys.disabled():
         print("\nreferring claims, second set: " + "; ".join(f"{half} {s.linked_right}/{s.entries}"
                                                           for half, s in scores.items()))
-    assert scores["validation"].linked_right / scores["validation"].entries >= 0.8
-    assert scores["held_out"].linked_right / scores["held_out"].entries >= 0.5
+    assert scores["validation"].linked_right / scores["validation"].entries >= 0.9
+    assert scores["held_out"].linked_right / scores["held_out"].entries >= 0.65
+    assert all(s.controls_right == s.controls for s in scores.values())
+
+
+def test_referring_claims_in_a_third_set_written_blind_to_the_rules(capsys):
+    """A third set of 64 articles (tests/gold/responds_to_blind3.json, stop 37), written by helpers who saw neither
+    the code nor the earlier sets: "These accusations have no basis", "What the newspaper published is a smear",
+    "None of that is correct", "contested the amount", "said it was looking into the claims", a group's lead told
+    unnamed and its detail under the group's name. Before stop 37 (175a0fe): linked right 34/46 of the validation
+    half and 30/44 of the held-out half; after: 45/46 and 31/44. Controls stay unlinked."""
+    scores = evaluate_references(load_extractor("spacy"), load_reference_articles(REFERENCES_BLIND3))
+    with capsys.disabled():
+        print("\nreferring claims, third set: " + "; ".join(f"{half} {s.linked_right}/{s.entries}"
+                                                         for half, s in scores.items()))
+    assert scores["validation"].linked_right / scores["validation"].entries >= 0.9
+    assert scores["held_out"].linked_right / scores["held_out"].entries >= 0.65
     assert all(s.controls_right == s.controls for s in scores.values())
 
 
@@ -369,6 +386,31 @@ TRAILING = "The mayor of Tarnow hid a 2 million zloty loan from the council, the
     ("Consumer group Fair Bills said Tarnow's utility had overcharged 40,000 households. The group said bills were "
      "based on estimated readings.\n\nThe utility rejected the accusations.", "rejected the accusations",
      "Consumer group Fair Bills said", "negative"),
+    # stop 37, from the third blind set: "have no basis", "not true at all", an amount or a figure someone else gave,
+    # "What the newspaper published", "None of that is correct", "as saying the story was a product of imagination",
+    # "looking into the claims", an account's cue, and a group's run told first unnamed, then by name
+    (f"{ALLEGATION}\n\n“These accusations have no basis whatsoever,” Nowak said.", "no basis whatsoever",
+     "Local media reported", "negative"),
+    (f"{ALLEGATION}\n\n“That is not true at all,” Nowak said.", "not true at all", "Local media reported", "negative"),
+    (f"{ALLEGATION} Nowak, 54, has led the city since 2018.\n\nHis lawyer contested the amount in court.",
+     "contested the amount", "Local media reported", "negative"),
+    (f"{ALLEGATION} The council meets on Friday.\n\nCity hall said the figure of 2 million was “grossly "
+     "exaggerated”.", "the figure of 2 million", "Local media reported", "negative"),
+    (f"{ALLEGATION}\n\n“What the newspaper published is a smear campaign,” Nowak said.", "What the newspaper",
+     "Local media reported", "negative"),
+    (f"{ALLEGATION}\n\n“What was written has nothing to do with reality,” Nowak said.", "What was written",
+     "Local media reported", "negative"),
+    (f"{ALLEGATION}\n\n“None of that is correct,” Nowak said.", "None of that", "Local media reported", "negative"),
+    (f"{ALLEGATION}\n\nState radio quoted Nowak as saying the story was “a product of imagination”.",
+     "product of imagination", "Local media reported", "negative"),
+    (f"{ALLEGATION}\n\nThe regional auditor said it was looking into the claims.", "looking into the claims",
+     "Local media reported", "positive"),
+    ("A councillor said the dam released water without any warning overnight.\n\nThe water board said the "
+     "councillor's account of the warning was wrong.", "account of the warning", "A councillor said", "negative"),
+    ("A teachers' union alleged that Tarnow had diverted 8 million zlotys from a pension fund. The Tarnow Teachers' "
+     "Front said documents showed that salaries were never paid in. The practice went on for two years, the union "
+     "said.\n\nThe city said it was looking into the claims.", "looking into the claims", "A teachers' union alleged",
+     "positive"),
     # no reference: the content is named, "it" is no reference, a question is raised
     (f"{ALLEGATION}\n\nNowak denied allegations that he had taken bribes.", "denied allegations", None, "negative"),
     (f"{ALLEGATION}\n\nNowak said it was true that the city had borrowed money in 2019.", "it was true", None,
@@ -381,6 +423,9 @@ TRAILING = "The mayor of Tarnow hid a 2 million zloty loan from the council, the
      "positive"),  # figures nobody judges
     (f"{ALLEGATION}\n\nThe bank declined to comment on its lending plans.", "declined to comment", None,
      "positive"),  # a refusal that names what it is about
+    (f"{ALLEGATION}\n\nWhat happened next is unclear.", "What happened", None, "positive"),  # no one's words
+    (f"{ALLEGATION}\n\nThe phony loan story is almost identical to last year's.", "phony loan story", None,
+     "positive"),  # two words before the noun, and no judgement of it
 ])
 def test_what_a_claim_answers_in_everyday_wire_shapes(text, claim, answers, polarity):
     """Shapes written for the tests, after the blind set's validation half showed them missed."""
@@ -389,6 +434,19 @@ def test_what_a_claim_answers_in_everyday_wire_shapes(text, claim, answers, pola
     assert (found.responds_to_text or "").startswith(answers or "") and bool(found.responds_to_text) == bool(answers)
     assert found.polarity == polarity
     assert not any(s.name.isupper() for c in claims for s in c.speakers)  # never "TARNOW"
+
+
+@pytest.mark.parametrize("answer", [
+    "The bank said it could not confirm the report.",
+    "No state agency confirmed the account.",
+    "The regional auditor said it was looking into the claims.",
+])
+def test_a_view_withheld_of_what_was_said_takes_no_side(answer):
+    """"could not confirm the report", "No agency confirmed the account", "was looking into the claims": the voice of a
+    refusal to confirm (no side in stance), linked to what was said."""
+    claims = load_extractor("spacy").extract(f"{ALLEGATION}\n\n{answer}").claims
+    assert claims[-1].responds_to_text.startswith("Local media reported")
+    assert claims[-1].voice == "refuses_to_confirm"
 
 
 def test_a_quotation_opened_after_a_colon_keeps_its_speaker_over_its_sentences():

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from itertools import accumulate, islice
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from .attribution import DEMONYMS, NO_RESPONSE
+from .attribution import DEMONYMS, LOOKING_INTO, NO_RESPONSE
 from .sentences import split_sentences
 
 if TYPE_CHECKING:
@@ -35,16 +35,19 @@ if TYPE_CHECKING:
 
 REPORT_NOUNS = "reports? stor(?:y|ies) articles? reporting findings".split()
 ALLEGATION_NOUNS = ("claims? accusations? allegations? charges? assertions? suggestions? rumou?rs? statements? "
-                    "remarks comments talk denials?").split()
+                    "remarks comments talk denials? complaints? account").split()
 QUESTION_NOUNS = ["questions?"]
-OTHER_NOUNS = ["information", "part", "assessments?", "conclusions?", "figures?"]
+FIGURE_NOUNS = ["figures?", "amounts?", "sums?", "totals?", "estimates?", "tally", "toll"]  # a number's
+OTHER_NOUNS = ["information", "part", "assessments?", "conclusions?", *FIGURE_NOUNS]
 NOUNS = "|".join(REPORT_NOUNS + ALLEGATION_NOUNS + QUESTION_NOUNS + OTHER_NOUNS)
+FIGURE = re.compile("|".join(FIGURE_NOUNS), re.I)
 DETERMINERS = r"this|these|that|those|such|the|similar|its|their|his|her"
 RESPONSE_VERBS = (
     r"den(?:y|ies|ied|ying)|reject(?:s|ed|ing)?|dismiss(?:es|ed|ing)?|refut(?:e|es|ed|ing)|rebut(?:s|ted|ting)?|"
     r"disput(?:e|es|ed|ing)|contest(?:s|ed|ing)?|call(?:s|ed|ing)?|describ(?:e|es|ed|ing)|brand(?:s|ed|ing)?|"
     r"label(?:s|led|ed|ling)?|term(?:s|ed)?|confirm(?:s|ed|ing)?|condemn(?:s|ed|ing)?|debunk(?:s|ed|ing)?|"
     r"confident in|comment on|st(?:an)?d(?:s|ing)? by|stood by|no evidence (?:to support|for|of)|"
+    rf"{LOOKING_INTO}|"
     r"(?:repeat|reiterat)(?:s|es|ed|ing|e)?(?=\s+(?:the|its|his|her|their|that)\s+denials?\b)"
 )
 DISMISSING = re.compile(r"^(?:call|describ|brand|label|term|dismiss)", re.I)
@@ -60,8 +63,9 @@ PRONOUN = (r"(?P<pron>this|it)(?=\s*(?:[.,;:!?”’\"')]|$)|\s+(?:as|a|an|befor
 OBJECT = re.compile(rf"\b(?P<verb>{RESPONSE_VERBS})\s+(?:\w+ly\s+)?(?P<ref>{PHRASE}|{PRONOUN})", re.I)
 # A reference as the subject of a judgement: "These claims are baseless", "The claim about waiting lists is wrong"
 # (what it is about points to the antecedent), "That is not true".
-JUDGED_PHRASE = (rf"(?:(?P<det>{DETERMINERS})\s+)?(?:{MODIFIER}\s+)?(?P<noun>{NOUNS})\b"
-                 r"(?:\s+(?:about|(?<=talk\s)of)\s+(?P<about>[\w’'-]+(?:\s+[\w’'-]+){0,2}?)(?=\s+(?:is|are|was|were)\b)"
+JUDGED_PHRASE = (rf"(?:(?P<det>{DETERMINERS})\s+)?(?:(?P<first>[\w-]+\s+)?{MODIFIER}\s+)?(?P<noun>{NOUNS})\b"
+                 r"(?:\s+(?:about|(?<=talk\s)of|(?<=figure\s)of|(?<=figures\s)of|(?<=account\s)of)\s+"  # "the figure of 2,000 was exaggerated"
+                 r"(?P<about>[$€£]?[\w’'-]+(?:[.,]\d+)*(?:\s+[\w’'-]+){0,2}?)(?=\s+[“\"‘]?(?:is|are|was|were)\b)"
                  r"|\s+(?:quoted|cited|carried|published|reported|mentioned|circulated|circulating|given)\s+(?:by|in|on)"
                  r"(?:\s+[\w’'-]+){1,4}?(?=\s+(?:is|are|was|were|do|does|did)\b))?(?!-)")
 COPULA = r"(?:is|are|was|were|remains?|has been|have been)"
@@ -69,11 +73,17 @@ COPULA = r"(?:is|are|was|were|remains?|has been|have been)"
 # with", "does not reflect", "belongs in a novel"; an opening quotation mark may stand before it.
 NOT_REFLECTING = r"(?:do|does|did)\s+not\s+(?:\w+ly\s+)?(?:reflect|correspond\s+to|match|add\s+up)"
 FICTION = r"belongs?\s+in\s+(?:a|the)\s+(?:[\w-]+\s+){0,2}?(?:novel|film|movie|thriller|fairy\s+tale|fiction)"
-SUBJECT_VERB = (rf"(?:\s+[“\"‘]?(?:{COPULA}|(?:have|has|had)\s+nothing\s+to\s+do\s+with|{NOT_REFLECTING}|{FICTION})"
+NO_BASIS = r"(?:have|has|had)\s+no\s+(?:\w+\s+)?(?:basis|foundation|merit|substance|grounds)"
+SUBJECT_VERB = (rf"(?:\s+[“\"‘]?(?:{COPULA}|(?:have|has|had)\s+nothing\s+to\s+do\s+with|{NOT_REFLECTING}|{FICTION}|"
+                rf"{NO_BASIS})"
                 rf"|[’']s)\b")
+# "What was written", "What the newspaper published": a free relative naming what was reported or said
+PUBLISHED = r"written|wrote|writes|reported|reports|published|publishes|printed|prints|aired|airs|broadcast"
+WHAT_SAID = (rf"What\s+(?:(?:was|has\s+been|had\s+been)\s+(?:{PUBLISHED}|said|alleged|claimed)|"
+             rf"(?:(?:the|this|that)\s+)?(?:[\w’'-]+\s+){{0,3}}?(?:{PUBLISHED}|said|says|claimed|claims|alleged|alleges))")
 SUBJECT = re.compile(
     rf"(?:(?:[A-Z][\w’'-]*(?:\s+[\w’'-]+){{0,3}},|But|And|Yet|So)\s+)?(?P<ref>(?:{JUDGED_PHRASE})|"
-    rf"(?P<pron>This|That|It|They))(?={SUBJECT_VERB})", re.I
+    rf"(?P<none>None\s+of\s+)?(?P<pron>This|That|It|They)|(?P<what>{WHAT_SAID}))(?={SUBJECT_VERB})", re.I
 )
 PRONOUN_NOUNS = {"this", "that", "it", "they"}  # SUBJECT's and PRONOUN's, lower case
 INTENSIFIERS = r"(?:(?:\w+ly|not|just|simply|all|both|a|an|pure|total|complete|utter|another)\s+){0,4}"
@@ -81,6 +91,7 @@ INTENSIFIERS = r"(?:(?:\w+ly|not|just|simply|all|both|a|an|pure|total|complete|u
 # reality"), or that it is true.
 PEJORATIVES = (r"(?:untrue|false|incorrect|inaccurate|wrong|baseless|groundless|unfounded|absurd|ridiculous|nonsense|"
                r"rubbish|lies?|fake|fabricat\w*|fiction|speculation|misleading|smear|slander\w*|defamatory|malicious|"
+               r"exaggerated|overstated|inflated|overblown|(?:a\s+)?(?:product|figment)\s+of\s+(?:\w+\s+)?imagination|"
                rf"(?:story|tale|plot|scenario)\s+(?:that\s+|which\s+)?{FICTION}|"
                r"propaganda|politically motivated|without (?:any )?(?:foundation|basis|merit)|"
                r"part of (?:a|an) [\w -]{0,30}?campaign|fuss|stuffing|hoax)\b")
@@ -89,12 +100,12 @@ REJECTING = re.compile(
     rf"(?:\s+[“\"‘]?{COPULA}|[’']s)\s*[“\"‘]?" + INTENSIFIERS + PEJORATIVES +
     r"|\s+[“\"‘]?(?:is|are|was|were)\s+(?:\w+ly\s+)?not\s+(?:\w+ly\s+)?(?:true|correct|accurate|right)\b"
     r"|\s+[“\"‘]?(?:have|has|had)\s+nothing\s+to\s+do\s+with\s+(?:reality|the truth|the facts)\b"
-    rf"|\s+[“\"‘]?(?:{NOT_REFLECTING}|{FICTION})\b", re.I)
+    rf"|\s+[“\"‘]?(?:{NOT_REFLECTING}|{FICTION}|{NO_BASIS})\b", re.I)
 ENDORSING = re.compile(rf"\s+{COPULA}\s+(?:\w+ly\s+)?(?:true|correct|accurate|right|confirmed)\b", re.I)
-CLAUSE_END = re.compile(r"[”\"’']?\s*(?:[.,;:!?)–—]|$|and\b|but\b)")
+CLAUSE_END = re.compile(r"(?:\s+(?:at\s+all|whatsoever))?[”\"’']?\s*(?:[.,;:!?)–—]|$|and\b|but\b)")
 # Where a claim's content may open after its attribution: after a colon or an opening quotation mark, or after
 # "said" (and a day): "Hanbit said in a statement: “The report is false”", "said on Monday the information was ...".
-CONTENT_OPENING = re.compile(r":\s*[“\"‘]?|(?<!\w)[“\"‘](?=[A-Z])|\b(?:said|says|insisted|added|stressed|maintained|"
+CONTENT_OPENING = re.compile(r":\s*[“\"‘]?|(?<!\w)[“\"‘](?=[A-Z])|\b(?:said|says|saying|insisted|added|stressed|maintained|"
                              r"argued|replied|responded)\s+(?:(?:on|in|at|to|during)\s+[\w’' -]{1,30}?\s+(?=that\s)|"
                              r"on\s+(?:" + WEEKDAYS + r")\s+)?(?:that\s+)?|,\s+(?:and|but)\s+|;\s+")
 # "There is no such plan", "No such meeting took place": what was asked or said before does not exist (not "the
@@ -113,7 +124,8 @@ BARE_REFUSAL = re.compile(
 # A response verb that rejects what it answers; a negated verb rejects or endorses nothing.
 REJECTING_VERB = re.compile(r"^(?:den|reject|dismiss|refut|rebut|disput|contest|debunk|condemn|no evidence)", re.I)
 ENDORSING_VERB = re.compile(r"^(?:confirm|confident|st(?:an)?d|stood)", re.I)
-NEGATED_BEFORE = re.compile(r"\b(?:not|n[’']t|never|cannot|unable to|declined to|refused to)\s+(?:\w+ly\s+)?$", re.I)
+NEGATED_BEFORE = re.compile(r"(?:(?i:\b(?:not|n[’']t|never|cannot|unable to|declined to|refused to)\s+(?:\w+ly\s+)?)|"
+                            r"(?:^|[.;:]\s+)No\s+(?:[\w-]+\s+){1,6})$")  # "No agency confirmed the account"
 # A reporting or response verb with a clause of its own before the matched verb: the reference is not the claim's
 # content ("denied his country had supplied missiles, calling the accusations ‘completely false’"); "said it stood
 # by its reporting" is.
@@ -180,7 +192,7 @@ class Reference:
         if self.noun == "comment":  # "declined to comment": on what was alleged or reported
             return "allegation"
         for kind, nouns in (("report", REPORT_NOUNS), ("allegation", ALLEGATION_NOUNS), ("question", QUESTION_NOUNS),
-                            ("figure", ["figures?"])):
+                            ("figure", FIGURE_NOUNS)):
             if any(re.fullmatch(n, self.noun, re.I) for n in nouns):
                 return kind
         return "any"
@@ -213,11 +225,15 @@ def find_reference(text: str) -> Reference | None:
         return Reference(such.start("ref"), such.end("ref"), noun, None, (re.sub(r"s$", "", noun),), True, "rejects")
     groups = match.groupdict()
     noun = (groups.get("noun") or groups.get("pron") or "").lower()
+    if groups.get("what"):  # "What the newspaper published is a smear" -> "The report that ... is a smear"
+        noun = "report" if re.search(rf"\b(?:{PUBLISHED})$", groups["what"], re.I) else "claim"
     modifier = groups.get("mod")
     if modifier and (modifier.lower() in GENERIC_MODIFIERS or modifier.lower() in DETERMINERS.split("|")):
         modifier = None
     cues = [re.sub(r"[’']s?$", "", modifier)] if modifier else []  # "the runner's allegation" -> "runner"
-    cues += [w for w in re.findall(r"[\w’'-]+", groups.get("about") or "") if w.lower() not in STOP][:2]
+    if noun.startswith("complaint"):  # "reviewing the complaint": the sentence that says one was made
+        cues.append("complaint")
+    cues += [w for w in re.findall(r"\d[\d.,]*\d|[\w’'-]+", groups.get("about") or "") if w.lower() not in STOP][:2]
     verb = groups.get("verb")
     after = text[match.end("ref"):]
     if verb and DISMISSING.match(verb):  # "... as a ‘fuss’": the word the other side used
@@ -225,6 +241,8 @@ def find_reference(text: str) -> Reference | None:
         cues += [w for w in words if w.lower() not in STOP and len(w) > 3 and not w.endswith("ly")][:1]
     before = text[max(0, match.start("ref") - 60):match.start("verb")] if verb else ""
     if verb and before.rstrip().lower().endswith("nor"):  # "neither confirmed nor denied it"
+        judged = "withholds"
+    elif verb and re.match(LOOKING_INTO, text[match.start("verb"):], re.I):  # "was looking into the claims"
         judged = "withholds"
     elif verb and NEGATED_BEFORE.search(before):  # "could not confirm the report"
         judged = "withholds" if ENDORSING_VERB.match(verb) else None
@@ -249,16 +267,19 @@ def _judged_subject(text: str) -> tuple[re.Match | None, str | None]:
         after = text[match.end("ref"):]
         judged = REJECTING.match(after) or ENDORSING.match(after)
         judgement = None if judged is None else "rejects" if judged.re is REJECTING else "endorses"
+        if judgement and match.group("none"):  # "None of that is correct"
+            judgement = "rejects" if judgement == "endorses" else "endorses"
         if judged and match.group("pron") and not CLAUSE_END.match(after[judged.end():]):
             continue  # "It is true that ...", "it is absolutely right to ...": no reference
         if not judged and after[:2] in {"’s", "'s"}:
             continue  # "That story's great": only "It's nonsense" and the like are judged this short
         # at the start any judgement of a named reference will do ("The missile part is completely wrong"); a bare
-        # "That", "It" or "They", figures ("The figures are preliminary"), what a reference is about, or a reference
-        # after the attribution must be judged true or false
-        noun = (match.group("noun") or match.group("pron")).lower()
-        if judgement or (start == 0 and not match.group("about") and (noun == "this" or match.group("noun")
-                                                                       and not noun.startswith("figure"))):
+        # "That", "It" or "They", figures ("The figures are preliminary"), what a reference is about, two words
+        # before its noun ("The phony Culkin story is ..."), or a reference after the attribution must be judged true
+        # or false
+        noun = (match.group("noun") or match.group("pron") or "").lower()
+        if judgement or (start == 0 and not match.group("about") and not match.group("first")
+                         and (noun == "this" or match.group("noun") and not FIGURE.fullmatch(noun))):
             return match, judgement
     return None, None
 
@@ -335,6 +356,8 @@ INFLECTED = re.compile(r"(?:s|es|e?d|ned|n?ing|ers?)?(?:$|[’'-])", re.I)
 def _has_cue(item: Item, cues: Sequence[str]) -> bool:
     words = re.findall(r"[\w’'-]+", item.text)
     for cue in cues:
+        if cue[0].isdigit() and re.search(rf"(?<![\w.,]){re.escape(cue)}(?!\w|[.,]\d)", item.text):
+            return True  # a number: "the figure of 2,000"
         if cue.isupper() and cue in words:
             return True
         stem = re.sub(r"(?<!s)s$", "", cue.lower())  # "runners" -> "runner", "fuss" stays
@@ -349,8 +372,9 @@ def _qualifies(kind: str, item: Item, claim: "ExtractedClaim") -> bool:
         return item.voice in ALLEGING_VOICES or bool(REPORTED.search(item.text))
     if kind == "question":
         return bool(ASKED.search(item.text))
-    if kind == "figure":  # "The figures quoted by the newspaper": a sentence that has some
-        return bool(re.search(r"\d", item.text))
+    if kind == "figure":  # "The figures quoted by the newspaper", "contested the amount": numbers someone else gave
+        return bool(re.search(r"\d", item.text)) and (_qualifies("report", item, claim)
+                                                       or _qualifies("allegation", item, claim))
     if kind == "allegation":  # an allegation, or what someone else said: "Residents said that police fired ..."
         attributed = item.voice in {"asserts", "admits"} and bool(THAT_CONTENT.search(item.text))
         return (item.voice in ALLEGING_VOICES or bool(ALLEGATION.search(item.text))
@@ -359,18 +383,43 @@ def _qualifies(kind: str, item: Item, claim: "ExtractedClaim") -> bool:
 
 
 # References that answer one sentence, not a speaker's run of them: a pronoun, a part, a refusal to comment.
-UNRUN = PRONOUN_NOUNS | {"part", "comment"}
+UNRUN = PRONOUN_NOUNS | {"part", "comment", "complaint", "complaints"}
 
 
 def _first_of_run(before: list[Item], found: Item, passes: Callable[[Item], bool]) -> Item:
-    """The first of the run of one speaker's items that ends at ``found`` (``before`` is nearest first), each passing:
-    "rejected the accusations" answers the group's lead allegation, not the detail its next sentence adds."""
+    """The first item that passes in the run of one party's items that ends at ``found`` (``before`` is nearest
+    first): "rejected the accusations" answers the group's lead allegation, not the detail its next sentences add."""
     at = next(n for n, it in enumerate(before) if it is found)
+    later = found
     for item in before[at + 1:]:
-        if not found.speakers or item.speakers != found.speakers or not passes(item):
+        if not _same_party(later, item):
             break
-        found = item
+        later = item
+        if passes(item):
+            found = item
     return found
+
+
+# a source named by what it is: "The group said ...", "A consumer group accused ...", "The report by ... cited",
+# "A regional news website reported"; and named: "the Patients' Rights Coalition"
+PARTY = (r"(?:group|association|coalition|union|organi[sz]ation|watchdog|campaigners|charity|alliance|network|"
+         r"federation|NGO|lobby|activists|report|newspaper|paper|weekly|daily|magazine|tabloid|website|site|outlet|"
+         r"broadcaster|channel|publication)")
+ANAPHORIC_PARTY = re.compile(rf"^[Tt]he\s+(?:[\w’'-]+\s+)?{PARTY}\b")
+UNNAMED_PARTY = re.compile(rf"^(?:An?|One|[A-Z][\w-]*[’']s)\s+(?:[\w’'-]+\s+){{0,3}}{PARTY}\b")
+NAMED_PARTY = re.compile(r"\b(?:Coalition|Group|Association|Union|Watch|Network|Federation|Alliance|Foundation|"
+                         r"Council|Institute|Cent(?:re|er)|Trust|Society|Initiative|Campaign|Front|Movement|Committee|"
+                         r"Forum|Confederation)\b")
+PARTY_SAID = re.compile(rf",\s+the\s+(?:[\w’'-]+\s+)?{PARTY}\s+(?:said|says|added|alleged|claimed)\b[^,]*$")
+
+
+def _same_party(later: Item, earlier: Item) -> bool:
+    """Whether two neighbouring items are said by one party: the same speakers; "The group said ..." after a lead
+    that named the group or introduced it; a group named after a lead that said "A consumer group" only."""
+    unnamed = bool(UNNAMED_PARTY.match(earlier.text))  # "A teachers' union alleged", "Alberta's largest union"
+    if later.speakers:
+        return later.speakers == earlier.speakers or unnamed and any(NAMED_PARTY.search(n) for n in later.speakers)
+    return bool(ANAPHORIC_PARTY.match(later.text) or PARTY_SAID.search(later.text)) and bool(earlier.speakers or unnamed)
 
 
 def _states_others(text: str) -> bool:
@@ -413,7 +462,8 @@ def resolved_text(claim: "ExtractedClaim", reference: Reference, antecedent: str
     else:
         phrase = f"the {noun}"
     filled = f"{phrase} “{content}”" if connector == "quote" else f"{phrase} {connector} {content}"
-    if claim.text[reference.start:reference.start + 1].isupper():
+    opens = not claim.text[:reference.start].strip() or claim.text[:reference.start].rstrip()[-1] in "“\"‘:"
+    if opens and claim.text[reference.start:reference.start + 1].isupper():  # not "to confirm Kadalim's account"
         filled = filled[0].upper() + filled[1:]
     rest = claim.text[reference.end:]
     if re.match(r"[’']s\b", rest):  # "It's a story ..." -> "The claim that ... is a story ..."
@@ -484,8 +534,11 @@ def _linked(text: str, claims: list["ExtractedClaim"], title: str | None) -> lis
             judgement = references[i].judgement if claims[i].voice != "refuses_to_confirm" else None
             polarity = {"rejects": "negative", "endorses": "positive", "withholds": "positive"}.get(
                 judgement or "", claims[i].polarity)
+            # and a view withheld ("could not confirm the report", "No agency confirmed his account") takes no side
+            voice = "refuses_to_confirm" if judgement == "withholds" else claims[i].voice
             linked[i] = replace(claims[i], responds_to_index=found.index, responds_to_text=found.text,
-                                resolved_text=resolved_text(claims[i], references[i], found.text), polarity=polarity)
+                                resolved_text=resolved_text(claims[i], references[i], found.text), polarity=polarity,
+                                voice=voice)
     return linked
 
 
