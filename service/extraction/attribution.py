@@ -16,8 +16,8 @@ NO_RESPONSE = (r"(?:did\s+not|didn[’']t)\s+(?:immediately\s+)?(?:respond|reply
                r"could\s+not\s+(?:immediately\s+)?be\s+reached\s+for\s+comment")
 # "said it was looking into the claims": a view of them withheld until then (references.py reads it too).
 LOOKING_INTO = (r"(?:look(?:s|ed|ing)?\s+into|review(?:s|ed|ing)?|investigat(?:e|es|ed|ing)|examin(?:e|es|ed|ing))"
-                r"(?=\s+(?:\w+ly\s+)?(?:the|these|those|such|its|their)\s+(?:\w+\s+)?(?:claims?|allegations?|accusations?|"
-                r"reports?|complaints?|information|charges?)\b)")
+                r"(?=\s+(?:\w+ly\s+)?(?:the|these|those|such|its|their)\s+(?:\w+\s+)?"
+                r"(?:claims?|allegations?|accusations?|reports?|complaints?|information|charges?)\b)")
 REFUSES_TO_CONFIRM = re.compile(
     rf"\b(neither confirmed nor denied|(declined|refused|would not|did not) (to )?(confirm|comment)|{NO_RESPONSE}|"
     rf"(?:is|are|was|were|would\s+be|will\s+be)\s+{LOOKING_INTO})\b", re.I)

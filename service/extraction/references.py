@@ -41,6 +41,7 @@ FIGURE_NOUNS = ["figures?", "amounts?", "sums?", "totals?", "estimates?", "tally
 OTHER_NOUNS = ["information", "part", "assessments?", "conclusions?", *FIGURE_NOUNS]
 NOUNS = "|".join(REPORT_NOUNS + ALLEGATION_NOUNS + QUESTION_NOUNS + OTHER_NOUNS)
 FIGURE = re.compile("|".join(FIGURE_NOUNS), re.I)
+SELF_CUED = {"complaint", "complaints"}  # nouns the sentence they answer names too
 DETERMINERS = r"this|these|that|those|such|the|similar|its|their|his|her"
 RESPONSE_VERBS = (
     r"den(?:y|ies|ied|ying)|reject(?:s|ed|ing)?|dismiss(?:es|ed|ing)?|refut(?:e|es|ed|ing)|rebut(?:s|ted|ting)?|"
@@ -63,9 +64,12 @@ PRONOUN = (r"(?P<pron>this|it)(?=\s*(?:[.,;:!?”’\"')]|$)|\s+(?:as|a|an|befor
 OBJECT = re.compile(rf"\b(?P<verb>{RESPONSE_VERBS})\s+(?:\w+ly\s+)?(?P<ref>{PHRASE}|{PRONOUN})", re.I)
 # A reference as the subject of a judgement: "These claims are baseless", "The claim about waiting lists is wrong"
 # (what it is about points to the antecedent), "That is not true".
+# What it is about may follow: "The claim about waiting lists", "Talk of a sale", "the figure of 2,000", "the board
+# member's account of the warning".
 JUDGED_PHRASE = (rf"(?:(?P<det>{DETERMINERS})\s+)?(?:(?P<first>[\w-]+\s+)?{MODIFIER}\s+)?(?P<noun>{NOUNS})\b"
-                 r"(?:\s+(?:about|(?<=talk\s)of|(?<=figure\s)of|(?<=figures\s)of|(?<=account\s)of)\s+"  # "the figure of 2,000 was exaggerated"
-                 r"(?P<about>[$€£]?[\w’'-]+(?:[.,]\d+)*(?:\s+[\w’'-]+){0,2}?)(?=\s+[“\"‘]?(?:is|are|was|were)\b)"
+                 r"(?:\s+(?:about|(?:(?<=talk\s)|(?<=figure\s)|(?<=figures\s)|(?<=account\s))of)\s+"
+                 r"(?P<about>[$€£]?[\w’'-]+(?:[.,]\d+)*(?:\s+[\w’'-]+){0,2}?)"
+                 r"(?=\s+[“\"‘]?(?:is|are|was|were)\b)"
                  r"|\s+(?:quoted|cited|carried|published|reported|mentioned|circulated|circulating|given)\s+(?:by|in|on)"
                  r"(?:\s+[\w’'-]+){1,4}?(?=\s+(?:is|are|was|were|do|does|did)\b))?(?!-)")
 COPULA = r"(?:is|are|was|were|remains?|has been|have been)"
@@ -80,7 +84,8 @@ SUBJECT_VERB = (rf"(?:\s+[“\"‘]?(?:{COPULA}|(?:have|has|had)\s+nothing\s+to\
 # "What was written", "What the newspaper published": a free relative naming what was reported or said
 PUBLISHED = r"written|wrote|writes|reported|reports|published|publishes|printed|prints|aired|airs|broadcast"
 WHAT_SAID = (rf"What\s+(?:(?:was|has\s+been|had\s+been)\s+(?:{PUBLISHED}|said|alleged|claimed)|"
-             rf"(?:(?:the|this|that)\s+)?(?:[\w’'-]+\s+){{0,3}}?(?:{PUBLISHED}|said|says|claimed|claims|alleged|alleges))")
+             rf"(?:(?:the|this|that)\s+)?(?:[\w’'-]+\s+){{0,3}}?"
+             rf"(?:{PUBLISHED}|said|says|claimed|claims|alleged|alleges))")
 SUBJECT = re.compile(
     rf"(?:(?:[A-Z][\w’'-]*(?:\s+[\w’'-]+){{0,3}},|But|And|Yet|So)\s+)?(?P<ref>(?:{JUDGED_PHRASE})|"
     rf"(?P<none>None\s+of\s+)?(?P<pron>This|That|It|They)|(?P<what>{WHAT_SAID}))(?={SUBJECT_VERB})", re.I
@@ -105,8 +110,8 @@ ENDORSING = re.compile(rf"\s+{COPULA}\s+(?:\w+ly\s+)?(?:true|correct|accurate|ri
 CLAUSE_END = re.compile(r"(?:\s+(?:at\s+all|whatsoever))?[”\"’']?\s*(?:[.,;:!?)–—]|$|and\b|but\b)")
 # Where a claim's content may open after its attribution: after a colon or an opening quotation mark, or after
 # "said" (and a day): "Hanbit said in a statement: “The report is false”", "said on Monday the information was ...".
-CONTENT_OPENING = re.compile(r":\s*[“\"‘]?|(?<!\w)[“\"‘](?=[A-Z])|\b(?:said|says|saying|insisted|added|stressed|maintained|"
-                             r"argued|replied|responded)\s+(?:(?:on|in|at|to|during)\s+[\w’' -]{1,30}?\s+(?=that\s)|"
+CONTENT_OPENING = re.compile(r":\s*[“\"‘]?|(?<!\w)[“\"‘](?=[A-Z])|\b(?:said|says|saying|insisted|added|stressed|"
+                             r"maintained|argued|replied|responded)\s+(?:(?:on|in|at|to|during)\s+[\w’' -]{1,30}?\s+(?=that\s)|"
                              r"on\s+(?:" + WEEKDAYS + r")\s+)?(?:that\s+)?|,\s+(?:and|but)\s+|;\s+")
 # "There is no such plan", "No such meeting took place": what was asked or said before does not exist (not "the
 # resort has no such problems").
@@ -231,8 +236,8 @@ def find_reference(text: str) -> Reference | None:
     if modifier and (modifier.lower() in GENERIC_MODIFIERS or modifier.lower() in DETERMINERS.split("|")):
         modifier = None
     cues = [re.sub(r"[’']s?$", "", modifier)] if modifier else []  # "the runner's allegation" -> "runner"
-    if noun.startswith("complaint"):  # "reviewing the complaint": the sentence that says one was made
-        cues.append("complaint")
+    if noun in SELF_CUED:  # "reviewing the complaint": the sentence that says one was made
+        cues.append(noun.rstrip("s"))
     cues += [w for w in re.findall(r"\d[\d.,]*\d|[\w’'-]+", groups.get("about") or "") if w.lower() not in STOP][:2]
     verb = groups.get("verb")
     after = text[match.end("ref"):]
@@ -382,8 +387,9 @@ def _qualifies(kind: str, item: Item, claim: "ExtractedClaim") -> bool:
     return item.voice not in NOT_ANTECEDENT_VOICES or bool(ALLEGATION.search(item.text))
 
 
-# References that answer one sentence, not a speaker's run of them: a pronoun, a part, a refusal to comment.
-UNRUN = PRONOUN_NOUNS | {"part", "comment", "complaint", "complaints"}
+# References that answer one sentence, not a speaker's run of them: a pronoun, a part, a refusal to comment, a noun
+# that is its own cue.
+UNRUN = PRONOUN_NOUNS | {"part", "comment"} | SELF_CUED
 
 
 def _first_of_run(before: list[Item], found: Item, passes: Callable[[Item], bool]) -> Item:
@@ -419,7 +425,9 @@ def _same_party(later: Item, earlier: Item) -> bool:
     unnamed = bool(UNNAMED_PARTY.match(earlier.text))  # "A teachers' union alleged", "Alberta's largest union"
     if later.speakers:
         return later.speakers == earlier.speakers or unnamed and any(NAMED_PARTY.search(n) for n in later.speakers)
-    return bool(ANAPHORIC_PARTY.match(later.text) or PARTY_SAID.search(later.text)) and bool(earlier.speakers or unnamed)
+    # a detail with no speaker of its own: "The group said ...", "..., the union said."
+    detail = ANAPHORIC_PARTY.match(later.text) or PARTY_SAID.search(later.text)
+    return bool(detail) and bool(earlier.speakers or unnamed)
 
 
 def _states_others(text: str) -> bool:
