@@ -192,6 +192,13 @@ def test_plans_and_refusals_are_read_as_the_act():
     assert planned("Russia is set to sign the deal.") == ("Russia signs the deal.", "deal")
     assert planned("Iran shipped missiles to Russia.") is None
     assert planned("Russia is poised to attack.") == ("Russia attacks.", "")
+    # a threat, a quantity of the thing acted on, a bare gerund cut from "accused X of preparing to"
+    assert planned("Park had threatened to quit the national team following a row") == \
+        ("Park quits the national team following a row", "team")
+    assert planned("The port was preparing to cut the number of daily slots to 24") == \
+        ("The port cuts the number of daily slots to 24", "slot")
+    assert planned("the government preparing to postpone the elections by a year") == \
+        ("the government postpones the elections by a year", "election")
     assert refusal_negated("Tehran refuses to send arms.") == "Tehran does not send arms."
     assert refusal_negated("Iran has refused to hand over the documents.") == "Iran did not hand over the documents."
     for unchanged in ("The minister declined to comment.", "Iran declined to confirm that it sent drones.",
@@ -217,6 +224,8 @@ def test_a_statement_is_checked_for_the_fact_it_reports():
     assert unhedged("The authorities were reported to be preparing cuts.") == "The authorities were preparing cuts."
     assert unhedged("Iran is said to have sent drones to Russia.") == "Iran has sent drones to Russia."
     assert unhedged("Iran sent drones to Russia.") == "Iran sent drones to Russia."
+    assert unhedged("The government is getting ready to delay the vote, according to the opposition leader.") == \
+        "The government is getting ready to delay the vote."
 
 
 def test_an_answer_to_a_reported_plan_is_judged_on_that_plan(engine):

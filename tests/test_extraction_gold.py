@@ -12,6 +12,7 @@ import pytest
 
 from service.extraction import load_extractor
 from service.extraction.dates import find_time_expression
+from service.extraction.references import answered_content
 from service.extraction.evaluation import (
     evaluate, evaluate_references, evaluate_speakers, format_figures, load_gold, load_reference_articles,
     load_speaker_cases)
@@ -26,6 +27,7 @@ SPEAKER_SENTENCES = PROJECT_ROOT / "tests" / "gold" / "speaker_sentences.json"
 REFERENCES_BLIND = PROJECT_ROOT / "tests" / "gold" / "responds_to_blind.json"
 REFERENCES_BLIND2 = PROJECT_ROOT / "tests" / "gold" / "responds_to_blind2.json"
 REFERENCES_BLIND3 = PROJECT_ROOT / "tests" / "gold" / "responds_to_blind3.json"
+REFERENCES_BLIND4 = PROJECT_ROOT / "tests" / "gold" / "responds_to_blind4.json"
 
 
 @pytest.fixture(scope="module")
@@ -307,9 +309,14 @@ def test_time_expressions_resolve_only_when_the_article_date_allows(sentence, pu
     # a third set (stop 37), by helpers who saw neither the code nor the earlier sets: "These accusations have no
     # basis", "What the newspaper published is a smear", "None of that is correct", "contested the amount", "said it
     # was looking into the claims", a group's lead told unnamed and its detail under the group's name. Before stop
-    # 37 (175a0fe): 34/46 and 30/44; after: 45/46 and 31/44.
+    # 37 (175a0fe): 34/46 and 30/44; after: 45/46 and 31/44; after stop 38: 45/46 and 32/44.
     (REFERENCES_BLIND3, 0.9, 0.65),
-], ids=["first set", "second set", "third set"])
+    # a fourth set (stop 38), by helpers who saw neither the code nor the earlier sets: "The numbers being shared
+    # online have no basis", "said that was pure fiction", "told reporters the article was a tale someone dreamed
+    # up", replies to a reporter's question, a sentence that only names a report's source. Before stop 38
+    # (e6f2941): 31/42 and 30/48; after: 42/42 and 32/48.
+    (REFERENCES_BLIND4, 0.9, 0.6),
+], ids=["first set", "second set", "third set", "fourth set"])
 def test_referring_claims_in_articles_written_blind_to_the_rules(gold, validation, held_out, capsys):
     """Each blind set's halves link their referring claims to the gold sentence at least this often, and every
     control (a claim that names its own content) stays unlinked."""
@@ -411,6 +418,23 @@ TRAILING = "The mayor of Tarnow hid a 2 million zloty loan from the council, the
     (f"{ALLEGATION}\n\nWhat happened next is unclear.", "What happened", None, "positive"),  # no one's words
     (f"{ALLEGATION}\n\nThe phony loan story is almost identical to last year's.", "phony loan story", None,
      "positive"),  # two words before the noun, and no judgement of it
+    # numbers someone else gave, named by who gave them or where they went round; "that" as the subject after "said"
+    ("Kowalski said on Friday the mayor of Tarnow had borrowed 2 million zlotys.\n\nThe mayor, 58, spoke at noon."
+     "\n\n“The numbers put forward by Kowalski are inaccurate,” his spokesman said.", "numbers put forward",
+     "Kowalski said on Friday", "negative"),
+    (f"{ALLEGATION}\n\nThe city's treasurer said that was “a fantasy cooked up to win votes”.", "fantasy",
+     "Local media reported", "negative"),
+    (f"{ALLEGATION}\n\nThe mayor told journalists the story was made up.", "made up", "Local media reported",
+     "negative"),
+    # a reply to the question just before it, and a sentence that only names a source is no antecedent
+    ("The mayor of Tarnow said fares would rise in May. A reporter asked him whether the city would sell its bus "
+     "company. “Not while I am mayor,” he replied.", "Not while", "A reporter asked him", "negative"),
+    (f"{ALLEGATION} The weekly attributed the information to two former members of his staff.\n\nThe mayor "
+     "rejected the allegations.", "rejected the allegations", "Local media reported", "negative"),
+    # no reference: an adjective before a noun, a question in the reply's own sentence, "replied by saying"
+    (f"{ALLEGATION}\n\nThe city put the confirmed figure at 1 million zlotys.", "confirmed figure", None, "positive"),
+    (f"{ALLEGATION}\n\nWhen asked whether he would resign, the mayor replied: “I will stay.”", "I will stay", None,
+     "positive"),
 ])
 def test_what_a_claim_answers_in_everyday_wire_shapes(text, claim, answers, polarity):
     """Shapes written for the tests, after the blind set's validation half showed them missed."""
@@ -451,6 +475,18 @@ def test_the_content_answered_is_the_claim_not_its_trailing_attribution():
     claims = extractor.extract(f"{TRAILING}\n\nThe council declined to comment.").claims
     assert claims[-1].resolved_text == ("The council declined to comment on the claim that The mayor of Tarnow hid a "
                                         "2 million zloty loan from the council.")
+
+
+@pytest.mark.parametrize("antecedent, content", [
+    ("Savchuk's company has been shipping rapeseed through Moldova, lawmaker Ihor Savchuk alleged on Tuesday.",
+     "Savchuk's company has been shipping rapeseed through Moldova"),  # not "on Tuesday"
+    ("“The story is false from start to finish,” his office said in a text message on Thursday.",
+     "The story is false from start to finish"),  # not "in a text message on Thursday"
+    ("Beridze accused the government on Thursday of preparing to postpone the elections.",
+     "the government preparing to postpone the elections"),  # not "the government on Thursday preparing ..."
+])
+def test_what_is_answered_is_read_without_its_attribution_or_its_day(antecedent, content):
+    assert answered_content(antecedent) == content
 
 
 def test_a_dateline_with_accented_capitals_is_no_part_of_the_claim():

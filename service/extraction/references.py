@@ -37,10 +37,12 @@ REPORT_NOUNS = "reports? stor(?:y|ies) articles? reporting findings".split()
 ALLEGATION_NOUNS = ("claims? accusations? allegations? charges? assertions? suggestions? rumou?rs? statements? "
                     "remarks comments talk denials? complaints? account").split()
 QUESTION_NOUNS = ["questions?"]
-FIGURE_NOUNS = ["figures?", "amounts?", "sums?", "totals?", "estimates?", "tally", "toll"]  # a number's
+FIGURE_NOUNS = ["figures?", "numbers?", "amounts?", "sums?", "totals?", "estimates?", "tally", "toll"]  # a number's
 OTHER_NOUNS = ["information", "part", "assessments?", "conclusions?", *FIGURE_NOUNS]
 NOUNS = "|".join(REPORT_NOUNS + ALLEGATION_NOUNS + QUESTION_NOUNS + OTHER_NOUNS)
 FIGURE = re.compile("|".join(FIGURE_NOUNS), re.I)
+FIGURE_NUMBER = re.compile(r"\d")
+AGE_OR_YEAR = re.compile(r",\s+\d{1,3},|\b(?:19|20)\d\d\b")  # "Radebe, 54, ...", "in 2023": not a figure given
 SELF_CUED = {"complaint", "complaints"}  # nouns the sentence they answer names too
 DETERMINERS = r"this|these|that|those|such|the|similar|its|their|his|her"
 RESPONSE_VERBS = (
@@ -61,7 +63,8 @@ MODIFIER = r"(?P<mod>(?!(?:into|in|on|at|for|with|to|from|by|of|as)\b)[\w’'-]+
 PHRASE = rf"(?:(?P<det>{DETERMINERS})\s+)?(?:{MODIFIER}\s+)?(?P<noun>{NOUNS})\b(?!{OWN_CONTENT}|-)"
 PRONOUN = (r"(?P<pron>this|it)(?=\s*(?:[.,;:!?”’\"')]|$)|\s+(?:as|a|an|before|again|outright|later|then|too|"
            r"strongly|categorically|flatly|firmly|immediately|on|in|at|last|earlier)\b)")
-OBJECT = re.compile(rf"\b(?P<verb>{RESPONSE_VERBS})\s+(?:\w+ly\s+)?(?P<ref>{PHRASE}|{PRONOUN})", re.I)
+# (not a participle before a noun: "the confirmed toll")
+OBJECT = re.compile(rf"(?<!\bthe\s)(?<!\ba\s)(?<!\ban\s)(?<!\bits\s)(?<!\btheir\s)\b(?P<verb>{RESPONSE_VERBS})\s+(?:\w+ly\s+)?(?P<ref>{PHRASE}|{PRONOUN})", re.I)
 # A reference as the subject of a judgement: "These claims are baseless", "The claim about waiting lists is wrong"
 # (what it is about points to the antecedent), "That is not true".
 # What it is about may follow: "The claim about waiting lists", "Talk of a sale", "the figure of 2,000", "the board
@@ -70,8 +73,10 @@ JUDGED_PHRASE = (rf"(?:(?P<det>{DETERMINERS})\s+)?(?:(?P<first>[\w-]+\s+)?{MODIF
                  r"(?:\s+(?:about|(?:(?<=talk\s)|(?<=figure\s)|(?<=figures\s)|(?<=account\s))of)\s+"
                  r"(?P<about>[$€£]?[\w’'-]+(?:[.,]\d+)*(?:\s+[\w’'-]+){0,2}?)"
                  r"(?=\s+[“\"‘]?(?:is|are|was|were)\b)"
-                 r"|\s+(?:quoted|cited|carried|published|reported|mentioned|circulated|circulating|given)\s+(?:by|in|on)"
-                 r"(?:\s+[\w’'-]+){1,4}?(?=\s+(?:is|are|was|were|do|does|did)\b))?(?!-)")
+                 r"|\s+(?:being\s+)?(?P<participle>quoted|cited|carried|published|reported|mentioned|circulated|circulating|given|"
+                 r"presented|released|shared|posted|aired|broadcast|put\s+forward)"
+                 r"(?P<agent>\s+(?:by|in|on)(?:\s+[\w’'-]+){1,4}?|\s+online)"
+                 r"(?=\s+[“\"‘]?(?:is|are|was|were|do|does|did|have|has|had)\b))?(?!-)")
 COPULA = r"(?:is|are|was|were|remains?|has been|have been)"
 # What a judgement's verb may be: a copula ("is false", "It's a story that belongs in a novel"), "has nothing to do
 # with", "does not reflect", "belongs in a novel"; an opening quotation mark may stand before it.
@@ -95,7 +100,8 @@ INTENSIFIERS = r"(?:(?:\w+ly|not|just|simply|all|both|a|an|pure|total|complete|u
 # What a judgement says of the reference: that it is false ("are baseless", "is not true", "have nothing to do with
 # reality"), or that it is true.
 PEJORATIVES = (r"(?:untrue|false|incorrect|inaccurate|wrong|baseless|groundless|unfounded|absurd|ridiculous|nonsense|"
-               r"rubbish|lies?|fake|fabricat\w*|fiction|speculation|misleading|smear|slander\w*|defamatory|malicious|"
+               r"rubbish|lies?|fake|fabricat\w*|fiction|invent(?:ed|ion)|fantasy|(?:fairy[\s-])?tales?|made[\s-]up|"
+               r"(?:dreamed|dreamt|cooked|thought)\s+up|concocted|speculation|misleading|smear|slander\w*|defamatory|malicious|"
                r"exaggerated|overstated|inflated|overblown|(?:a\s+)?(?:product|figment)\s+of\s+(?:\w+\s+)?imagination|"
                rf"(?:story|tale|plot|scenario)\s+(?:that\s+|which\s+)?{FICTION}|"
                r"propaganda|politically motivated|without (?:any )?(?:foundation|basis|merit)|"
@@ -107,11 +113,13 @@ REJECTING = re.compile(
     r"|\s+[“\"‘]?(?:have|has|had)\s+nothing\s+to\s+do\s+with\s+(?:reality|the truth|the facts)\b"
     rf"|\s+[“\"‘]?(?:{NOT_REFLECTING}|{FICTION}|{NO_BASIS})\b", re.I)
 ENDORSING = re.compile(rf"\s+{COPULA}\s+(?:\w+ly\s+)?(?:true|correct|accurate|right|confirmed)\b", re.I)
-CLAUSE_END = re.compile(r"(?:\s+(?:at\s+all|whatsoever))?[”\"’']?\s*(?:[.,;:!?)–—]|$|and\b|but\b)")
+CLAUSE_END = re.compile(r"(?:\s+(?:at\s+all|whatsoever))?[”\"’']?\s*(?:[.,;:!?)–—]|$|and\b|but\b)"
+                        r"|\s+(?:\w+ed|made|meant|written|spread)\s+(?:to|by|up|in|for)\b")  # "pure fiction invented to"
 # Where a claim's content may open after its attribution: after a colon or an opening quotation mark, or after
 # "said" (and a day): "Hanbit said in a statement: “The report is false”", "said on Monday the information was ...".
 CONTENT_OPENING = re.compile(r":\s*[“\"‘]?|(?<!\w)[“\"‘](?=[A-Z])|\b(?:said|says|saying|insisted|added|stressed|"
-                             r"maintained|argued|replied|responded)\s+(?:(?:on|in|at|to|during)\s+[\w’' -]{1,30}?\s+(?=that\s)|"
+                             r"maintained|argued|replied|responded|acknowledged|admitted|conceded|agreed|"
+                             r"told\s+(?:reporters|journalists|the\s+[\w-]+|[A-Z][\w-]+))\s+(?:(?:on|in|at|to|during)\s+[\w’' -]{1,30}?\s+(?=that\s)|"
                              r"on\s+(?:" + WEEKDAYS + r")\s+)?(?:that\s+)?|,\s+(?:and|but)\s+|;\s+")
 # "There is no such plan", "No such meeting took place": what was asked or said before does not exist (not "the
 # resort has no such problems").
@@ -126,6 +134,11 @@ BARE_REFUSAL = re.compile(
     r"\b(?:(?:declined|refused|would\s+not|did\s+not|was\s+not\s+available)\s+to\s+comment|" + NO_RESPONSE +
     r"|(?:neither\s+confirm|neither\s+confirmed)\s+nor\s+den(?:y|ied))"
     r"(?=(?:\s+(?:on\s+(?:" + WEEKDAYS + r")|immediately|further|when\s+contacted))*\s*(?:[.,;!?”\"’)]|$))", re.I)
+# A reply to a question, with no reference of its own ("“Absolutely not, ...,” he replied."): it answers the
+# question asked just before it (REPLY_REACH items back at most).
+REPLY = re.compile(r"[,”\"’]\s+(?:[\w’'-]+\s+){0,4}?(?:replied|answered)\b(?!\s+(?:by|to|that|yes|no|in|with)\b)|"
+                   r"\b(?:replied|answered)\s*:", re.I)
+REPLY_REACH = 2
 # A response verb that rejects what it answers; a negated verb rejects or endorses nothing.
 REJECTING_VERB = re.compile(r"^(?:den|reject|dismiss|refut|rebut|disput|contest|debunk|condemn|no evidence)", re.I)
 ENDORSING_VERB = re.compile(r"^(?:confirm|confident|st(?:an)?d|stood)", re.I)
@@ -153,6 +166,9 @@ ALLEGATION = re.compile(r"\b(?:accus\w*|alleg\w*|claim\w*|fuss|rumou?r\w*|charge
                         r"\b(?:people|some|others|critics|many)\s+(?:are\s+|have\s+been\s+)?(?:saying|claiming|suggesting)\b",
                         re.I)
 REPORTED = re.compile(r"\b(?:report\w*|articles?|published|found|findings|stor(?:y|ies))\b", re.I)
+# A sentence that only names a report's source: "The Perth Ledger attributed the information to two former staff".
+SOURCING = re.compile(r"\battribut\w*\s+(?:the|its|their|this|that)\s+(?:information|report|story|claims?|allegations?)"
+                      r"\s+to\b|\b(?:the\s+)?(?:information|report|story)\s+(?:came|comes)\s+from\b", re.I)
 ASKED = re.compile(r"\?|\bask(?:s|ed|ing)?\b", re.I)
 NOT_ANTECEDENT_VOICES = {"denies", "refuses_to_confirm"}
 ALLEGING_VOICES = {"alleges", "reports"}
@@ -164,17 +180,19 @@ CONTENT_TRIGGERS = (r"said|says|say|told|tell|stated|confident|believe\w*|know\w
                     r"information|rumou?r\w*|statements?|evidence|concluded|argued|maintains?|warned|asserted")
 THAT_CONTENT = re.compile(rf"\b(?:{CONTENT_TRIGGERS})\b[^.;:?]{{0,60}}?\bthat\s+", re.I)
 ASKED_WHETHER = re.compile(r"\bask(?:s|ed|ing)?\b[^.;:?]{0,80}?\b(?:whether|if)\s+", re.I)
-ACCUSED_OF = re.compile(r"\baccus\w*\s+(?P<who>[^.;]{1,40}?)\s+of\s+(?P<what>\w+ing\b.*)", re.I)
-BARE_CLAUSE = re.compile(r"\b(?:suggested|said|says|saying|claimed|alleged|reported)\s+(?!(?:that|to)\b)(?=[A-Za-z])",
-                         re.I)
+ACCUSED_OF = re.compile(r"\baccus\w*\s+(?P<who>[^.;]{1,40}?)(?:\s+(?:on\s+(?:" + WEEKDAYS + r")|last\s+\w+|"
+                        r"earlier|again|repeatedly|publicly|yesterday))?\s+of\s+(?P<what>\w+ing\b.*)", re.I)
+BARE_CLAUSE = re.compile(r"\b(?:suggested|said|says|saying|claimed|alleged|reported)\s+"
+                         r"(?:(?:on\s+(?:" + WEEKDAYS + r")|last\s+\w+|yesterday|today|earlier)\s+)?"
+                         r"(?!(?:that|to)\b)(?=[A-Za-z])", re.I)
 ASIDE = re.compile(r"\s+[–—-]\s+[^–—]{1,150}?\s+[–—-]\s+")
 TRAILING_ASIDE = re.compile(r"\s+[–—]\s+[^–—]{1,150}$")
 QUOTE_MARKS = re.compile(r"[“”\"«»]|(?<!\w)[‘’']|[‘’'](?!\w)")
 # An attribution after the content, up to the end: "..., according to TASS.", "..., a union said on Monday.", "...,
 # the weekly Zimbabwe Business Review reported on Tuesday."
 # (After the last comma only, so that finding it stays linear.)
-TRAILER = re.compile(r",\s+(?:(?:according to|citing)\b[^,;]*|(?!(?:who|which|but|and)\b)(?:[\w’'.-]+\s+){1,8}?"
-                     r"(?:reported|said|says|reports|wrote)\b(?:\s+(?:on|in|at|last|this|earlier|late|yesterday|today|"
+TRAILER = re.compile(r",[”\"’]?\s+(?:(?:according to|citing)\b[^,;]*|(?!(?:who|which|but|and)\b)(?:[\w’'.-]+\s+){1,8}?"
+                     r"(?:reported|said|says|reports|wrote|alleged|alleges|claimed|claims)\b(?:\s+(?:on|in|at|last|this|earlier|late|yesterday|today|"
                      r"overnight|during|after|before|when|while|to)\b[^,;]{0,50})?)\s*[.!]?[”\"’]?\s*$")
 
 
@@ -191,6 +209,7 @@ class Reference:
     judgement: str | None = None  # "rejects" ("denied it", "These claims are baseless"), "endorses" ("confirmed
     # the report", "the information was accurate") or "withholds" ("would neither confirm nor deny such reports"):
     # what the claim says of what it answers
+    reply: bool = False  # a reply to the question asked just before ("“Absolutely not,” he replied.")
 
     @property
     def kind(self) -> str:
@@ -224,7 +243,9 @@ def find_reference(text: str) -> Reference | None:
     if match is None:
         if (such := NO_SUCH.search(text)) is None:
             if (refusal := BARE_REFUSAL.search(text)) is None:
-                return None
+                if REPLY.search(text) is None or ASKED.search(text):  # not "When asked if P, he replied:"
+                    return None
+                return Reference(0, 0, "question", None, (), False, None, reply=True)
             return Reference(refusal.end(), refusal.end(), "comment", None, (), False, "withholds")
         noun = (such.group("noun") or such.group("kind_noun")).lower()
         return Reference(such.start("ref"), such.end("ref"), noun, None, (re.sub(r"s$", "", noun),), True, "rejects")
@@ -239,6 +260,9 @@ def find_reference(text: str) -> Reference | None:
     if noun in SELF_CUED:  # "reviewing the complaint": the sentence that says one was made
         cues.append(noun.rstrip("s"))
     cues += [w for w in re.findall(r"\d[\d.,]*\d|[\w’'-]+", groups.get("about") or "") if w.lower() not in STOP][:2]
+    if agent := groups.get("agent"):  # "The figures presented by the union", "The numbers being shared online"
+        named = [w for w in re.findall(r"[\w’'-]+", agent) if w.lower() not in STOP | {"by", "online"}]
+        cues += named[-2:] if named else [groups["participle"]]
     verb = groups.get("verb")
     after = text[match.end("ref"):]
     if verb and DISMISSING.match(verb):  # "... as a ‘fuss’": the word the other side used
@@ -264,7 +288,12 @@ def find_reference(text: str) -> Reference | None:
 
 def _judged_subject(text: str) -> tuple[re.Match | None, str | None]:
     """A reference that is the subject of a judgement, and the judgement ("rejects", "endorses" or None)."""
-    starts = [0, *(m.end() for m in CONTENT_OPENING.finditer(text))]
+    starts = [0]
+    for opening in CONTENT_OPENING.finditer(text):
+        starts.append(opening.end())
+        that = re.search(r"\bthat\s+$", opening.group(0))
+        if that and "," not in text[:opening.start()]:  # "Sandoval said that was pure fiction": "that" the subject
+            starts.append(opening.start() + that.start())
     for start in dict.fromkeys(starts):
         match = SUBJECT.match(text, start)
         if match is None:
@@ -373,18 +402,26 @@ def _has_cue(item: Item, cues: Sequence[str]) -> bool:
 
 def _qualifies(kind: str, item: Item, claim: "ExtractedClaim") -> bool:
     """Whether ``item`` is the kind of thing a reference of ``kind`` refers to."""
+    if SOURCING.search(item.text):  # who a report's source was is not what it says
+        return False
     if kind == "report":
         return item.voice in ALLEGING_VOICES or bool(REPORTED.search(item.text))
     if kind == "question":
         return bool(ASKED.search(item.text))
     if kind == "figure":  # "The figures quoted by the newspaper", "contested the amount": numbers someone else gave
-        return bool(re.search(r"\d", item.text)) and (_qualifies("report", item, claim)
-                                                       or _qualifies("allegation", item, claim))
+        others = bool(item.speakers) and not item.speakers & _speakers(claim)
+        return _numbered(item) and (others or _qualifies("report", item, claim)
+                                    or _qualifies("allegation", item, claim))
     if kind == "allegation":  # an allegation, or what someone else said: "Residents said that police fired ..."
         attributed = item.voice in {"asserts", "admits"} and bool(THAT_CONTENT.search(item.text))
         return (item.voice in ALLEGING_VOICES or bool(ALLEGATION.search(item.text))
                 or (attributed and not item.speakers & _speakers(claim)))
     return item.voice not in NOT_ANTECEDENT_VOICES or bool(ALLEGATION.search(item.text))
+
+
+def _numbered(item: Item) -> bool:
+    """Whether ``item`` gives a number other than an age or a year (what "the figures" may refer to)."""
+    return bool(FIGURE_NUMBER.search(AGE_OR_YEAR.sub("", item.text)))
 
 
 # References that answer one sentence, not a speaker's run of them: a pronoun, a part, a refusal to comment, a noun
@@ -459,6 +496,9 @@ def resolved_text(claim: "ExtractedClaim", reference: Reference, antecedent: str
     """The claim with its reference replaced by what it refers to; the speaker in front unless the text names them."""
     connector, content = content_of(antecedent)
     noun = reference.noun.lower()
+    if reference.reply:  # "Asked whether P: “Absolutely not,” he replied."
+        asked = f"whether {content}" if connector == "whether" else f"“{content}”"
+        return f"Asked {asked}: {claim.text}"
     if noun in PRONOUN_NOUNS:
         phrase = "the claims" if noun == "they" else "the claim"
     elif noun == "comment":  # "declined to comment" -> "declined to comment on the claim that ..."
@@ -511,6 +551,8 @@ def _linked(text: str, claims: list["ExtractedClaim"], title: str | None) -> lis
                 return antecedent.get(item.index)  # a referring claim stands for what it refers to
             return item
 
+        if reference.reply:
+            before = before[:REPLY_REACH]
         if reference.judgement == "rejects" and reference.subject:  # nobody calls their own words false ("I have
             # seen it. It is not true."), unless they state what others say ("This fuss made by some Western ...")
             before = [it for it in before if not it.speakers & _speakers(claim) or _states_others(it.text)]
@@ -522,10 +564,11 @@ def _linked(text: str, claims: list["ExtractedClaim"], title: str | None) -> lis
         # each test reads an item and its target (what a referring claim answers, else the item itself)
         tests: list[Callable[[Item, Item], bool]] = []
         if reference.cues:
-            tests.append(lambda it, t: _has_cue(t, reference.cues))
+            tests.append(lambda it, t: _has_cue(t, reference.cues) and (reference.kind != "figure" or _numbered(t)))
         if reference.kind != "any":
             tests.append(lambda it, t: chained(it) or _qualifies(reference.kind, t, claim))
-        tests.append(lambda it, t: _qualifies("any", t, claim))
+        if not reference.reply:  # a reply answers a question or nothing
+            tests.append(lambda it, t: _qualifies("any", t, claim))
         found = next(((it, t, test) for test in tests for it in before if (t := target(it)) and test(it, t)), None)
         if found is not None and found[0] is found[1] and reference.noun not in UNRUN:
             item, _, test = found

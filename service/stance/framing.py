@@ -96,15 +96,22 @@ REFUSED = re.compile(r"\b(?:(?P<perfect>has|have|had)\s+)?(?P<verb>refuses|refus
                      r"answer|respond|name|identify)\b)(?=[a-z]+\b)", re.I)
 # What a planned act acts on: the words after its verb up to a preposition, a conjunction or punctuation.
 PLAN_OBJECT = re.compile(r"[^,.;:!?()\[\]\"“”]*?(?=\s+(?:to|from|for|in|on|at|with|into|by|of|over|against|before|"
-                         r"after|during|and|but|if|as|when|while|because|that|which|who)\b|[,.;:!?()\[\]\"“”]|$)",
+                         r"after|following|amid|despite|until|since|ahead|due|during|and|but|if|as|when|while|because|that|which|"
+                         r"who)\b|[,.;:!?()\[\]\"“”]|$)",
                          re.I)
 # A plan or preparation: "was preparing to ship", "is getting ready to send", "planned to deliver", "is set to sign".
-PLANNED = re.compile(r"\b(?:(?:is|are|was|were|has been|have been|had been)\s+(?:preparing|planning|getting ready|"
-                     r"gearing up|readying|poised|set|about)|plans|planned|intends|intended)\s+to\s+(?P<verb>[a-z]+)\b",
-                     re.I)
+# Also a threat ("had threatened to quit") and talks ("was in talks to move"); a bare gerund where a content was
+# cut from "accused the government of preparing to postpone".
+PLANNED = re.compile(r"\b(?:(?:(?:is|are|was|were|has been|have been|had been)\s+)?(?:preparing|planning|getting ready|"
+                     r"gearing up|readying|threatening|negotiating)|(?:is|are|was|were)\s+(?:poised|set|about|in talks)|"
+                     r"(?:(?:has|have|had)\s+)?(?:threatened|planned|intended)|plans|intends|threatens)"
+                     r"\s+to\s+(?P<verb>[a-z]+)\b", re.I)
+# A quantity whose thing follows "of": "cut the number of daily slots" acts on slots.
+QUANTITY = {"number", "amount", "share", "level", "size", "part", "proportion", "volume", "price", "cost"}
 
 
 # A statement's own hedge: "reportedly", "allegedly"; "is said to be", "were reported to have".
+ACCORDING_TO = re.compile(r",\s+according\s+to\s+[^,;]{2,80}?\s*(?=[.!]?$)", re.I)
 HEDGING_ADVERB = re.compile(r"\s+(?:reportedly|allegedly|supposedly|apparently)\b(?=\s+\w)", re.I)
 REPORTED_TO = re.compile(r"\b(?P<aux>is|are|was|were)\s+(?:widely\s+)?(?:reported|said|believed|alleged|understood|"
                          r"thought|rumou?red|claimed)\s+to\s+(?:be\b|(?P<have>have)\b)", re.I)
@@ -126,7 +133,7 @@ def unhedged(statement: str) -> str:
     the fact."""
     statement = REPORTED_TO.sub(lambda m: PERFECT.get(m.group("aux").lower(), m.group("aux")) if m.group("have")
                                 else m.group("aux"), statement)
-    return HEDGING_ADVERB.sub("", statement)
+    return HEDGING_ADVERB.sub("", ACCORDING_TO.sub("", statement))
 
 
 def frame_statement(statement: str, extractor: "Extractor") -> StatementFrame:
@@ -214,8 +221,11 @@ def planned(text: str) -> tuple[str, str] | None:
     match = PLANNED.search(text)
     if match is None:
         return None
-    phrase = PLAN_OBJECT.match(text[match.end():])
+    phrase = PLAN_OBJECT.match(text, match.end())
     words = phrase.group(0).split() if phrase else []
+    if words and words[-1].lower() in QUANTITY and text.startswith(" of ", phrase.end()):
+        phrase = PLAN_OBJECT.match(text, phrase.end() + len(" of "))
+        words = phrase.group(0).split() or words
     thing = re.sub(r"(?<=[a-z]{3})s$", "", words[-1].lower()) if words else ""
     return text[:match.start()] + third_person(match.group("verb")) + text[match.end():], thing
 
