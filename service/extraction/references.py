@@ -64,7 +64,8 @@ PHRASE = rf"(?:(?P<det>{DETERMINERS})\s+)?(?:{MODIFIER}\s+)?(?P<noun>{NOUNS})\b(
 PRONOUN = (r"(?P<pron>this|it)(?=\s*(?:[.,;:!?”’\"')]|$)|\s+(?:as|a|an|before|again|outright|later|then|too|"
            r"strongly|categorically|flatly|firmly|immediately|on|in|at|last|earlier)\b)")
 # (not a participle before a noun: "the confirmed toll")
-OBJECT = re.compile(rf"(?<!\bthe\s)(?<!\ba\s)(?<!\ban\s)(?<!\bits\s)(?<!\btheir\s)\b(?P<verb>{RESPONSE_VERBS})\s+(?:\w+ly\s+)?(?P<ref>{PHRASE}|{PRONOUN})", re.I)
+OBJECT = re.compile(rf"(?<!\bthe\s)(?<!\ba\s)(?<!\ban\s)(?<!\bits\s)(?<!\btheir\s)"
+                    rf"\b(?P<verb>{RESPONSE_VERBS})\s+(?:\w+ly\s+)?(?P<ref>{PHRASE}|{PRONOUN})", re.I)
 # A reference as the subject of a judgement: "These claims are baseless", "The claim about waiting lists is wrong"
 # (what it is about points to the antecedent), "That is not true".
 # What it is about may follow: "The claim about waiting lists", "Talk of a sale", "the figure of 2,000", "the board
@@ -73,8 +74,8 @@ JUDGED_PHRASE = (rf"(?:(?P<det>{DETERMINERS})\s+)?(?:(?P<first>[\w-]+\s+)?{MODIF
                  r"(?:\s+(?:about|(?:(?<=talk\s)|(?<=figure\s)|(?<=figures\s)|(?<=account\s))of)\s+"
                  r"(?P<about>[$€£]?[\w’'-]+(?:[.,]\d+)*(?:\s+[\w’'-]+){0,2}?)"
                  r"(?=\s+[“\"‘]?(?:is|are|was|were)\b)"
-                 r"|\s+(?:being\s+)?(?P<participle>quoted|cited|carried|published|reported|mentioned|circulated|circulating|given|"
-                 r"presented|released|shared|posted|aired|broadcast|put\s+forward)"
+                 r"|\s+(?:being\s+)?(?P<participle>quoted|cited|carried|published|reported|mentioned|circulated|"
+                 r"circulating|given|presented|released|shared|posted|aired|broadcast|put\s+forward)"
                  r"(?P<agent>\s+(?:by|in|on)(?:\s+[\w’'-]+){1,4}?|\s+online)"
                  r"(?=\s+[“\"‘]?(?:is|are|was|were|do|does|did|have|has|had)\b))?(?!-)")
 COPULA = r"(?:is|are|was|were|remains?|has been|have been)"
@@ -101,7 +102,8 @@ INTENSIFIERS = r"(?:(?:\w+ly|not|just|simply|all|both|a|an|pure|total|complete|u
 # reality"), or that it is true.
 PEJORATIVES = (r"(?:untrue|false|incorrect|inaccurate|wrong|baseless|groundless|unfounded|absurd|ridiculous|nonsense|"
                r"rubbish|lies?|fake|fabricat\w*|fiction|invent(?:ed|ion)|fantasy|(?:fairy[\s-])?tales?|made[\s-]up|"
-               r"(?:dreamed|dreamt|cooked|thought)\s+up|concocted|speculation|misleading|smear|slander\w*|defamatory|malicious|"
+               r"(?:dreamed|dreamt|cooked|thought)\s+up|concocted|speculation|misleading|smear|slander\w*|defamatory|"
+               r"malicious|"
                r"exaggerated|overstated|inflated|overblown|(?:a\s+)?(?:product|figment)\s+of\s+(?:\w+\s+)?imagination|"
                rf"(?:story|tale|plot|scenario)\s+(?:that\s+|which\s+)?{FICTION}|"
                r"propaganda|politically motivated|without (?:any )?(?:foundation|basis|merit)|"
@@ -113,13 +115,15 @@ REJECTING = re.compile(
     r"|\s+[“\"‘]?(?:have|has|had)\s+nothing\s+to\s+do\s+with\s+(?:reality|the truth|the facts)\b"
     rf"|\s+[“\"‘]?(?:{NOT_REFLECTING}|{FICTION}|{NO_BASIS})\b", re.I)
 ENDORSING = re.compile(rf"\s+{COPULA}\s+(?:\w+ly\s+)?(?:true|correct|accurate|right|confirmed)\b", re.I)
+# Where a judged pronoun's clause may end: punctuation, "and", "but", or a participle ("pure fiction invented to").
 CLAUSE_END = re.compile(r"(?:\s+(?:at\s+all|whatsoever))?[”\"’']?\s*(?:[.,;:!?)–—]|$|and\b|but\b)"
-                        r"|\s+(?:\w+ed|made|meant|written|spread)\s+(?:to|by|up|in|for)\b")  # "pure fiction invented to"
+                        r"|\s+(?:\w+ed|made|meant|written|spread)\s+(?:to|by|up|in|for)\b")
 # Where a claim's content may open after its attribution: after a colon or an opening quotation mark, or after
 # "said" (and a day): "Hanbit said in a statement: “The report is false”", "said on Monday the information was ...".
 CONTENT_OPENING = re.compile(r":\s*[“\"‘]?|(?<!\w)[“\"‘](?=[A-Z])|\b(?:said|says|saying|insisted|added|stressed|"
                              r"maintained|argued|replied|responded|acknowledged|admitted|conceded|agreed|"
-                             r"told\s+(?:reporters|journalists|the\s+[\w-]+|[A-Z][\w-]+))\s+(?:(?:on|in|at|to|during)\s+[\w’' -]{1,30}?\s+(?=that\s)|"
+                             r"told\s+(?:reporters|journalists|the\s+[\w-]+|[A-Z][\w-]+))\s+"
+                             r"(?:(?:on|in|at|to|during)\s+[\w’' -]{1,30}?\s+(?=that\s)|"
                              r"on\s+(?:" + WEEKDAYS + r")\s+)?(?:that\s+)?|,\s+(?:and|but)\s+|;\s+")
 # "There is no such plan", "No such meeting took place": what was asked or said before does not exist (not "the
 # resort has no such problems").
@@ -192,7 +196,8 @@ QUOTE_MARKS = re.compile(r"[“”\"«»]|(?<!\w)[‘’']|[‘’'](?!\w)")
 # the weekly Zimbabwe Business Review reported on Tuesday."
 # (After the last comma only, so that finding it stays linear.)
 TRAILER = re.compile(r",[”\"’]?\s+(?:(?:according to|citing)\b[^,;]*|(?!(?:who|which|but|and)\b)(?:[\w’'.-]+\s+){1,8}?"
-                     r"(?:reported|said|says|reports|wrote|alleged|alleges|claimed|claims)\b(?:\s+(?:on|in|at|last|this|earlier|late|yesterday|today|"
+                     r"(?:reported|said|says|reports|wrote|alleged|alleges|claimed|claims)\b"
+                     r"(?:\s+(?:on|in|at|last|this|earlier|late|yesterday|today|"
                      r"overnight|during|after|before|when|while|to)\b[^,;]{0,50})?)\s*[.!]?[”\"’]?\s*$")
 
 

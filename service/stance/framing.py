@@ -96,8 +96,8 @@ REFUSED = re.compile(r"\b(?:(?P<perfect>has|have|had)\s+)?(?P<verb>refuses|refus
                      r"answer|respond|name|identify)\b)(?=[a-z]+\b)", re.I)
 # What a planned act acts on: the words after its verb up to a preposition, a conjunction or punctuation.
 PLAN_OBJECT = re.compile(r"[^,.;:!?()\[\]\"“”]*?(?=\s+(?:to|from|for|in|on|at|with|into|by|of|over|against|before|"
-                         r"after|following|amid|despite|until|since|ahead|due|during|and|but|if|as|when|while|because|that|which|"
-                         r"who)\b|[,.;:!?()\[\]\"“”]|$)",
+                         r"after|following|amid|despite|until|since|ahead|due|during|and|but|if|as|when|while|because|"
+                         r"that|which|who)\b|[,.;:!?()\[\]\"“”]|$)",
                          re.I)
 # A plan or preparation: "was preparing to ship", "is getting ready to send", "planned to deliver", "is set to sign".
 # Also a threat ("had threatened to quit") and talks ("was in talks to move"); a bare gerund where a content was
