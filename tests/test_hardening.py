@@ -130,6 +130,39 @@ def test_every_extraction_step_is_quick_on_hostile_text(step: str, text: str) ->
     STEPS[step](text)
 
 
+FIRST_USE_RACE = """
+import threading
+from service.extraction import load_extractor
+extractor = load_extractor("spacy")
+texts = ["The mayor of Riga said the new bridge will open in May. Ingrid Holm said it cost 3 million euros.",
+         "Iran sent drones to Russia."] * 3
+barrier, errors = threading.Barrier(len(texts)), []
+def extract(text):
+    barrier.wait()
+    try:
+        extractor.extract(text)
+    except Exception as error:
+        errors.append(repr(error))
+threads = [threading.Thread(target=extract, args=(text,)) for text in texts]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(errors)
+"""
+
+
+def test_the_first_extractions_of_a_fresh_worker_may_run_at_once():
+    """Request threads of a fresh worker extracting at once (an article's dry run beside a statement's parse) each
+    import spaCy on first use. Before its import moved under the pipeline's lock, 6 of 6 such processes failed
+    (ImportError from a half-initialised spacy.util, or a _DeadlockError): a 500 in the concurrency test."""
+    for _ in range(3):
+        run = subprocess.run([sys.executable, "-c", FIRST_USE_RACE], cwd=PROJECT_ROOT, capture_output=True,
+                             text=True, timeout=300)
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert run.stdout.strip().splitlines()[-1] == "[]"
+
+
 @pytest.fixture(scope="module")
 def spacy_extractor():
     from service.extraction.spacy_extractor import SpacyExtractor, load_pipeline

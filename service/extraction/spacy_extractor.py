@@ -48,19 +48,29 @@ SECOND_REPORT = re.compile(rf"\b(?:{VERB_PATTERN})\s+that\b")
 @lru_cache(maxsize=1)
 def _empty_doc() -> Any:
     """A document with no tokens: what a dry run's rules see instead of a parse."""
+    vocab = load_pipeline().vocab  # spaCy is imported there, under the lock, before anything here imports from it
     from spacy.tokens import Doc
 
-    return Doc(load_pipeline().vocab, words=[])
+    return Doc(vocab, words=[])
 
 
-@lru_cache(maxsize=1)
+_pipeline: Any = None
+
+
 def load_pipeline() -> Any:
-    """The spaCy pipeline, loaded once (the lemmatizer is not needed: verbs are looked up as written)."""
-    with _load_lock:
-        import importlib
+    """The spaCy pipeline, loaded once per process (the lemmatizer is not needed: verbs are looked up as written).
 
-        package = importlib.import_module(MODEL_PACKAGE)
-        return package.load(exclude=["lemmatizer"])
+    spaCy is imported only here, under a lock: two request threads importing it at once on a fresh worker can each
+    find the other's half-initialised modules (an ImportError, then KeyError: 'spacy', seen as a 500 under load).
+    """
+    global _pipeline
+    if _pipeline is None:
+        with _load_lock:
+            if _pipeline is None:
+                import importlib
+
+                _pipeline = importlib.import_module(MODEL_PACKAGE).load(exclude=["lemmatizer"])
+    return _pipeline
 
 
 class SpacyExtractor(RuleExtractor):
