@@ -246,14 +246,7 @@ def find_reference(text: str) -> Reference | None:
     if match is None:
         match = next((m for m in OBJECT.finditer(text) if not _content_before(text[:m.start("verb")])), None)
     if match is None:
-        if (such := NO_SUCH.search(text)) is None:
-            if (refusal := BARE_REFUSAL.search(text)) is None:
-                if REPLY.search(text) is None or ASKED.search(text):  # not "When asked if P, he replied:"
-                    return None
-                return Reference(0, 0, "question", None, (), False, None, reply=True)
-            return Reference(refusal.end(), refusal.end(), "comment", None, (), False, "withholds")
-        noun = (such.group("noun") or such.group("kind_noun")).lower()
-        return Reference(such.start("ref"), such.end("ref"), noun, None, (re.sub(r"s$", "", noun),), True, "rejects")
+        return _reference_without_noun(text)
     groups = match.groupdict()
     noun = (groups.get("noun") or groups.get("pron") or "").lower()
     if groups.get("what"):  # "What the newspaper published is a smear" -> "The report that ... is a smear"
@@ -289,6 +282,18 @@ def find_reference(text: str) -> Reference | None:
     elif not judged and REJECTING.match(after):
         judged = "rejects"
     return Reference(match.start("ref"), match.end("ref"), noun, modifier, tuple(cues), not verb, judged)
+
+
+def _reference_without_noun(text: str) -> Reference | None:
+    """A reference no noun or pronoun names: "There is no such plan", a bare refusal to comment, a reply."""
+    if (such := NO_SUCH.search(text)) is not None:
+        noun = (such.group("noun") or such.group("kind_noun")).lower()
+        return Reference(such.start("ref"), such.end("ref"), noun, None, (re.sub(r"s$", "", noun),), True, "rejects")
+    if (refusal := BARE_REFUSAL.search(text)) is not None:
+        return Reference(refusal.end(), refusal.end(), "comment", None, (), False, "withholds")
+    if REPLY.search(text) and not ASKED.search(text):  # not "When asked if P, he replied:"
+        return Reference(0, 0, "question", None, (), False, None, reply=True)
+    return None
 
 
 def _judged_subject(text: str) -> tuple[re.Match | None, str | None]:
