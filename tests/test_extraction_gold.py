@@ -28,6 +28,7 @@ REFERENCES_BLIND = PROJECT_ROOT / "tests" / "gold" / "responds_to_blind.json"
 REFERENCES_BLIND2 = PROJECT_ROOT / "tests" / "gold" / "responds_to_blind2.json"
 REFERENCES_BLIND3 = PROJECT_ROOT / "tests" / "gold" / "responds_to_blind3.json"
 REFERENCES_BLIND4 = PROJECT_ROOT / "tests" / "gold" / "responds_to_blind4.json"
+REFERENCES_BLIND5 = PROJECT_ROOT / "tests" / "gold" / "responds_to_blind5.json"
 
 
 @pytest.fixture(scope="module")
@@ -316,7 +317,12 @@ def test_time_expressions_resolve_only_when_the_article_date_allows(sentence, pu
     # up", replies to a reporter's question, a sentence that only names a report's source. Before stop 38
     # (e6f2941): 31/42 and 30/48; after: 42/42 and 32/48.
     (REFERENCES_BLIND4, 0.9, 0.6),
-], ids=["first set", "second set", "third set", "fourth set"])
+    # a fifth set (stop 39), by helpers who saw neither the code nor the earlier sets: "That's simply not true", a
+    # reply that names a plan answering the question before it, "said at her weekly briefing on Thursday that the
+    # article ...", a sentence on where an estimate was drawn from. Before stop 39 (8be97c7): 37/43 and 30/38;
+    # after: 42/43 and 30/38.
+    (REFERENCES_BLIND5, 0.9, 0.7),
+], ids=["first set", "second set", "third set", "fourth set", "fifth set"])
 def test_referring_claims_in_articles_written_blind_to_the_rules(gold, validation, held_out, capsys):
     """Each blind set's halves link their referring claims to the gold sentence at least this often, and every
     control (a claim that names its own content) stays unlinked."""
@@ -435,6 +441,25 @@ TRAILING = "The mayor of Tarnow hid a 2 million zloty loan from the council, the
     (f"{ALLEGATION}\n\nThe city put the confirmed figure at 1 million zlotys.", "confirmed figure", None, "positive"),
     (f"{ALLEGATION}\n\nWhen asked whether he would resign, the mayor replied: “I will stay.”", "I will stay", None,
      "positive"),
+    # a contracted copula judges ("That's simply not true", "isn't accurate", "That’s correct"), and only then
+    (f"{ALLEGATION}\n\n“That's simply not true,” Nowak told reporters at city hall.", "simply not true",
+     "Local media reported", "negative"),
+    (f"{ALLEGATION}\n\n“These reports aren’t accurate,” a spokesman said.", "reports aren’t", "Local media reported",
+     "negative"),
+    (f"{ALLEGATION}\n\n“That’s correct,” a city hall spokeswoman said.", "That’s correct", "Local media reported",
+     "positive"),
+    (f"{ALLEGATION}\n\nUnfortunately, this isn’t the first time the mayor has been accused.", "this isn’t", None,
+     "negative"),
+    # a reply answers the question before it even where it names something ("no such plan"); where an estimate was
+    # drawn from is no antecedent; a long phrase of place and day may stand between "said" and "that"
+    ("The mayor of Tarnow unveiled a plan to rebuild the tram depot. A reporter asked whether the city would raise "
+     "fares to pay for it.\n\n“There is no such plan,” he replied.", "no such plan", "A reporter asked",
+     "negative"),
+    ("A report by a local research group says the city recorded 9,000 burglaries in 2024, three times the police "
+     "count. The institute said its estimate was drawn from insurance records at 41 offices.\n\nThe figures quoted "
+     "by the institute do not reflect reality, the police said.", "figures quoted", "A report by a local", "negative"),
+    (f"{ALLEGATION}\n\nA spokeswoman said at her weekly briefing on Thursday that the report “belongs in a spy "
+     "thriller”.", "spy thriller", "Local media reported", "negative"),
 ])
 def test_what_a_claim_answers_in_everyday_wire_shapes(text, claim, answers, polarity):
     """Shapes written for the tests, after the blind set's validation half showed them missed."""

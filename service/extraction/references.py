@@ -79,12 +79,13 @@ JUDGED_PHRASE = (rf"(?:(?P<det>{DETERMINERS})\s+)?(?:(?P<first>[\w-]+\s+)?{MODIF
                  r"(?P<agent>\s+(?:by|in|on)(?:\s+[\w’'-]+){1,4}?|\s+online)"
                  r"(?=\s+[“\"‘]?(?:is|are|was|were|do|does|did|have|has|had)\b))?(?!-)")
 COPULA = r"(?:is|are|was|were|remains?|has been|have been)"
+NEGATED_COPULA = re.compile(r"\s+(?:is|are|was|were)n[’']t\b", re.I)
 # What a judgement's verb may be: a copula ("is false", "It's a story that belongs in a novel"), "has nothing to do
 # with", "does not reflect", "belongs in a novel"; an opening quotation mark may stand before it.
 NOT_REFLECTING = r"(?:do|does|did)\s+not\s+(?:\w+ly\s+)?(?:reflect|correspond\s+to|match|add\s+up)"
 FICTION = r"belongs?\s+in\s+(?:a|the)\s+(?:[\w-]+\s+){0,2}?(?:novel|film|movie|thriller|fairy\s+tale|fiction)"
 NO_BASIS = r"(?:have|has|had)\s+no\s+(?:\w+\s+)?(?:basis|foundation|merit|substance|grounds)"
-SUBJECT_VERB = (rf"(?:\s+[“\"‘]?(?:{COPULA}|(?:have|has|had)\s+nothing\s+to\s+do\s+with|{NOT_REFLECTING}|{FICTION}|"
+SUBJECT_VERB = (rf"(?:\s+[“\"‘]?(?:{COPULA}|(?:is|are|was|were)n[’']t|(?:have|has|had)\s+nothing\s+to\s+do\s+with|{NOT_REFLECTING}|{FICTION}|"
                 rf"{NO_BASIS})"
                 rf"|[’']s)\b")
 # "What was written", "What the newspaper published": a free relative naming what was reported or said
@@ -111,10 +112,11 @@ PEJORATIVES = (r"(?:untrue|false|incorrect|inaccurate|wrong|baseless|groundless|
 PEJORATIVE = re.compile(r"\b" + PEJORATIVES, re.I)
 REJECTING = re.compile(
     rf"(?:\s+[“\"‘]?{COPULA}|[’']s)\s*[“\"‘]?" + INTENSIFIERS + PEJORATIVES +
-    r"|\s+[“\"‘]?(?:is|are|was|were)\s+(?:\w+ly\s+)?not\s+(?:\w+ly\s+)?(?:true|correct|accurate|right)\b"
+    r"|(?:\s+[“\"‘]?(?:is|are|was|were)\s+(?:\w+ly\s+)?not|\s+[“\"‘]?(?:is|are|was|were)n[’']t|[’']s\s+(?:\w+ly\s+)?not)"
+    r"\s+(?:\w+ly\s+)?(?:true|correct|accurate|right)\b"
     r"|\s+[“\"‘]?(?:have|has|had)\s+nothing\s+to\s+do\s+with\s+(?:reality|the truth|the facts)\b"
     rf"|\s+[“\"‘]?(?:{NOT_REFLECTING}|{FICTION}|{NO_BASIS})\b", re.I)
-ENDORSING = re.compile(rf"\s+{COPULA}\s+(?:\w+ly\s+)?(?:true|correct|accurate|right|confirmed)\b", re.I)
+ENDORSING = re.compile(rf"(?:\s+{COPULA}|[’']s)\s+(?:\w+ly\s+)?(?:true|correct|accurate|right|confirmed)\b", re.I)
 # Where a judged pronoun's clause may end: punctuation, "and", "but", or a participle ("pure fiction invented to").
 CLAUSE_END = re.compile(r"(?:\s+(?:at\s+all|whatsoever))?[”\"’']?\s*(?:[.,;:!?)–—]|$|and\b|but\b)"
                         r"|\s+(?:\w+ed|made|meant|written|spread)\s+(?:to|by|up|in|for)\b")
@@ -123,7 +125,7 @@ CLAUSE_END = re.compile(r"(?:\s+(?:at\s+all|whatsoever))?[”\"’']?\s*(?:[.,;:
 CONTENT_OPENING = re.compile(r":\s*[“\"‘]?|(?<!\w)[“\"‘](?=[A-Z])|\b(?:said|says|saying|insisted|added|stressed|"
                              r"maintained|argued|replied|responded|acknowledged|admitted|conceded|agreed|"
                              r"told\s+(?:reporters|journalists|the\s+[\w-]+|[A-Z][\w-]+))\s+"
-                             r"(?:(?:on|in|at|to|during)\s+[\w’' -]{1,30}?\s+(?=that\s)|"
+                             r"(?:(?:on|in|at|to|during)\s+[\w’' -]{1,40}?\s+(?=that\s)|"
                              r"on\s+(?:" + WEEKDAYS + r")\s+)?(?:that\s+)?|,\s+(?:and|but)\s+|;\s+")
 # "There is no such plan", "No such meeting took place": what was asked or said before does not exist (not "the
 # resort has no such problems").
@@ -170,9 +172,13 @@ ALLEGATION = re.compile(r"\b(?:accus\w*|alleg\w*|claim\w*|fuss|rumou?r\w*|charge
                         r"\b(?:people|some|others|critics|many)\s+(?:are\s+|have\s+been\s+)?(?:saying|claiming|suggesting)\b",
                         re.I)
 REPORTED = re.compile(r"\b(?:report\w*|articles?|published|found|findings|stor(?:y|ies))\b", re.I)
-# A sentence that only names a report's source: "The Perth Ledger attributed the information to two former staff".
+# A sentence that only names a report's source: "The Perth Ledger attributed the information to two former staff",
+# "The institute said its estimate was drawn from admission records".
 SOURCING = re.compile(r"\battribut\w*\s+(?:the|its|their|this|that)\s+(?:information|report|story|claims?|allegations?)"
-                      r"\s+to\b|\b(?:the\s+)?(?:information|report|story)\s+(?:came|comes)\s+from\b", re.I)
+                      r"\s+to\b|\b(?:the\s+)?(?:information|report|story)\s+(?:came|comes)\s+from\b|"
+                      r"\b(?:its|their|the|this|that)\s+(?:estimates?|figures?|numbers?|data|count|tally|findings|"
+                      r"information|report|story)\s+(?:was|were|is|are|had\s+been|has\s+been|have\s+been)\s+"
+                      r"(?:\w+ly\s+)?(?:drawn|based|taken|compiled|gathered|derived)\s+(?:from|on)\b", re.I)
 ASKED = re.compile(r"\?|\bask(?:s|ed|ing)?\b", re.I)
 NOT_ANTECEDENT_VOICES = {"denies", "refuses_to_confirm"}
 ALLEGING_VOICES = {"alleges", "reports"}
@@ -291,9 +297,15 @@ def _reference_without_noun(text: str) -> Reference | None:
         return Reference(such.start("ref"), such.end("ref"), noun, None, (re.sub(r"s$", "", noun),), True, "rejects")
     if (refusal := BARE_REFUSAL.search(text)) is not None:
         return Reference(refusal.end(), refusal.end(), "comment", None, (), False, "withholds")
-    if REPLY.search(text) and not ASKED.search(text):  # not "When asked if P, he replied:"
+    if is_reply(text):
         return Reference(0, 0, "question", None, (), False, None, reply=True)
     return None
+
+
+def is_reply(text: str) -> bool:
+    """Whether a claim is a reply ('...,” he replied', 'replied:'), not one that asks ("When asked if P, he
+    replied: ...")."""
+    return bool(REPLY.search(text)) and not ASKED.search(text)
 
 
 def _judged_subject(text: str) -> tuple[re.Match | None, str | None]:
@@ -315,8 +327,8 @@ def _judged_subject(text: str) -> tuple[re.Match | None, str | None]:
             judgement = "rejects" if judgement == "endorses" else "endorses"
         if judged and match.group("pron") and not CLAUSE_END.match(after[judged.end():]):
             continue  # "It is true that ...", "it is absolutely right to ...": no reference
-        if not judged and after[:2] in {"’s", "'s"}:
-            continue  # "That story's great": only "It's nonsense" and the like are judged this short
+        if not judged and (after[:2] in {"’s", "'s"} or NEGATED_COPULA.match(after)):
+            continue  # "That story's great", "this isn't the first time": only "It's nonsense", "That isn't true"
         # at the start any judgement of a named reference will do ("The missile part is completely wrong"); a bare
         # "That", "It" or "They", figures ("The figures are preliminary"), what a reference is about, two words
         # before its noun ("The phony Culkin story is ..."), or a reference after the attribution must be judged true
@@ -561,6 +573,14 @@ def _linked(text: str, claims: list["ExtractedClaim"], title: str | None) -> lis
                 return antecedent.get(item.index)  # a referring claim stands for what it refers to
             return item
 
+        if not reference.reply and is_reply(claim.text):  # '“There is no such plan,” he replied.' answers the
+            # question just before it, whatever it names
+            asked = next((it for it in before[:REPLY_REACH] if (it.index is None or references[it.index] is None)
+                          and _qualifies("question", it, claim)), None)
+            if asked is not None:
+                references[i] = replace(reference, reply=True)
+                antecedent[i] = asked
+                continue
         if reference.reply:
             before = before[:REPLY_REACH]
         if reference.judgement == "rejects" and reference.subject:  # nobody calls their own words false ("I have
@@ -574,7 +594,8 @@ def _linked(text: str, claims: list["ExtractedClaim"], title: str | None) -> lis
         # each test reads an item and its target (what a referring claim answers, else the item itself)
         tests: list[Callable[[Item, Item], bool]] = []
         if reference.cues:
-            tests.append(lambda it, t: _has_cue(t, reference.cues) and (reference.kind != "figure" or _numbered(t)))
+            tests.append(lambda it, t: _has_cue(t, reference.cues) and not SOURCING.search(t.text)
+                         and (reference.kind != "figure" or _numbered(t)))
         if reference.kind != "any":
             tests.append(lambda it, t: chained(it) or _qualifies(reference.kind, t, claim))
         if not reference.reply:  # a reply answers a question or nothing
