@@ -79,14 +79,15 @@ JUDGED_PHRASE = (rf"(?:(?P<det>{DETERMINERS})\s+)?(?:(?P<first>[\w-]+\s+)?{MODIF
                  r"(?P<agent>\s+(?:by|in|on)(?:\s+[\w’'-]+){1,4}?|\s+online)"
                  r"(?=\s+[“\"‘]?(?:is|are|was|were|do|does|did|have|has|had)\b))?(?!-)")
 COPULA = r"(?:is|are|was|were|remains?|has been|have been)"
-NEGATED_COPULA = re.compile(r"\s+(?:is|are|was|were)n[’']t\b", re.I)
+NOT_COPULA = r"(?:is|are|was|were)n[’']t"  # "isn't", "aren’t"
+NEGATED_COPULA = re.compile(rf"\s+{NOT_COPULA}\b", re.I)
 # What a judgement's verb may be: a copula ("is false", "It's a story that belongs in a novel"), "has nothing to do
 # with", "does not reflect", "belongs in a novel"; an opening quotation mark may stand before it.
 NOT_REFLECTING = r"(?:do|does|did)\s+not\s+(?:\w+ly\s+)?(?:reflect|correspond\s+to|match|add\s+up)"
 FICTION = r"belongs?\s+in\s+(?:a|the)\s+(?:[\w-]+\s+){0,2}?(?:novel|film|movie|thriller|fairy\s+tale|fiction)"
 NO_BASIS = r"(?:have|has|had)\s+no\s+(?:\w+\s+)?(?:basis|foundation|merit|substance|grounds)"
-SUBJECT_VERB = (rf"(?:\s+[“\"‘]?(?:{COPULA}|(?:is|are|was|were)n[’']t|(?:have|has|had)\s+nothing\s+to\s+do\s+with|{NOT_REFLECTING}|{FICTION}|"
-                rf"{NO_BASIS})"
+SUBJECT_VERB = (rf"(?:\s+[“\"‘]?(?:{COPULA}|{NOT_COPULA}|(?:have|has|had)\s+nothing\s+to\s+do\s+with|{NOT_REFLECTING}|"
+                rf"{FICTION}|{NO_BASIS})"
                 rf"|[’']s)\b")
 # "What was written", "What the newspaper published": a free relative naming what was reported or said
 PUBLISHED = r"written|wrote|writes|reported|reports|published|publishes|printed|prints|aired|airs|broadcast"
@@ -112,7 +113,7 @@ PEJORATIVES = (r"(?:untrue|false|incorrect|inaccurate|wrong|baseless|groundless|
 PEJORATIVE = re.compile(r"\b" + PEJORATIVES, re.I)
 REJECTING = re.compile(
     rf"(?:\s+[“\"‘]?{COPULA}|[’']s)\s*[“\"‘]?" + INTENSIFIERS + PEJORATIVES +
-    r"|(?:\s+[“\"‘]?(?:is|are|was|were)\s+(?:\w+ly\s+)?not|\s+[“\"‘]?(?:is|are|was|were)n[’']t|[’']s\s+(?:\w+ly\s+)?not)"
+    rf"|(?:\s+[“\"‘]?(?:(?:is|are|was|were)\s+(?:\w+ly\s+)?not|{NOT_COPULA})|[’']s\s+(?:\w+ly\s+)?not)"
     r"\s+(?:\w+ly\s+)?(?:true|correct|accurate|right)\b"
     r"|\s+[“\"‘]?(?:have|has|had)\s+nothing\s+to\s+do\s+with\s+(?:reality|the truth|the facts)\b"
     rf"|\s+[“\"‘]?(?:{NOT_REFLECTING}|{FICTION}|{NO_BASIS})\b", re.I)
