@@ -569,15 +569,16 @@ def _linked(text: str, claims: list["ExtractedClaim"], title: str | None) -> lis
         nearest = reversed(items[:bisect_left(places, positions[i])])
         before = list(islice((it for it in nearest if it.index != i), LOOK_BACK))
 
+        def refers(item: Item) -> bool:  # a referring claim, which stands for what it refers to
+            return item.index is not None and references[item.index] is not None
+
         def target(item: Item) -> Item | None:
-            if item.index is not None and references[item.index] is not None:
-                return antecedent.get(item.index)  # a referring claim stands for what it refers to
-            return item
+            return antecedent.get(item.index) if refers(item) else item
 
         if not reference.reply and is_reply(claim.text):  # '“There is no such plan,” he replied.' answers the
             # question just before it, whatever it names
-            asked = next((it for it in before[:REPLY_REACH] if (it.index is None or references[it.index] is None)
-                          and _qualifies("question", it, claim)), None)
+            asked = next((it for it in before[:REPLY_REACH] if not refers(it) and _qualifies("question", it, claim)),
+                         None)
             if asked is not None:
                 references[i] = replace(reference, reply=True)
                 antecedent[i] = asked
@@ -589,8 +590,7 @@ def _linked(text: str, claims: list["ExtractedClaim"], title: str | None) -> lis
             before = [it for it in before if not it.speakers & _speakers(claim) or _states_others(it.text)]
 
         def chained(item: Item) -> bool:  # what another reference answered: "such reports" after "these claims"
-            other = references[item.index] if item.index is not None else None
-            return other is not None and {other.kind, reference.kind} <= {"allegation", "report"}
+            return refers(item) and {references[item.index].kind, reference.kind} <= {"allegation", "report"}
 
         # each test reads an item and its target (what a referring claim answers, else the item itself)
         tests: list[Callable[[Item, Item], bool]] = []
@@ -604,8 +604,7 @@ def _linked(text: str, claims: list["ExtractedClaim"], title: str | None) -> lis
         found = next(((it, t, test) for test in tests for it in before if (t := target(it)) and test(it, t)), None)
         if found is not None and found[0] is found[1] and reference.noun not in UNRUN:
             item, _, test = found
-            antecedent[i] = _first_of_run(before, item, lambda it: (it.index is None or references[it.index] is None)
-                                          and test(it, it))
+            antecedent[i] = _first_of_run(before, item, lambda it: not refers(it) and test(it, it))
         else:
             antecedent[i] = found[1] if found else None
     linked = list(claims)
