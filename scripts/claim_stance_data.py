@@ -726,6 +726,7 @@ def build_refine(data_dir: Path, share: float, seed: int, replay: list[dict], re
                  time_antonyms: bool = True, news_numbers: bool = False, negation_both_sides: bool = False,
                  contrapositives: list[dict] | None = None, contrapositive_quota: dict[str, int] | None = None,
                  self_contrast: bool = True, headlines: bool = False, modal: bool = False,
+                 written: list[Path] | None = None, written_repeat: int = 1,
                  ) -> tuple[list[dict], list[dict]]:
     """(training pairs, validation pairs) of the refine stage: self-contrast pairs and ``replayed`` pairs of the
     first stage's training set; the validation pairs are self-contrast pairs of validation-side sentences. With
@@ -733,7 +734,8 @@ def build_refine(data_dir: Path, share: float, seed: int, replay: list[dict], re
     (``contrapositive_quota`` per kind) are added to both sides, made from the first stage's training and
     validation pairs respectively. ``self_contrast=False`` leaves the self-contrast pairs out; ``headlines`` adds
     the headline pairs of ``headline_pairs`` to both sides; ``modal`` the modal kinds (MODAL_QUOTA, ``make_modal``)
-    of the self-contrast sentences."""
+    of the self-contrast sentences; ``written`` the hand-written pairs of ``written_pairs``, their training side
+    ``written_repeat`` times."""
     augmenter = Augmenter(seed, time_antonyms, news_numbers, negation_both_sides)
     train, validation = [], []
     if self_contrast:
@@ -749,11 +751,29 @@ def build_refine(data_dir: Path, share: float, seed: int, replay: list[dict], re
         headline_train, headline_validation = headline_pairs(data_dir / "fnc1", seed)
         train += headline_train
         validation += headline_validation
+    if written:
+        written_train, written_validation = written_pairs(written, share, seed)
+        train += written_train * written_repeat
+        validation += written_validation
     if not time_antonyms:  # nor replayed: the first stage's "before" / "after" swaps stay out too
         replay = [row for row in replay if not swaps_time(row)]
     rng = random.Random(f"replay:{seed}")
     train += rng.sample(replay, min(replayed, len(replay)))
     random.Random(f"refine:{seed}").shuffle(train)
+    return train, validation
+
+
+def written_pairs(paths: Iterable[Path], share: float, seed: int) -> tuple[list[dict], list[dict]]:
+    """Hand-written news pairs (JSONL: statement, claim, label, kind), split by statement: (train, validation).
+
+    Their source is ``written_<kind>`` so that the figures per source show each kind."""
+    train, validation = [], []
+    for path in paths:
+        for row in read_jsonl(path):
+            pair = {"statement": row["statement"], "claim": row["claim"], "label": row["label"],
+                    "source": "written_" + re.sub(r"\W+", "_", row.get("kind", "pair")).strip("_")}
+            side = validation if in_validation(statement_key(pair["statement"]), share, f"written:{seed}") else train
+            side.append(pair)
     return train, validation
 
 

@@ -46,7 +46,8 @@ def pairs(args: argparse.Namespace) -> tuple[list[dict], list[dict]]:
                                                                args.negation_both_sides,
                                                                first_validation if args.contrapositives else None,
                                                                contrapositive_quota(args), not args.no_self_contrast,
-                                                               args.headline_pairs, args.modal_pairs)
+                                                               args.headline_pairs, args.modal_pairs,
+                                                               args.written_pairs, args.written_repeat)
             validation = first_validation + validation
         else:
             train, validation = claim_stance_data.build(args.data, args.validation_share, args.seed)
@@ -270,6 +271,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--modal-pairs", action="store_true",
                         help="refine stage: add the modal kinds (one plan on both sides, two plans of a changed "
                              "fact, a refusal against the act; claim_stance_data.MODAL_QUOTA)")
+    parser.add_argument("--written-pairs", type=Path, nargs="+", metavar="FILE.jsonl",
+                        help="refine stage: add hand-written news pairs (statement, claim, label, kind), split by "
+                             "statement like the rest")
+    parser.add_argument("--written-repeat", type=int, default=1,
+                        help="refine stage: how many times the hand-written training pairs are presented")
     parser.add_argument("--teacher", type=Path,
                         help="a trained model directory (int8 ONNX, as shipped) whose answers are mixed into the "
                              "targets (distillation, e.g. into a --layers student)")
@@ -332,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
                      "self_contrast": not args.no_self_contrast if args.replay_from else None,
                      "headline_pairs": args.headline_pairs if args.replay_from else None,
                      "modal_pairs": args.modal_pairs if args.replay_from else None,
+                     "written_pairs": [str(p) for p in args.written_pairs or []] or None,
+                     "written_repeat": args.written_repeat if args.written_pairs else None,
                      "average_with": str(args.average_with) if args.average_with else None,
                      "average_weight": args.average_weight if args.average_with else None,
                      "pairs": claim_stance_data.summarise(train_rows)},

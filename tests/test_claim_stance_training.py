@@ -362,3 +362,26 @@ def test_a_model_trained_elsewhere_is_calibrated_here(tmp_path):
     assert "float32_vs_int8" not in settings["validation"]  # the float32 graph stayed where it was trained
     assert settings["article"]["holdout"]["pairs"] == 30
     assert settings["training"]["trained_elsewhere"], "the calibrating command line is not recorded as the recipe"
+
+
+def test_hand_written_pairs_join_a_refine_stage_split_by_statement_and_repeated_on_the_training_side():
+    """--written-pairs FILE --written-repeat N: the shipped hand-written news pairs (scripts/data) go to training or
+    validation by statement, tagged by kind, the training side presented N times beside the replay."""
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    from claim_stance_data import build_refine
+
+    written = REPO_ROOT / "scripts" / "data" / "claim_stance_written.jsonl"
+    rows = [json.loads(line) for line in written.read_text().splitlines() if line.strip()]
+    assert len(rows) > 1500 and {r["label"] for r in rows} == {"supports", "refutes", "neutral"}
+    assert len({r["kind"] for r in rows}) == 12
+    train, validation = build_refine(REPO_ROOT / "no-such-data", 0.1, 13, [], 0, self_contrast=False,
+                                     written=[written], written_repeat=2)
+    assert len(train) + 2 * len(validation) == 2 * len(rows) and 0.05 < len(validation) / len(rows) < 0.15
+    held = {p["statement"] for p in validation}
+    assert held and not held & {p["statement"] for p in train}
+    assert Counter(p["source"] for p in train)["written_negated_statement"] % 2 == 0
+    assert {p["source"] for p in validation} <= {"written_" + r["kind"].replace(" ", "_") for r in rows}
+    # none of the test sets' statements or claims is among them
+    tested = {json.loads(line)[field] for path in (REPO_ROOT / "tests" / "data").glob("hard_pairs*.jsonl")
+              for line in path.read_text().splitlines() if line.strip() for field in ("statement", "claim")}
+    assert not tested & {r[field] for r in rows for field in ("statement", "claim")}
