@@ -365,17 +365,23 @@ def test_a_model_trained_elsewhere_is_calibrated_here(tmp_path):
 
 
 def test_hand_written_pairs_join_a_refine_stage_split_by_statement_and_repeated_on_the_training_side():
-    """--written-pairs FILE --written-repeat N: the shipped hand-written news pairs (scripts/data) go to training or
-    validation by statement, tagged by kind, the training side presented N times beside the replay."""
+    """--written-pairs FILE... --written-repeat N: the hand-written news pairs of both rounds (scripts/data) go to
+    training or validation by statement, tagged by kind, the training side presented N times beside the replay."""
     sys.path.insert(0, str(REPO_ROOT / "scripts"))
     from claim_stance_data import build_refine
 
-    written = REPO_ROOT / "scripts" / "data" / "claim_stance_written.jsonl"
-    rows = [json.loads(line) for line in written.read_text().splitlines() if line.strip()]
-    assert len(rows) > 1500 and {r["label"] for r in rows} == {"supports", "refutes", "neutral"}
-    assert len({r["kind"] for r in rows}) == 12
+    written = [REPO_ROOT / "scripts" / "data" / name
+               for name in ("claim_stance_written.jsonl", "claim_stance_written_round2.jsonl")]
+    rounds = [[json.loads(line) for line in path.read_text().splitlines() if line.strip()] for path in written]
+    rows = [row for one_round in rounds for row in one_round]
+    for one_round in rounds:
+        assert len(one_round) > 1500 and {r["label"] for r in one_round} == {"supports", "refutes", "neutral"}
+        assert len({r["kind"] for r in one_round}) == 12
+    # the second round was scored as a held-out set of models trained on the first: no text in both
+    assert not ({r[field] for r in rounds[0] for field in ("statement", "claim")}
+                & {r[field] for r in rounds[1] for field in ("statement", "claim")})
     train, validation = build_refine(REPO_ROOT / "no-such-data", 0.1, 13, [], 0, self_contrast=False,
-                                     written=[written], written_repeat=2)
+                                     written=written, written_repeat=2)
     assert len(train) + 2 * len(validation) == 2 * len(rows) and 0.05 < len(validation) / len(rows) < 0.15
     held = {p["statement"] for p in validation}
     assert held and not held & {p["statement"] for p in train}
