@@ -391,3 +391,21 @@ def test_hand_written_pairs_join_a_refine_stage_split_by_statement_and_repeated_
     tested = {json.loads(line)[field] for path in (REPO_ROOT / "tests" / "data").glob("hard_pairs*.jsonl")
               for line in path.read_text().splitlines() if line.strip() for field in ("statement", "claim")}
     assert not tested & {r[field] for r in rows for field in ("statement", "claim")}
+
+
+def test_the_third_round_of_written_pairs_is_held_out_from_the_shipped_model():
+    """scripts/data/claim_stance_written_round3.jsonl scores the shipped model on writers it never saw: it is not
+    among the shipped model's training files, and shares no text with the rounds trained on or the test sets."""
+    data = REPO_ROOT / "scripts" / "data"
+    held_out = [json.loads(line) for line in (data / "claim_stance_written_round3.jsonl").read_text().splitlines()
+                if line.strip()]
+    assert len(held_out) > 1500 and len({r["kind"] for r in held_out}) == 12
+    assert Counter(r["label"] for r in held_out).keys() == {"supports", "refutes", "neutral"}
+    settings = json.loads((REPO_ROOT / "models" / "claim_stance" / "settings.json").read_text())
+    trained_on = settings["training"]["written_pairs"]
+    assert trained_on and not any("round3" in path for path in trained_on)
+    seen = {json.loads(line)[field] for path in trained_on for line in (REPO_ROOT / path).read_text().splitlines()
+            if line.strip() for field in ("statement", "claim")}
+    seen |= {json.loads(line)[field] for path in (REPO_ROOT / "tests" / "data").glob("hard_pairs*.jsonl")
+             for line in path.read_text().splitlines() if line.strip() for field in ("statement", "claim")}
+    assert not seen & {r[field] for r in held_out for field in ("statement", "claim")}
