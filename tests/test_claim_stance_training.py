@@ -364,6 +364,24 @@ def test_a_model_trained_elsewhere_is_calibrated_here(tmp_path):
     assert settings["training"]["trained_elsewhere"], "the calibrating command line is not recorded as the recipe"
 
 
+def _written(*paths: Path) -> list[dict]:
+    """The pairs of JSONL files, read as the training script reads them."""
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    from claim_stance_data import read_jsonl
+
+    return [row for path in paths for row in read_jsonl(path)]
+
+
+def _texts(rows: list[dict]) -> set[str]:
+    """Every statement and claim of some pairs."""
+    return {row[field] for row in rows for field in ("statement", "claim")}
+
+
+def _tested_texts() -> set[str]:
+    """The statements and claims of the test sets (tests/data/hard_pairs*.jsonl)."""
+    return _texts(_written(*(REPO_ROOT / "tests" / "data").glob("hard_pairs*.jsonl")))
+
+
 def test_hand_written_pairs_join_a_refine_stage_split_by_statement_and_repeated_on_the_training_side():
     """--written-pairs FILE... --written-repeat N: the hand-written news pairs of both rounds (scripts/data) go to
     training or validation by statement, tagged by kind, the training side presented N times beside the replay."""
@@ -372,14 +390,13 @@ def test_hand_written_pairs_join_a_refine_stage_split_by_statement_and_repeated_
 
     written = [REPO_ROOT / "scripts" / "data" / name
                for name in ("claim_stance_written.jsonl", "claim_stance_written_round2.jsonl")]
-    rounds = [[json.loads(line) for line in path.read_text().splitlines() if line.strip()] for path in written]
+    rounds = [_written(path) for path in written]
     rows = [row for one_round in rounds for row in one_round]
     for one_round in rounds:
         assert len(one_round) > 1500 and {r["label"] for r in one_round} == {"supports", "refutes", "neutral"}
         assert len({r["kind"] for r in one_round}) == 12
     # the second round was scored as a held-out set of models trained on the first: no text in both
-    assert not ({r[field] for r in rounds[0] for field in ("statement", "claim")}
-                & {r[field] for r in rounds[1] for field in ("statement", "claim")})
+    assert not _texts(rounds[0]) & _texts(rounds[1])
     train, validation = build_refine(REPO_ROOT / "no-such-data", 0.1, 13, [], 0, self_contrast=False,
                                      written=written, written_repeat=2)
     assert len(train) + 2 * len(validation) == 2 * len(rows) and 0.05 < len(validation) / len(rows) < 0.15
@@ -388,24 +405,17 @@ def test_hand_written_pairs_join_a_refine_stage_split_by_statement_and_repeated_
     assert Counter(p["source"] for p in train)["written_negated_statement"] % 2 == 0
     assert {p["source"] for p in validation} <= {"written_" + r["kind"].replace(" ", "_") for r in rows}
     # none of the test sets' statements or claims is among them
-    tested = {json.loads(line)[field] for path in (REPO_ROOT / "tests" / "data").glob("hard_pairs*.jsonl")
-              for line in path.read_text().splitlines() if line.strip() for field in ("statement", "claim")}
-    assert not tested & {r[field] for r in rows for field in ("statement", "claim")}
+    assert not _tested_texts() & _texts(rows)
 
 
 def test_the_third_round_of_written_pairs_is_held_out_from_the_shipped_model():
     """scripts/data/claim_stance_written_round3.jsonl scores the shipped model on writers it never saw: it is not
     among the shipped model's training files, and shares no text with the rounds trained on or the test sets."""
-    data = REPO_ROOT / "scripts" / "data"
-    held_out = [json.loads(line) for line in (data / "claim_stance_written_round3.jsonl").read_text().splitlines()
-                if line.strip()]
+    held_out = _written(REPO_ROOT / "scripts" / "data" / "claim_stance_written_round3.jsonl")
     assert len(held_out) > 1500 and len({r["kind"] for r in held_out}) == 12
     assert Counter(r["label"] for r in held_out).keys() == {"supports", "refutes", "neutral"}
     settings = json.loads((REPO_ROOT / "models" / "claim_stance" / "settings.json").read_text())
     trained_on = settings["training"]["written_pairs"]
     assert trained_on and not any("round3" in path for path in trained_on)
-    seen = {json.loads(line)[field] for path in trained_on for line in (REPO_ROOT / path).read_text().splitlines()
-            if line.strip() for field in ("statement", "claim")}
-    seen |= {json.loads(line)[field] for path in (REPO_ROOT / "tests" / "data").glob("hard_pairs*.jsonl")
-             for line in path.read_text().splitlines() if line.strip() for field in ("statement", "claim")}
-    assert not seen & {r[field] for r in held_out for field in ("statement", "claim")}
+    seen = _texts(_written(*(REPO_ROOT / path for path in trained_on))) | _tested_texts()
+    assert not seen & _texts(held_out)
