@@ -330,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
                      "teacher": str(args.teacher) if args.teacher else None,
                      "teacher_weight": args.teacher_weight if args.teacher else None,
                      "replay_from": str(args.replay_from) if args.replay_from else None,
+                     "replay": args.replay if args.replay_from else None,
                      "time_antonyms": not args.no_time_antonyms if args.replay_from else None,
                      "news_numbers": args.news_numbers if args.replay_from else None,
                      "negation_both_sides": args.negation_both_sides if args.replay_from else None,
