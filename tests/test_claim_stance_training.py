@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HARD_PAIRS = REPO_ROOT / "tests" / "data" / "hard_pairs.jsonl"
@@ -382,21 +383,40 @@ def _tested_texts() -> set[str]:
     return _texts(_written(*(REPO_ROOT / "tests" / "data").glob("hard_pairs*.jsonl")))
 
 
+def _trained_on() -> list[Path]:
+    """The hand-written pairs files the shipped model was trained on (its settings.json)."""
+    settings = json.loads((REPO_ROOT / "models" / "claim_stance" / "settings.json").read_text())
+    return [REPO_ROOT / path for path in settings["training"]["written_pairs"]]
+
+
+WRITTEN_KINDS = {"paraphrase", "negated statement", "both negated", "antonym", "entity", "number", "time",
+                 "quantifier", "object", "hedge", "denial", "same topic", "speech act"}
+
+
+def test_every_round_of_written_pairs_balances_its_kinds_and_shares_no_text_with_another():
+    """Each round (scripts/data/claim_stance_written*.jsonl) is by writers new to the earlier ones: no statement or
+    claim is in two rounds, and each kind a round has carries all three labels about equally often (the twelve
+    kinds of the brief 48 times each, the speech acts of the sixth round 288 times)."""
+    rounds = [_written(path) for path in sorted((REPO_ROOT / "scripts" / "data").glob("claim_stance_written*.jsonl"))]
+    assert len(rounds) >= 6 and {r["kind"] for one_round in rounds for r in one_round} == WRITTEN_KINDS
+    for i, one_round in enumerate(rounds):
+        cells = Counter((r["kind"], r["label"]) for r in one_round)
+        kinds = {kind for kind, _ in cells}
+        assert len(one_round) > 800 and len(cells) == 3 * len(kinds)
+        assert max(cells.values()) - min(cells.values()) <= 3
+        for other in rounds[i + 1:]:
+            assert not _texts(one_round) & _texts(other)
+
+
 def test_hand_written_pairs_join_a_refine_stage_split_by_statement_and_repeated_on_the_training_side():
-    """--written-pairs FILE... --written-repeat N: the hand-written news pairs of both rounds (scripts/data) go to
+    """--written-pairs FILE... --written-repeat N: the hand-written news pairs the shipped model was trained on go to
     training or validation by statement, tagged by kind, the training side presented N times beside the replay."""
     sys.path.insert(0, str(REPO_ROOT / "scripts"))
     from claim_stance_data import build_refine
 
-    written = [REPO_ROOT / "scripts" / "data" / name
-               for name in ("claim_stance_written.jsonl", "claim_stance_written_round2.jsonl")]
-    rounds = [_written(path) for path in written]
-    rows = [row for one_round in rounds for row in one_round]
-    for one_round in rounds:
-        assert len(one_round) > 1500 and {r["label"] for r in one_round} == {"supports", "refutes", "neutral"}
-        assert len({r["kind"] for r in one_round}) == 12
-    # the second round was scored as a held-out set of models trained on the first: no text in both
-    assert not _texts(rounds[0]) & _texts(rounds[1])
+    written = _trained_on()
+    assert len(written) >= 2
+    rows = _written(*written)
     train, validation = build_refine(REPO_ROOT / "no-such-data", 0.1, 13, [], 0, self_contrast=False,
                                      written=written, written_repeat=2)
     assert len(train) + 2 * len(validation) == 2 * len(rows) and 0.05 < len(validation) / len(rows) < 0.15
@@ -408,14 +428,14 @@ def test_hand_written_pairs_join_a_refine_stage_split_by_statement_and_repeated_
     assert not _tested_texts() & _texts(rows)
 
 
-def test_the_third_round_of_written_pairs_is_held_out_from_the_shipped_model():
-    """scripts/data/claim_stance_written_round3.jsonl scores the shipped model on writers it never saw: it is not
-    among the shipped model's training files, and shares no text with the rounds trained on or the test sets."""
-    held_out = _written(REPO_ROOT / "scripts" / "data" / "claim_stance_written_round3.jsonl")
+@pytest.mark.parametrize("name", ["claim_stance_written_round3.jsonl", "claim_stance_written_round5.jsonl"])
+def test_the_third_and_fifth_rounds_of_written_pairs_are_held_out_from_the_shipped_model(name: str):
+    """Rounds three and five score the shipped model on writers it never saw: neither is among the shipped model's
+    training files, and neither shares a text with the rounds trained on or the test sets."""
+    held_out = _written(REPO_ROOT / "scripts" / "data" / name)
     assert len(held_out) > 1500 and len({r["kind"] for r in held_out}) == 12
     assert Counter(r["label"] for r in held_out).keys() == {"supports", "refutes", "neutral"}
-    settings = json.loads((REPO_ROOT / "models" / "claim_stance" / "settings.json").read_text())
-    trained_on = settings["training"]["written_pairs"]
-    assert trained_on and not any("round3" in path for path in trained_on)
-    seen = _texts(_written(*(REPO_ROOT / path for path in trained_on))) | _tested_texts()
+    trained_on = _trained_on()
+    assert trained_on and name not in {path.name for path in trained_on}
+    seen = _texts(_written(*trained_on)) | _tested_texts()
     assert not seen & _texts(held_out)

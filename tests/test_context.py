@@ -181,9 +181,6 @@ def test_stance_of_bare_denials_and_compound_rejections(seeded_engine):
     assert stance_shown(seeded_engine, "Iran is supplying its drones to Russia.", PESKOV) == "refutes"
 
 
-@pytest.mark.xfail(strict=True, reason="known weakness of the fact model since the written-pairs stage "
-                   "(models/claim_stance/MODEL_CARD.md): the envoy's 'totally unfounded' against 'said the "
-                   "allegations were baseless' is 0.46 supports, under the 0.5 side threshold")
 def test_a_statement_that_refers_is_compared_with_the_claims_own_words(seeded_engine):
     """"Said the allegations were baseless" against the ambassador calling the accusations totally unfounded."""
     assert stance_shown(seeded_engine, "Iran's envoy to the UN said the allegations were baseless.",
