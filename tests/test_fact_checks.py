@@ -248,10 +248,11 @@ def test_the_checks_change_the_shipped_models_answers_and_the_setting_turns_them
     for statement, claim, label in pairs:
         stance = checked.classify(statement, [StanceInput(claim, 0.6, voice="asserts", verb="said")])[0]
         assert stance.label == label and stance.confidence > 0.5, (statement, stance)
-    # the model alone reads the antonym, and the drones for the tanks, as the same fact; 124 against 100 as another
+    # the model alone reads the antonym, and the drones for the tanks, as the same fact; Tehran and Moscow as other
+    # actors than Iran and Russia (stage three also read 124 dead against "at least 100" as another number)
     for statement, claim, _ in (pairs[2], pairs[5]):
         assert alone.classify(statement, [StanceInput(claim, 0.6)])[0].label == "supports"
-    assert alone.classify(pairs[6][0], [StanceInput(pairs[6][1], 0.6)])[0].label == "refutes"
+    assert alone.classify(pairs[4][0], [StanceInput(pairs[4][1], 0.6)])[0].label == "neutral"
     # the model alone reads the result told the other way round as a refutation, the winner who lost as support
     assert [alone.classify(s, [StanceInput(c, 0.6)])[0].label for s, c, _ in pairs[7:9]] == ["refutes", "supports"]
 
