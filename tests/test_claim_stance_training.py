@@ -399,13 +399,15 @@ def test_every_round_of_written_pairs_balances_its_kinds_and_shares_no_text_with
     kinds of the brief 48 times each, the speech acts of the sixth round 288 times)."""
     rounds = [_written(path) for path in sorted((REPO_ROOT / "scripts" / "data").glob("claim_stance_written*.jsonl"))]
     assert len(rounds) >= 6 and {r["kind"] for one_round in rounds for r in one_round} == WRITTEN_KINDS
-    for i, one_round in enumerate(rounds):
+    for one_round in rounds:
         cells = Counter((r["kind"], r["label"]) for r in one_round)
         kinds = {kind for kind, _ in cells}
         assert len(one_round) > 800 and len(cells) == 3 * len(kinds)
         assert max(cells.values()) - min(cells.values()) <= 3
-        for other in rounds[i + 1:]:
-            assert not _texts(one_round) & _texts(other)
+    texts = [_texts(one_round) for one_round in rounds]
+    for i, one in enumerate(texts):
+        for other in texts[i + 1:]:
+            assert not one & other
 
 
 def test_hand_written_pairs_join_a_refine_stage_split_by_statement_and_repeated_on_the_training_side():
